@@ -1,0 +1,288 @@
+// Tables of the domain. Instants are timestamptz; a bare date (an activity report's
+// `date`) is a Vietnam calendar day. CHECK constraints and the triggers in the custom
+// migration keep bad rows out; the application validates first to give good messages.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  serial,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** Unit levels, shallowest first. A bloc hangs under a province beside the communes. */
+export const UNIT_LEVELS = ['CENTRAL', 'PROVINCE', 'COMMUNE', 'BLOC', 'BRANCH'] as const;
+export type UnitLevel = (typeof UNIT_LEVELS)[number];
+
+/** The five flow KPIs that activity reports feed. */
+export const REPORT_KINDS = [
+  'VNEID_INSTALLS',
+  'VNEID_ACTIVATIONS',
+  'DIGITAL_ACCOUNTS',
+  'ECOMMERCE_PRODUCTS',
+  'DIGITAL_SKILLS_TRAINED',
+] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+export const KPI_IDS = [
+  'DIGITAL_MODEL_COVERAGE',
+  'COMMUNE_TEAM_COVERAGE',
+  'DIGITAL_TEAM_MEMBERS',
+  'MEMBER_DATA_DIGITIZED',
+  'MEMBERS_EVALUATED',
+  'APP_ADOPTION',
+  'STARTUP_PRODUCTS_LISTED',
+  'RELICS_DIGITIZED',
+  ...REPORT_KINDS,
+] as const;
+export type KpiId = (typeof KPI_IDS)[number];
+
+export const GENDERS = ['MALE', 'FEMALE', 'OTHER'] as const;
+
+const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+
+export const units = pgTable(
+  'units',
+  {
+    id: serial('id').primaryKey(),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    /** Lower case, without diacritics, đ → d: what people type. */
+    searchName: text('search_name').notNull(),
+    level: text('level').$type<UnitLevel>().notNull(),
+    parentId: integer('parent_id').references((): any => units.id),
+    /** Ids from the root down to this unit, itself included; set by a trigger. */
+    path: integer('path').array().notNull().default(sql`'{}'`),
+    validFrom: instant('valid_from').notNull(),
+    validTo: instant('valid_to'),
+    successorId: integer('successor_id').references((): any => units.id),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('units_code_key').on(t.code),
+    index('units_parent_idx').on(t.parentId),
+    index('units_path_gin').using('gin', t.path),
+    index('units_level_idx').on(t.level, t.code),
+    index('units_search_idx').on(t.searchName),
+    check('units_level_known', sql`${t.level} IN (${inList(UNIT_LEVELS)})`),
+    check('units_valid_order', sql`${t.validTo} IS NULL OR ${t.validTo} > ${t.validFrom}`),
+    check('units_root_is_central', sql`(${t.parentId} IS NULL) = (${t.level} = 'CENTRAL')`),
+    check('units_code_not_blank', sql`length(trim(${t.code})) > 0`),
+    check('units_successor_not_self', sql`${t.successorId} IS NULL OR ${t.successorId} <> ${t.id}`),
+  ],
+);
+
+export const members = pgTable(
+  'members',
+  {
+    id: serial('id').primaryKey(),
+    /** Id in the member-management software. */
+    externalId: text('external_id').notNull(),
+    /** The unit the member is in now (since `unitSince`); earlier units are in member_unit_history. */
+    unitId: integer('unit_id').notNull().references(() => units.id),
+    unitSince: instant('unit_since').notNull(),
+    joinedAt: instant('joined_at').notNull(),
+    leftAt: instant('left_at'),
+    birthYear: smallint('birth_year'),
+    gender: text('gender'),
+    digitizedAt: instant('digitized_at'),
+    appActivatedAt: instant('app_activated_at'),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('members_external_id_key').on(t.externalId),
+    index('members_unit_idx').on(t.unitId),
+    check('members_left_after_joined', sql`${t.leftAt} IS NULL OR ${t.leftAt} > ${t.joinedAt}`),
+    check('members_unit_since_in_membership', sql`${t.unitSince} >= ${t.joinedAt} AND (${t.leftAt} IS NULL OR ${t.unitSince} < ${t.leftAt})`),
+    check('members_birth_year_range', sql`${t.birthYear} IS NULL OR ${t.birthYear} BETWEEN 1900 AND 2100`),
+    check('members_gender_known', sql`${t.gender} IS NULL OR ${t.gender} IN (${inList(GENDERS)})`),
+  ],
+);
+
+/** Earlier placements of a member: in `unitId` from `fromAt` (inclusive) to `toAt` (exclusive). */
+export const memberUnitHistory = pgTable(
+  'member_unit_history',
+  {
+    memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+    unitId: integer('unit_id').notNull().references(() => units.id),
+    fromAt: instant('from_at').notNull(),
+    toAt: instant('to_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.memberId, t.fromAt] }),
+    index('member_unit_history_unit_idx').on(t.unitId),
+    check('member_unit_history_order', sql`${t.toAt} > ${t.fromAt}`),
+  ],
+);
+
+export const memberEvaluations = pgTable(
+  'member_evaluations',
+  {
+    memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+    year: smallint('year').notNull(),
+    recordedAt: instant('recorded_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.memberId, t.year] }),
+    index('member_evaluations_year_idx').on(t.year),
+    check('member_evaluations_year_range', sql`${t.year} BETWEEN 1950 AND 2100`),
+  ],
+);
+
+export const digitalModels = pgTable(
+  'digital_models',
+  {
+    id: serial('id').primaryKey(),
+    externalId: text('external_id').notNull(),
+    unitId: integer('unit_id').notNull().references(() => units.id),
+    kind: text('kind').notNull(),
+    establishedAt: instant('established_at').notNull(),
+    /** When the model was assessed effective; null while it is not. */
+    effectiveFrom: instant('effective_from'),
+    endedAt: instant('ended_at'),
+  },
+  (t) => [
+    uniqueIndex('digital_models_external_id_key').on(t.externalId),
+    index('digital_models_unit_idx').on(t.unitId),
+    check('digital_models_ended_order', sql`${t.endedAt} IS NULL OR ${t.endedAt} > ${t.establishedAt}`),
+    check('digital_models_effective_order', sql`${t.effectiveFrom} IS NULL OR ${t.effectiveFrom} >= ${t.establishedAt}`),
+  ],
+);
+
+/** Community Digital Transformation Teams. */
+export const teams = pgTable(
+  'teams',
+  {
+    id: serial('id').primaryKey(),
+    externalId: text('external_id').notNull(),
+    unitId: integer('unit_id').notNull().references(() => units.id),
+    establishedAt: instant('established_at').notNull(),
+    disbandedAt: instant('disbanded_at'),
+  },
+  (t) => [
+    uniqueIndex('teams_external_id_key').on(t.externalId),
+    index('teams_unit_idx').on(t.unitId),
+    check('teams_disbanded_order', sql`${t.disbandedAt} IS NULL OR ${t.disbandedAt} > ${t.establishedAt}`),
+  ],
+);
+
+export const teamRoster = pgTable(
+  'team_roster',
+  {
+    teamId: integer('team_id').notNull().references(() => teams.id, { onDelete: 'cascade' }),
+    /** The person's id in the source system; team members need not be union members. */
+    person: text('person').notNull(),
+    fromAt: instant('from_at').notNull(),
+    toAt: instant('to_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.teamId, t.person, t.fromAt] }),
+    check('team_roster_order', sql`${t.toAt} IS NULL OR ${t.toAt} > ${t.fromAt}`),
+  ],
+);
+
+export const startupProducts = pgTable(
+  'startup_products',
+  {
+    id: serial('id').primaryKey(),
+    externalId: text('external_id').notNull(),
+    unitId: integer('unit_id').notNull().references(() => units.id),
+    name: text('name').notNull(),
+    listedAt: instant('listed_at').notNull(),
+    delistedAt: instant('delisted_at'),
+  },
+  (t) => [
+    uniqueIndex('startup_products_external_id_key').on(t.externalId),
+    index('startup_products_unit_idx').on(t.unitId),
+    check('startup_products_order', sql`${t.delistedAt} IS NULL OR ${t.delistedAt} > ${t.listedAt}`),
+  ],
+);
+
+export const relics = pgTable(
+  'relics',
+  {
+    id: serial('id').primaryKey(),
+    externalId: text('external_id').notNull(),
+    unitId: integer('unit_id').notNull().references(() => units.id),
+    name: text('name').notNull(),
+    /** When the relic was digitized (360° VR, QR "red address"); null while it is not. */
+    digitizedAt: instant('digitized_at'),
+  },
+  (t) => [uniqueIndex('relics_external_id_key').on(t.externalId), index('relics_unit_idx').on(t.unitId)],
+);
+
+/** Monthly activity reports of units: how many citizens were helped, per kind and day. */
+export const activityReports = pgTable(
+  'activity_reports',
+  {
+    id: serial('id').primaryKey(),
+    /** Optional id from the sender; without one a report is keyed by unit, kind and date. */
+    externalId: text('external_id'),
+    unitId: integer('unit_id').notNull().references(() => units.id),
+    kind: text('kind').$type<ReportKind>().notNull(),
+    /** A Vietnam calendar day. */
+    date: date('date', { mode: 'string' }).notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [
+    uniqueIndex('activity_reports_external_id_key').on(t.externalId).where(sql`${t.externalId} IS NOT NULL`),
+    uniqueIndex('activity_reports_natural_key')
+      .on(t.unitId, t.kind, t.date)
+      .where(sql`${t.externalId} IS NULL`),
+    index('activity_reports_kind_date_idx').on(t.kind, t.date),
+    check('activity_reports_kind_known', sql`${t.kind} IN (${inList(REPORT_KINDS)})`),
+    check('activity_reports_count_nonnegative', sql`${t.count} >= 0`),
+  ],
+);
+
+export const targets = pgTable(
+  'targets',
+  {
+    id: serial('id').primaryKey(),
+    unitId: integer('unit_id').notNull().references(() => units.id),
+    kpi: text('kpi').$type<KpiId>().notNull(),
+    /** A period in the period grammar, e.g. "2026" or "2025/2030". */
+    period: text('period').notNull(),
+    periodStart: instant('period_start').notNull(),
+    periodEnd: instant('period_end').notNull(),
+    value: numeric('value', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('targets_unit_kpi_period_key').on(t.unitId, t.kpi, t.period),
+    check('targets_kpi_known', sql`${t.kpi} IN (${inList(KPI_IDS)})`),
+    check('targets_period_order', sql`${t.periodEnd} > ${t.periodStart}`),
+    check('targets_value_nonnegative', sql`${t.value} >= 0`),
+  ],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: instant('at').notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    entity: text('entity').notNull(),
+    entityKey: text('entity_key').notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    idempotencyKey: text('idempotency_key'),
+    txId: bigint('tx_id', { mode: 'number' }),
+  },
+  (t) => [
+    index('audit_log_entity_idx').on(t.entity, t.entityKey),
+    uniqueIndex('audit_log_idempotency_key').on(t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
+  ],
+);
