@@ -1,0 +1,12 @@
+// Each domain module adds its types to the one builder when imported.
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from './builder.js';
+import './unit/index.js';
+import './dashboard/index.js';
+
+export const schema = builder.toSchema();
+
+/** The SDL as committed in schema/schema.graphql (sorted, so the diff shows real changes). */
+export function printedSchema(): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}
