@@ -26,7 +26,7 @@ export interface DbOptions {
   url?: string | undefined;
   /** Forces a driver; by default a URL means node-postgres and no URL means PGlite. */
   driver?: DriverKind | undefined;
-  /** PGlite only: a data directory that keeps the database across restarts; absent: in memory. */
+  /** PGlite only: a data directory that keeps the database across restarts; absent or "memory://": in memory. */
   dataDir?: string | undefined;
   /** Sees every SQL statement sent (used to count statements in tests). */
   logger?: Logger | undefined;
@@ -52,7 +52,8 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
     const { migrate } = await import('drizzle-orm/pglite/migrator');
-    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    // "memory://" keeps the database in memory; any other value is a folder.
+    if (options.dataDir && !options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true });
     const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
     await client.waitReady;
     const db = drizzle({ client, ...config });

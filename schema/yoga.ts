@@ -4,16 +4,16 @@ import type { Db } from '../db/client.js';
 import { createContext, type Context } from './context.js';
 import { schema } from './index.js';
 
-export const EXAMPLE_QUERY = `# Members using the Vietnam Youth app, Lạng Sơn and each of its communes, March 2026.
+export const EXAMPLE_QUERY = `# Members using the Vietnam Youth app, Lạng Sơn and its first communes, October 2026.
 query AppAdoption {
   unit(code: "LS") {
     name
-    kpi(id: APP_ADOPTION, period: "2026-03") { value numerator denominator }
+    kpi(id: APP_ADOPTION, period: "2026-10") { value numerator denominator }
     children(first: 5) {
       nodes {
         code
         name
-        kpi(id: APP_ADOPTION, period: "2026-03") { value numerator denominator }
+        kpi(id: APP_ADOPTION, period: "2026-10") { value numerator denominator }
       }
     }
   }

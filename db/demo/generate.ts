@@ -237,9 +237,10 @@ function* branchMembers(b: Branch, profile: Profile, rnd: Rng): Generator<Member
     const app = rnd.chance(profile.app) ? Math.max(joined, rnd.between(appFrom, Date.parse('2026-06-30T00:00:00+07:00'))) : null;
     const evaluations = [];
     for (let year = 2022; year <= 2025; year++) {
+      // Members who joined by 1 December are evaluated in the year-end review.
       const yearEnd = Date.parse(`${year}-12-01T00:00:00+07:00`);
       if (joined < yearEnd && end > yearEnd && rnd.chance(profile.evaluated)) {
-        evaluations.push({ year, recordedAt: vietnamIso(rnd.between(Date.parse(`${year}-12-05T08:00:00+07:00`), Date.parse(`${year + 1}-01-20T17:00:00+07:00`))) });
+        evaluations.push({ year, recordedAt: vietnamIso(rnd.between(Date.parse(`${year}-12-05T08:00:00+07:00`), Date.parse(`${year}-12-28T17:00:00+07:00`))) });
       }
     }
     yield {

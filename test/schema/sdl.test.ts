@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { printedSchema, schema } from '../../schema/index.js';
+import { renderKpiCatalogue } from '../../schema/kpi/docs.js';
+import { KPIS } from '../../schema/kpi/registry.js';
+
+describe('printed SDL', () => {
+  it('matches schema/schema.graphql (run `npm run generate` after changing the schema)', () => {
+    const committed = readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
+    expect(printedSchema()).toBe(committed);
+  });
+
+  it('lists all 13 KPIs of the catalogue in the KpiId enum, with their descriptions', () => {
+    const kpiId = schema.getType('KpiId');
+    const values = kpiId && 'getValues' in kpiId ? kpiId.getValues() : [];
+    expect(values.map((v) => v.name).sort()).toEqual(
+      [
+      'DIGITAL_MODEL_COVERAGE',
+      'COMMUNE_TEAM_COVERAGE',
+      'DIGITAL_TEAM_MEMBERS',
+      'MEMBER_DATA_DIGITIZED',
+      'MEMBERS_EVALUATED',
+      'APP_ADOPTION',
+      'STARTUP_PRODUCTS_LISTED',
+      'RELICS_DIGITIZED',
+      'VNEID_INSTALLS',
+      'VNEID_ACTIVATIONS',
+      'DIGITAL_ACCOUNTS',
+      'ECOMMERCE_PRODUCTS',
+      'DIGITAL_SKILLS_TRAINED',
+      ].sort(),
+    );
+    expect(KPIS).toHaveLength(13);
+    for (const v of values) expect(v.description).toContain(KPIS.find((k) => k.id === v.name)!.nameEn);
+  });
+
+  it('docs/kpis.md is the catalogue rendered from the registry (run `npm run generate`)', () => {
+    const committed = readFileSync(new URL('../../docs/kpis.md', import.meta.url), 'utf8');
+    expect(renderKpiCatalogue()).toBe(committed);
+  });
+});
