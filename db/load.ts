@@ -4,6 +4,7 @@
 // generator and the import both feed it.
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
+import { rebuildRollups } from './rollup.js';
 import type { ImportRecord, MemberRecord, RecordType, TeamRecord, UnitRecord } from './records.js';
 import { UNIT_LEVELS, REPORT_KINDS } from './schema.js';
 
@@ -221,7 +222,7 @@ export class BulkLoader {
     }
   }
 
-  /** Writes everything still buffered, then the successor links (which may point forward). */
+  /** Writes everything still buffered, then the successor links (which may point forward), then rebuilds the roll-ups. */
   async finish(): Promise<LoadStats> {
     for (const table of FLUSH_ORDER) await this.flush(table);
     for (const { code, successor } of this.successors) {
@@ -230,6 +231,7 @@ export class BulkLoader {
       await this.db.execute(sql`UPDATE units SET successor_id = ${target.id} WHERE code = ${code}`);
     }
     this.successors.length = 0;
+    await rebuildRollups(this.db);
     return this.stats;
   }
 

@@ -286,3 +286,69 @@ export const auditLog = pgTable(
     uniqueIndex('audit_log_idempotency_key').on(t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
   ],
 );
+
+/**
+ * The series that KPIs are made of: counts whose signed changes are rolled up. A ratio is
+ * one series over another (e.g. MEMBERS_APP / MEMBERS); a stock or a flow is one series.
+ */
+export const SERIES = [
+  'MEMBERS',
+  'MEMBERS_DIGITIZED',
+  'MEMBERS_APP',
+  /** Variant: the evaluation year. */
+  'MEMBERS_EVALUATED',
+  'BRANCHES',
+  'BRANCHES_WITH_MODEL',
+  'COMMUNES',
+  'COMMUNES_WITH_TEAM',
+  'TEAM_MEMBERS',
+  'PRODUCTS_LISTED',
+  'RELICS_DIGITIZED',
+  ...REPORT_KINDS,
+] as const;
+export type Series = (typeof SERIES)[number];
+
+// Signed changes of each series, summed per unit (every level above BRANCH) and bucket.
+// A series' value at a Vietnam midnight E is the sum of the changes on days before E:
+// years before E's year, months of E's year before E's month, and days of E's month before
+// E (kept for the Central Committee and provinces only; below them a mid-month End is
+// computed from the base tables).
+const rollupColumns = {
+  unitId: integer('unit_id').notNull().references(() => units.id),
+  series: text('series').$type<Series>().notNull(),
+  /** MEMBERS_EVALUATED: the evaluation year; 0 otherwise. */
+  variant: smallint('variant').notNull().default(0),
+  delta: bigint('delta', { mode: 'number' }).notNull(),
+};
+
+export const kpiRollupYear = pgTable(
+  'kpi_rollup_year',
+  { ...rollupColumns, year: smallint('year').notNull() },
+  (t) => [primaryKey({ columns: [t.unitId, t.series, t.variant, t.year] })],
+);
+
+export const kpiRollupMonth = pgTable(
+  'kpi_rollup_month',
+  { ...rollupColumns, month: date('month', { mode: 'string' }).notNull() },
+  (t) => [
+    primaryKey({ columns: [t.unitId, t.series, t.variant, t.month] }),
+    check('kpi_rollup_month_first_day', sql`extract(day from ${t.month}) = 1`),
+  ],
+);
+
+export const kpiRollupDay = pgTable(
+  'kpi_rollup_day',
+  { ...rollupColumns, day: date('day', { mode: 'string' }).notNull() },
+  (t) => [primaryKey({ columns: [t.unitId, t.series, t.variant, t.day] })],
+);
+
+/** When the data under a unit last changed, per series (every level, branches included). */
+export const kpiAsOf = pgTable(
+  'kpi_as_of',
+  {
+    unitId: integer('unit_id').notNull().references(() => units.id),
+    series: text('series').$type<Series>().notNull(),
+    changedAt: instant('changed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.unitId, t.series] })],
+);

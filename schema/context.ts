@@ -3,8 +3,8 @@ import DataLoader from 'dataloader';
 import { inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { units } from '../db/schema.js';
-import { computeKpi, type KpiParts } from './kpi/compute.js';
 import type { Period } from './kpi/period.js';
+import { readKpis, type KpiResult } from './kpi/read.js';
 import type { KpiId } from './kpi/registry.js';
 
 export type UnitRow = typeof units.$inferSelect;
@@ -12,7 +12,7 @@ export type UnitRow = typeof units.$inferSelect;
 export interface KpiKey {
   kpi: KpiId;
   period: Period;
-  unitId: number;
+  unit: UnitRow;
 }
 
 export interface Context {
@@ -33,23 +33,10 @@ export function createLoaders(db: Db) {
     unitByCode: new DataLoader<string, UnitRow | null>(async (codes) =>
       byKey(codes, await db.select().from(units).where(inArray(units.code, [...codes])), (u) => u.code),
     ),
-    /** One statement per KPI and period, for all the units asked for. */
-    kpi: new DataLoader<KpiKey, KpiParts, string>(
-      async (keys) => {
-        const groups = new Map<string, { kpi: KpiId; period: Period; unitIds: number[] }>();
-        for (const k of keys) {
-          const id = `${k.kpi}|${k.period.id}`;
-          const group = groups.get(id) ?? { kpi: k.kpi, period: k.period, unitIds: [] };
-          group.unitIds.push(k.unitId);
-          groups.set(id, group);
-        }
-        const results = new Map<string, Map<number, KpiParts>>();
-        await Promise.all(
-          [...groups].map(async ([id, g]) => results.set(id, await computeKpi(db, g.kpi, g.period, g.unitIds))),
-        );
-        return keys.map((k) => results.get(`${k.kpi}|${k.period.id}`)!.get(k.unitId)!);
-      },
-      { cacheKeyFn: (k) => `${k.kpi}|${k.period.id}|${k.unitId}` },
+    /** Every KPI value a request asks for, read in at most two statements. */
+    kpi: new DataLoader<KpiKey, KpiResult, string>(
+      (keys) => readKpis(db, keys.map((k) => ({ kpi: k.kpi, period: k.period, unitId: k.unit.id, level: k.unit.level }))),
+      { cacheKeyFn: (k) => `${k.kpi}|${k.period.id}|${k.unit.id}` },
     ),
   };
 }

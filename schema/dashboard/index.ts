@@ -99,7 +99,7 @@ builder.objectField(Unit, 'kpi', (t) =>
     },
     resolve: async (unit, args, ctx) => {
       const period = periodArg(args.period);
-      const parts = await ctx.loaders.kpi.load({ kpi: args.id, period, unitId: unit.id });
+      const parts = await ctx.loaders.kpi.load({ kpi: args.id, period, unit });
       return { ...parts, kpi: kpiDefinition(args.id), period, unit };
     },
   }),

@@ -137,20 +137,42 @@ function statement(kpi: KpiId, period: Period, ids: number[]): SQL {
   }
 }
 
-/** The KPI over each unit's subtree for one period; units with nothing to count get 0 (and a 0 denominator). */
-export async function computeKpi(db: Db, kpi: KpiId, period: Period, unitIds: readonly number[]): Promise<Map<number, KpiParts>> {
-  const isRatio = kpiDefinition(kpi).kind === 'RATIO';
-  const result = new Map<number, KpiParts>(unitIds.map((id) => [id, { numerator: 0, denominator: isRatio ? 0 : null }]));
-  if (unitIds.length === 0) return result;
-  const found = await rows<{ unit_id: number; num: string | number; den: string | number | null }>(
+export interface ComputeGroup {
+  kpi: KpiId;
+  period: Period;
+  unitIds: readonly number[];
+}
+
+/**
+ * Many KPIs and periods, each for its own units, in one statement; results in the order of
+ * the groups. Units with nothing to count get 0 (and a 0 denominator).
+ */
+export async function computeKpis(db: Db, groups: readonly ComputeGroup[]): Promise<Map<number, KpiParts>[]> {
+  const results = groups.map((g) => {
+    const isRatio = kpiDefinition(g.kpi).kind === 'RATIO';
+    return new Map<number, KpiParts>(g.unitIds.map((id) => [id, { numerator: 0, denominator: isRatio ? 0 : null }]));
+  });
+  const parts = groups
+    .map((g, i) => ({ g, i }))
+    .filter(({ g }) => g.unitIds.length > 0)
+    .map(({ g, i }) => sql`SELECT ${i}::int AS g, q.unit_id, q.num, q.den FROM (${statement(g.kpi, g.period, [...new Set(g.unitIds)])}) q`);
+  if (parts.length === 0) return results;
+  const found = await rows<{ g: number; unit_id: number; num: string | number; den: string | number | null }>(
     db,
-    statement(kpi, period, [...new Set(unitIds)]),
+    sql.join(parts, sql` UNION ALL `),
   );
   for (const r of found) {
-    result.set(Number(r.unit_id), {
+    const g = groups[r.g]!;
+    results[r.g]!.set(Number(r.unit_id), {
       numerator: Number(r.num),
-      denominator: isRatio ? Number(r.den) : null,
+      denominator: kpiDefinition(g.kpi).kind === 'RATIO' ? Number(r.den) : null,
     });
   }
-  return result;
+  return results;
+}
+
+/** The KPI over each unit's subtree for one period. */
+export async function computeKpi(db: Db, kpi: KpiId, period: Period, unitIds: readonly number[]): Promise<Map<number, KpiParts>> {
+  const [result] = await computeKpis(db, [{ kpi, period, unitIds }]);
+  return result!;
 }

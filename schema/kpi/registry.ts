@@ -1,6 +1,6 @@
 // The KPI catalogue as data: one entry per KPI of DOMAIN.md. The GraphQL enum, its
 // descriptions and the docs are generated from these entries.
-import { KPI_IDS, type KpiId } from '../../db/schema.js';
+import { KPI_IDS, type KpiId, type Series } from '../../db/schema.js';
 
 export { KPI_IDS, type KpiId };
 
@@ -22,6 +22,12 @@ export interface KpiDefinition {
   numerator: string;
   /** What it is a share of (ratios only). */
   denominator: string | null;
+  /**
+   * How its events are derived: the roll-up series (db/rollup.ts) counted for the value or
+   * numerator, and for the denominator of a ratio.
+   */
+  numeratorSeries: Series;
+  denominatorSeries: Series | null;
 }
 
 const flow = (id: KpiId, nameVi: string, nameEn: string, what: string): KpiDefinition => ({
@@ -35,6 +41,8 @@ const flow = (id: KpiId, nameVi: string, nameEn: string, what: string): KpiDefin
   source: `activity reports of kind ${id}`,
   numerator: `${what}, summed over activity reports dated inside the period`,
   denominator: null,
+  numeratorSeries: id as Series,
+  denominatorSeries: null,
 });
 
 export const KPIS: readonly KpiDefinition[] = [
@@ -50,6 +58,8 @@ export const KPIS: readonly KpiDefinition[] = [
     source: 'digital youth models, units',
     numerator: 'grassroots branches active at End with ≥ 1 digital youth model that is active and assessed effective at End',
     denominator: 'grassroots branches active at End',
+    numeratorSeries: 'BRANCHES_WITH_MODEL',
+    denominatorSeries: 'BRANCHES',
   },
   {
     id: 'COMMUNE_TEAM_COVERAGE',
@@ -63,6 +73,8 @@ export const KPIS: readonly KpiDefinition[] = [
     source: 'teams, units',
     numerator: 'communes/wards active at End with ≥ 1 Community Digital Transformation Team active at End',
     denominator: 'communes/wards active at End',
+    numeratorSeries: 'COMMUNES_WITH_TEAM',
+    denominatorSeries: 'COMMUNES',
   },
   {
     id: 'DIGITAL_TEAM_MEMBERS',
@@ -76,6 +88,8 @@ export const KPIS: readonly KpiDefinition[] = [
     source: 'team rosters',
     numerator: 'roster entries active at End on teams active at End',
     denominator: null,
+    numeratorSeries: 'TEAM_MEMBERS',
+    denominatorSeries: null,
   },
   {
     id: 'MEMBER_DATA_DIGITIZED',
@@ -89,6 +103,8 @@ export const KPIS: readonly KpiDefinition[] = [
     source: 'members',
     numerator: 'members active at End whose profile was digitized before End',
     denominator: 'members active at End',
+    numeratorSeries: 'MEMBERS_DIGITIZED',
+    denominatorSeries: 'MEMBERS',
   },
   {
     id: 'MEMBERS_EVALUATED',
@@ -102,6 +118,8 @@ export const KPIS: readonly KpiDefinition[] = [
     source: 'members, member evaluations',
     numerator: 'members active at End holding an evaluation for year Y recorded before End',
     denominator: 'members active at End',
+    numeratorSeries: 'MEMBERS_EVALUATED',
+    denominatorSeries: 'MEMBERS',
   },
   {
     id: 'APP_ADOPTION',
@@ -115,6 +133,8 @@ export const KPIS: readonly KpiDefinition[] = [
     source: 'members',
     numerator: 'members active at End who activated the Vietnam Youth app before End',
     denominator: 'members active at End',
+    numeratorSeries: 'MEMBERS_APP',
+    denominatorSeries: 'MEMBERS',
   },
   {
     id: 'STARTUP_PRODUCTS_LISTED',
@@ -128,6 +148,8 @@ export const KPIS: readonly KpiDefinition[] = [
     source: 'startup products',
     numerator: 'products listed before End and not delisted before End',
     denominator: null,
+    numeratorSeries: 'PRODUCTS_LISTED',
+    denominatorSeries: null,
   },
   {
     id: 'RELICS_DIGITIZED',
@@ -140,6 +162,8 @@ export const KPIS: readonly KpiDefinition[] = [
     source: 'relics',
     numerator: 'relics digitized before End',
     denominator: null,
+    numeratorSeries: 'RELICS_DIGITIZED',
+    denominatorSeries: null,
   },
   flow('VNEID_INSTALLS', 'Số người dân được hỗ trợ cài đặt VNeID', 'Citizens helped to install VNeID', 'citizens helped to install VNeID'),
   flow(

@@ -2,8 +2,10 @@
 // PGlite. Each expected number is recomputed by hand in the comment beside it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../../db/client.js';
+import type { UnitLevel } from '../../../db/schema.js';
 import { computeKpi } from '../../../schema/kpi/compute.js';
 import { parsePeriod } from '../../../schema/kpi/period.js';
+import { readKpis, servedByRollups } from '../../../schema/kpi/read.js';
 import type { KpiId } from '../../../schema/kpi/registry.js';
 import { makeYoga } from '../../../schema/yoga.js';
 import { loadSmallTree } from '../../fixtures/small-tree.js';
@@ -94,18 +96,26 @@ const EXPECTED: Row[] = [
 describe.each(ENGINES)('KPI values on the small tree (%s)', (engine) => {
   let handle: DbHandle;
   const ids = new Map<string, number>();
+  const levels = new Map<string, UnitLevel>();
 
   beforeAll(async () => {
     handle = await openTestDb(engine);
     await loadSmallTree(handle.db);
-    const found = (await handle.db.query.units.findMany({ columns: { id: true, code: true } })) as { id: number; code: string }[];
-    for (const u of found) ids.set(u.code, u.id);
+    const found = await handle.db.query.units.findMany({ columns: { id: true, code: true, level: true } });
+    for (const u of found) {
+      ids.set(u.code, u.id);
+      levels.set(u.code, u.level);
+    }
   });
   afterAll(async () => handle?.close());
 
   it.each(EXPECTED)('%s of %s for %s is %i / %s', async (kpi, unit, period, numerator, denominator, value) => {
+    // Straight from the base tables…
     const parts = await computeKpi(handle.db, kpi, parsePeriod(period), [ids.get(unit)!]);
     expect(parts.get(ids.get(unit)!)).toEqual({ numerator, denominator });
+    // …and as the API reads it: from the roll-ups wherever they hold the value.
+    const [read] = await readKpis(handle.db, [{ kpi, period: parsePeriod(period), unitId: ids.get(unit)!, level: levels.get(unit)! }]);
+    expect({ numerator: read!.numerator, denominator: read!.denominator }).toEqual({ numerator, denominator });
     const shown = denominator === null ? numerator : denominator === 0 ? null : (100 * numerator) / denominator;
     if (value === null) expect(shown).toBeNull();
     else expect(shown).toBeCloseTo(value, 2);
@@ -136,5 +146,15 @@ describe.each(ENGINES)('KPI values on the small tree (%s)', (engine) => {
       { code: 'C2', kpi: { value: null, numerator: 0, denominator: 0 } },
       { code: 'C3', kpi: { value: null, numerator: 0, denominator: 0 } },
     ]);
+  });
+
+  it('reads most of these from the roll-ups: everything above branch level at month starts, and mid-month for provinces', () => {
+    const served = EXPECTED.filter(([kpi, unit, period]) => servedByRollups({ kpi, period: parsePeriod(period), unitId: 0, level: levels.get(unit)! }));
+    // Of the 55 rows, the 9 branch rows and C1 on 30 March are computed from the base tables.
+    expect(EXPECTED).toHaveLength(55);
+    expect(served.length).toBe(45);
+    expect(servedByRollups({ kpi: 'APP_ADOPTION', period: parsePeriod('2026-03-30'), unitId: 0, level: 'PROVINCE' })).toBe(true);
+    expect(servedByRollups({ kpi: 'APP_ADOPTION', period: parsePeriod('2026-03-30'), unitId: 0, level: 'COMMUNE' })).toBe(false);
+    expect(servedByRollups({ kpi: 'APP_ADOPTION', period: parsePeriod('2026-03'), unitId: 0, level: 'BRANCH' })).toBe(false);
   });
 });

@@ -1,0 +1,200 @@
+// Roll-ups that stay fresh. Every series is a count that changes by signed steps at
+// instants: a member joining adds +1 to MEMBERS at the instant they join and −1 at the
+// instant they leave; an app activation adds +1 to MEMBERS_APP, and so on. A value at a
+// Vietnam midnight E is the sum of the steps before E, and every E is a Vietnam midnight,
+// so bucketing steps by Vietnam day (month, year) is exact.
+//
+// Each source of data derives its steps in one SQL query (`events`), for any selection of
+// its rows. A write subtracts the steps of the rows it touches, writes, and adds their
+// steps again, in the same transaction: O(depth of the tree) roll-up rows per step. The
+// rebuild applies the same queries to every row, so incremental and rebuilt roll-ups are
+// made by one definition.
+//
+// "Active at End" for an interval [s, e) (e null: open) is s < End ≤ e: a step +1 at s
+// and −1 at e, emitted only when s < e. Intervals are clipped to the life of the unit
+// that holds them (a unit closed before End, and what it held, no longer count).
+// GREATEST and LEAST skip NULLs, so a missing end stays "open" and a missing start is
+// filtered out before it reaches them.
+import { sql, type SQL } from 'drizzle-orm';
+import { rows, type Db } from './client.js';
+
+export type Source = 'members' | 'units' | 'rosters' | 'products' | 'relics' | 'reports';
+export const SOURCES: Source[] = ['members', 'units', 'rosters', 'products', 'relics', 'reports'];
+
+/**
+ * Which rows of each source a change touches, as SQL conditions on the source's alias:
+ * members `m`, units `u`, rosters (by team) `t`, products `p`, relics `r`, reports `a`.
+ */
+export type Selection = Partial<Record<Source, SQL>>;
+
+/** Steps (unit_id, series, variant, at, delta) of an interval [s, e) per row of `intervals`. */
+const steps = (intervals: SQL) => sql`
+  SELECT unit_id, series, variant, s AS at, 1 AS delta FROM (${intervals}) i WHERE s IS NOT NULL AND (e IS NULL OR s < e)
+  UNION ALL
+  SELECT unit_id, series, variant, e AS at, -1 AS delta FROM (${intervals}) i WHERE s IS NOT NULL AND e IS NOT NULL AND s < e`;
+
+/**
+ * Turns overlapping intervals per unit into the steps of "at least one is active":
+ * +1 where the count of active intervals goes from 0 to more, −1 where it returns to 0.
+ */
+const anyActive = (intervals: SQL, series: string) => sql`
+  SELECT unit_id, ${series}::text AS series, 0 AS variant, at, CASE WHEN c > 0 THEN 1 ELSE -1 END AS delta
+    FROM (
+      SELECT unit_id, at, d, sum(d) OVER (PARTITION BY unit_id ORDER BY at) AS c
+        FROM (SELECT unit_id, at, sum(delta) AS d FROM (${steps(intervals)}) x GROUP BY unit_id, at) g
+    ) r
+   WHERE (c > 0) <> (c - d > 0)`;
+
+function events(source: Source, where: SQL): SQL {
+  switch (source) {
+    case 'members': {
+      // Each placement of a member (the current unit since unit_since, earlier ones in the
+      // history), within the membership and the life of the unit.
+      const placements = sql`
+        SELECT x.member_id, x.unit_id,
+               greatest(x.pf, u.valid_from) AS s, least(x.pt, u.valid_to) AS e
+          FROM (
+            SELECT m.id AS member_id, m.unit_id, greatest(m.unit_since, m.joined_at) AS pf, m.left_at AS pt
+              FROM members m WHERE ${where}
+            UNION ALL
+            SELECT m.id, h.unit_id, greatest(h.from_at, m.joined_at), least(h.to_at, m.left_at)
+              FROM member_unit_history h JOIN members m ON m.id = h.member_id WHERE ${where}
+          ) x JOIN units u ON u.id = x.unit_id`;
+      const intervals = sql`
+        SELECT p.unit_id, 'MEMBERS' AS series, 0 AS variant, p.s, p.e FROM pl p
+        UNION ALL
+        SELECT p.unit_id, 'MEMBERS_DIGITIZED', 0, greatest(p.s, m.digitized_at), p.e
+          FROM pl p JOIN members m ON m.id = p.member_id WHERE m.digitized_at IS NOT NULL
+        UNION ALL
+        SELECT p.unit_id, 'MEMBERS_APP', 0, greatest(p.s, m.app_activated_at), p.e
+          FROM pl p JOIN members m ON m.id = p.member_id WHERE m.app_activated_at IS NOT NULL
+        UNION ALL
+        SELECT p.unit_id, 'MEMBERS_EVALUATED', ev.year, greatest(p.s, ev.recorded_at), p.e
+          FROM pl p JOIN member_evaluations ev ON ev.member_id = p.member_id`;
+      return sql`WITH pl AS MATERIALIZED (${placements}) ${steps(intervals)}`;
+    }
+    case 'units': {
+      // Branches and communes active, and those with ≥ 1 effective model / active team.
+      const life = sql`
+        SELECT u.id AS unit_id, CASE u.level WHEN 'BRANCH' THEN 'BRANCHES' ELSE 'COMMUNES' END AS series, 0 AS variant,
+               u.valid_from AS s, u.valid_to AS e
+          FROM units u WHERE u.level IN ('BRANCH', 'COMMUNE') AND ${where}`;
+      const models = sql`
+        SELECT u.id AS unit_id, greatest(d.established_at, d.effective_from, u.valid_from) AS s,
+               least(d.ended_at, u.valid_to) AS e
+          FROM units u JOIN digital_models d ON d.unit_id = u.id
+         WHERE u.level = 'BRANCH' AND d.effective_from IS NOT NULL AND ${where}`;
+      // A team counts for the commune it belongs to, on the commune or on a unit below it.
+      const teams = sql`
+        SELECT u.id AS unit_id,
+               greatest(t.established_at, tu.valid_from, u.valid_from) AS s,
+               least(t.disbanded_at, tu.valid_to, u.valid_to) AS e
+          FROM units u JOIN units tu ON tu.path @> ARRAY[u.id] JOIN teams t ON t.unit_id = tu.id
+         WHERE u.level = 'COMMUNE' AND ${where}`;
+      return sql`
+        ${steps(life)}
+        UNION ALL ${anyActive(sql`SELECT unit_id, 'BRANCHES_WITH_MODEL' AS series, 0 AS variant, s, e FROM (${models}) q`, 'BRANCHES_WITH_MODEL')}
+        UNION ALL ${anyActive(sql`SELECT unit_id, 'COMMUNES_WITH_TEAM' AS series, 0 AS variant, s, e FROM (${teams}) q`, 'COMMUNES_WITH_TEAM')}`;
+    }
+    case 'rosters':
+      return steps(sql`
+        SELECT t.unit_id, 'TEAM_MEMBERS' AS series, 0 AS variant,
+               greatest(r.from_at, t.established_at, u.valid_from) AS s,
+               least(r.to_at, t.disbanded_at, u.valid_to) AS e
+          FROM teams t JOIN team_roster r ON r.team_id = t.id JOIN units u ON u.id = t.unit_id
+         WHERE ${where}`);
+    case 'products':
+      return steps(sql`
+        SELECT p.unit_id, 'PRODUCTS_LISTED' AS series, 0 AS variant, greatest(p.listed_at, u.valid_from) AS s,
+               least(p.delisted_at, u.valid_to) AS e
+          FROM startup_products p JOIN units u ON u.id = p.unit_id WHERE ${where}`);
+    case 'relics':
+      return steps(sql`
+        SELECT r.unit_id, 'RELICS_DIGITIZED' AS series, 0 AS variant, greatest(r.digitized_at, u.valid_from) AS s, u.valid_to AS e
+          FROM relics r JOIN units u ON u.id = r.unit_id WHERE r.digitized_at IS NOT NULL AND ${where}`);
+    case 'reports':
+      // A flow: one step on the report's day, never taken back, whatever happens to the unit later.
+      return sql`
+        SELECT a.unit_id, a.kind AS series, 0 AS variant, (a.date::timestamp AT TIME ZONE INTERVAL '+07:00') AS at, a.count AS delta
+          FROM activity_reports a WHERE ${where}`;
+  }
+}
+
+/**
+ * Adds (sign +1) or takes away (sign −1) the steps of the selected rows to the roll-ups of
+ * every unit above the rows' units: one statement per source.
+ */
+export async function applyEvents(db: Db, selection: Selection, sign: 1 | -1): Promise<void> {
+  for (const source of SOURCES) {
+    const where = selection[source];
+    if (!where) continue;
+    await db.execute(sql`
+      WITH ev AS MATERIALIZED (
+        SELECT unit_id, series, variant, (at AT TIME ZONE INTERVAL '+07:00')::date AS day, sum(delta) * ${sign}::int AS delta
+          FROM (${events(source, where)}) e GROUP BY 1, 2, 3, 4
+      ),
+      up AS MATERIALIZED (
+        SELECT a.id AS unit_id, a.level, ev.series, ev.variant, ev.day, sum(ev.delta) AS delta
+          FROM ev JOIN units u ON u.id = ev.unit_id CROSS JOIN LATERAL unnest(u.path) AS p(id) JOIN units a ON a.id = p.id
+         GROUP BY 1, 2, 3, 4, 5
+      ),
+      y AS (
+        INSERT INTO kpi_rollup_year (unit_id, series, variant, year, delta)
+        SELECT unit_id, series, variant, extract(year FROM day)::int, sum(delta) FROM up WHERE level <> 'BRANCH'
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (unit_id, series, variant, year) DO UPDATE SET delta = kpi_rollup_year.delta + excluded.delta
+      ),
+      m AS (
+        INSERT INTO kpi_rollup_month (unit_id, series, variant, month, delta)
+        SELECT unit_id, series, variant, date_trunc('month', day)::date, sum(delta) FROM up WHERE level <> 'BRANCH'
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (unit_id, series, variant, month) DO UPDATE SET delta = kpi_rollup_month.delta + excluded.delta
+      ),
+      d AS (
+        INSERT INTO kpi_rollup_day (unit_id, series, variant, day, delta)
+        SELECT unit_id, series, variant, day, delta FROM up WHERE level IN ('CENTRAL', 'PROVINCE') ORDER BY 1, 2, 3, 4
+        ON CONFLICT (unit_id, series, variant, day) DO UPDATE SET delta = kpi_rollup_day.delta + excluded.delta
+      )
+      INSERT INTO kpi_as_of (unit_id, series, changed_at)
+      SELECT DISTINCT unit_id, series, now() FROM up ORDER BY 1, 2
+      ON CONFLICT (unit_id, series) DO UPDATE SET changed_at = excluded.changed_at`);
+  }
+}
+
+/** Rebuilds every roll-up from the base tables. */
+export async function rebuildRollups(db: Db): Promise<void> {
+  await db.execute(sql`TRUNCATE kpi_rollup_year, kpi_rollup_month, kpi_rollup_day`);
+  await applyEvents(db, Object.fromEntries(SOURCES.map((s) => [s, sql`true`])), 1);
+}
+
+/** Runs a write so that the roll-ups change with it: the steps of `selection` are taken away before and added after. */
+export async function withRollups<T>(db: Db, selection: Selection, write: () => Promise<T>): Promise<T> {
+  await applyEvents(db, selection, -1);
+  const result = await write();
+  await applyEvents(db, selection, 1);
+  return result;
+}
+
+/** Everything whose steps depend on a unit's life: what it and the units below it hold, and the communes above it (teams). */
+export function unitLifeSelection(unitId: number): Selection {
+  const below = sql`(SELECT id FROM units WHERE path @> ARRAY[${unitId}::int])`;
+  return {
+    members: sql`(m.unit_id IN ${below} OR m.id IN (SELECT member_id FROM member_unit_history WHERE unit_id IN ${below}))`,
+    units: sql`(u.id IN ${below} OR u.id IN (SELECT a FROM units x CROSS JOIN LATERAL unnest(x.path) a WHERE x.id = ${unitId}::int))`,
+    rosters: sql`t.unit_id IN ${below}`,
+    products: sql`p.unit_id IN ${below}`,
+    relics: sql`r.unit_id IN ${below}`,
+  };
+}
+
+/** The non-zero roll-up rows, for comparing two roll-ups exactly. */
+export async function rollupSnapshot(db: Db): Promise<string[]> {
+  const found = await rows<{ k: string }>(
+    db,
+    sql`SELECT 'y|' || unit_id || '|' || series || '|' || variant || '|' || year || '|' || delta AS k FROM kpi_rollup_year WHERE delta <> 0
+        UNION ALL SELECT 'm|' || unit_id || '|' || series || '|' || variant || '|' || month || '|' || delta FROM kpi_rollup_month WHERE delta <> 0
+        UNION ALL SELECT 'd|' || unit_id || '|' || series || '|' || variant || '|' || day || '|' || delta FROM kpi_rollup_day WHERE delta <> 0
+        ORDER BY 1`,
+  );
+  return found.map((r) => r.k);
+}

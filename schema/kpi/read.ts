@@ -1,0 +1,136 @@
+// KPI values for many (KPI, period, unit) requests at once, in at most two statements:
+// one reads the roll-ups (and when the data last changed), one computes from the base
+// tables what the roll-ups do not hold: a branch's own values (a branch has about 60
+// members: cheap from indexed rows) and a mid-month End below province level.
+import { sql } from 'drizzle-orm';
+import { rows, type Db } from '../../db/client.js';
+import type { Series, UnitLevel } from '../../db/schema.js';
+import { computeKpis, type ComputeGroup, type KpiParts } from './compute.js';
+import { dayParts, formatDay, type Period } from './period.js';
+import { evaluationYear, kpiDefinition, type KpiId } from './registry.js';
+
+export interface KpiRequest {
+  kpi: KpiId;
+  period: Period;
+  unitId: number;
+  level: UnitLevel;
+}
+
+export interface KpiResult extends KpiParts {
+  /** When the data under the value last changed; null when nothing was ever recorded. */
+  asOf: Date | null;
+}
+
+/** The series a request reads, with the variant (the evaluation year for MEMBERS_EVALUATED). */
+function seriesOf(kpi: KpiId, period: Period): { series: Series; variant: number }[] {
+  const def = kpiDefinition(kpi);
+  const variant = kpi === 'MEMBERS_EVALUATED' ? evaluationYear(dayParts(period.endDay - 1)) : 0;
+  const out = [{ series: def.numeratorSeries, variant }];
+  if (def.denominatorSeries) out.push({ series: def.denominatorSeries, variant: 0 });
+  return out;
+}
+
+/** The instants (as day numbers) whose cumulative values a request needs. */
+function boundaries(kpi: KpiId, period: Period): number[] {
+  return kpiDefinition(kpi).kind === 'FLOW' ? [period.startDay, period.endDay] : [period.endDay];
+}
+
+const isMonthStart = (dayNo: number) => dayParts(dayNo).day === 1;
+
+/** Whether the roll-ups hold this request: above branch level, at month starts (or daily buckets above communes). */
+export function servedByRollups(r: KpiRequest): boolean {
+  if (r.level === 'BRANCH') return false;
+  if (r.level === 'CENTRAL' || r.level === 'PROVINCE') return true;
+  return boundaries(r.kpi, r.period).every(isMonthStart);
+}
+
+export async function readKpis(db: Db, requests: readonly KpiRequest[]): Promise<KpiResult[]> {
+  // Cumulative lookups (unit, series, variant, day), deduplicated.
+  const lookups = new Map<string, number>();
+  const lookup = (unitId: number, series: Series, variant: number, day: number) => {
+    const key = `${unitId}|${series}|${variant}|${day}`;
+    if (!lookups.has(key)) lookups.set(key, lookups.size);
+    return key;
+  };
+  const asOfKeys = new Map<string, number>();
+  const direct = new Map<string, ComputeGroup & { unitIds: number[] }>();
+  for (const r of requests) {
+    for (const { series } of seriesOf(r.kpi, r.period)) {
+      const key = `${r.unitId}|${series}`;
+      if (!asOfKeys.has(key)) asOfKeys.set(key, asOfKeys.size);
+    }
+    if (servedByRollups(r)) {
+      for (const { series, variant } of seriesOf(r.kpi, r.period)) {
+        for (const day of boundaries(r.kpi, r.period)) lookup(r.unitId, series, variant, day);
+      }
+    } else {
+      const key = `${r.kpi}|${r.period.id}`;
+      const group = direct.get(key) ?? { kpi: r.kpi, period: r.period, unitIds: [] };
+      group.unitIds.push(r.unitId);
+      direct.set(key, group);
+    }
+  }
+
+  const [cumulative, asOf] = await readRollups(db, [...lookups.keys()], [...asOfKeys.keys()]);
+  const groups = [...direct.values()];
+  const computed = groups.length > 0 ? await computeKpis(db, groups) : [];
+  const computedByKey = new Map(groups.map((g, i) => [`${g.kpi}|${g.period.id}`, computed[i]!]));
+
+  return requests.map((r) => {
+    const series = seriesOf(r.kpi, r.period);
+    const times = series.map(({ series: s }) => asOf[asOfKeys.get(`${r.unitId}|${s}`)!]).filter((t): t is Date => t != null);
+    const stamp = times.length > 0 ? new Date(Math.max(...times.map((t) => t.getTime()))) : null;
+    if (!servedByRollups(r)) {
+      const parts = computedByKey.get(`${r.kpi}|${r.period.id}`)!.get(r.unitId)!;
+      return { ...parts, asOf: stamp };
+    }
+    const at = (s: { series: Series; variant: number }, day: number) => cumulative[lookups.get(`${r.unitId}|${s.series}|${s.variant}|${day}`)!]!;
+    const value = (s: { series: Series; variant: number }) =>
+      kpiDefinition(r.kpi).kind === 'FLOW' ? at(s, r.period.endDay) - at(s, r.period.startDay) : at(s, r.period.endDay);
+    return {
+      numerator: value(series[0]!),
+      denominator: series[1] ? value(series[1]) : null,
+      asOf: stamp,
+    };
+  });
+}
+
+/**
+ * One statement: the cumulative value of each lookup (the sum of the steps before its day:
+ * whole years, then months of that year, then days of that month) and the last change of
+ * each (unit, series).
+ */
+async function readRollups(db: Db, lookupKeys: string[], asOfKeys: string[]): Promise<[number[], (Date | null)[]]> {
+  const cumulative = new Array<number>(lookupKeys.length).fill(0);
+  const asOf = new Array<Date | null>(asOfKeys.length).fill(null);
+  if (lookupKeys.length === 0 && asOfKeys.length === 0) return [cumulative, asOf];
+  const split = lookupKeys.map((k) => k.split('|'));
+  const arr = (values: string[]) => `{${values.join(',')}}`;
+  const days = split.map((p) => formatDay(Number(p[3])));
+  const asOfSplit = asOfKeys.map((k) => k.split('|'));
+  const found = await rows<{ k: string; i: number; n: string | number | null; at: Date | string | null }>(
+    db,
+    sql`
+      SELECT 'v' AS k, r.i::int AS i,
+             coalesce((SELECT sum(delta) FROM kpi_rollup_year y
+                        WHERE y.unit_id = r.u AND y.series = r.s AND y.variant = r.v AND y.year < extract(year FROM r.e)), 0)
+           + coalesce((SELECT sum(delta) FROM kpi_rollup_month m
+                        WHERE m.unit_id = r.u AND m.series = r.s AND m.variant = r.v
+                          AND m.month >= date_trunc('year', r.e)::date AND m.month < date_trunc('month', r.e)::date), 0)
+           + CASE WHEN extract(day FROM r.e) = 1 THEN 0 ELSE
+             coalesce((SELECT sum(delta) FROM kpi_rollup_day d
+                        WHERE d.unit_id = r.u AND d.series = r.s AND d.variant = r.v
+                          AND d.day >= date_trunc('month', r.e)::date AND d.day < r.e), 0) END AS n,
+             NULL::timestamptz AS at
+        FROM unnest(${arr(split.map((p) => p[0]!))}::int[], ${arr(split.map((p) => p[1]!))}::text[],
+                    ${arr(split.map((p) => p[2]!))}::int[], ${arr(days)}::date[]) WITH ORDINALITY AS r(u, s, v, e, i)
+      UNION ALL
+      SELECT 'a', q.i::int, NULL, (SELECT changed_at FROM kpi_as_of a WHERE a.unit_id = q.u AND a.series = q.s)
+        FROM unnest(${arr(asOfSplit.map((p) => p[0]!))}::int[], ${arr(asOfSplit.map((p) => p[1]!))}::text[]) WITH ORDINALITY AS q(u, s, i)`,
+  );
+  for (const r of found) {
+    if (r.k === 'v') cumulative[Number(r.i) - 1] = Number(r.n);
+    else asOf[Number(r.i) - 1] = r.at === null ? null : new Date(r.at);
+  }
+  return [cumulative, asOf];
+}
