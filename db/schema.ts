@@ -26,6 +26,11 @@ const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'd
 export const UNIT_LEVELS = ['CENTRAL', 'PROVINCE', 'COMMUNE', 'BLOC', 'BRANCH'] as const;
 export type UnitLevel = (typeof UNIT_LEVELS)[number];
 
+/** Depth of a level in the tree; a parent's rank is below its child's (as the units trigger checks). */
+export function unitLevelRank(level: UnitLevel): number {
+  return { CENTRAL: 0, PROVINCE: 1, COMMUNE: 2, BLOC: 2, BRANCH: 3 }[level];
+}
+
 /** The five flow KPIs that activity reports feed. */
 export const REPORT_KINDS = [
   'VNEID_INSTALLS',

@@ -19,7 +19,7 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.scalarType('DateTime', {
-  description: 'An instant, ISO 8601 with its offset; output in Vietnam time (+07:00), e.g. 2026-03-01T00:00:00+07:00.',
+  description: 'An instant, ISO 8601 with its offset; output in Vietnam time (+07:00), e.g. 2026-03-01T00:00:00+07:00, with milliseconds when there are some.',
   serialize: (value) => formatVietnamInstant(value),
   parseValue: (value) => {
     const date = typeof value === 'string' && /[zZ]|[+-]\d{2}:\d{2}$/.test(value) ? new Date(value) : null;

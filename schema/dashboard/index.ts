@@ -1,11 +1,27 @@
 // The KPI surface of the API: the catalogue, periods, and KPI values on units.
+import { resolveArrayConnection } from '@pothos/plugin-relay';
+import { and, arrayContains, asc, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import type { GraphQLResolveInfo } from 'graphql';
+import { unitLevelRank, units, type UnitLevel } from '../../db/schema.js';
 import { builder } from '../builder.js';
-import { badInput } from '../errors.js';
-import type { UnitRow } from '../context.js';
+import type { Context, UnitRow } from '../context.js';
+import { badInput, notFound, pageSize } from '../errors.js';
 import type { KpiParts } from '../kpi/compute.js';
-import { formatDay, parsePeriod, PeriodError, type Period, type PeriodKind } from '../kpi/period.js';
+import {
+  formatDay,
+  parsePeriod,
+  PeriodError,
+  periodsBetween,
+  previousPeriod,
+  samePeriodLastYear,
+  type Grain,
+  type Period,
+  type PeriodKind,
+} from '../kpi/period.js';
+import type { KpiResult } from '../kpi/read.js';
 import { KPIS, kpiDefinition, ratioPercent, type KpiDefinition, type KpiId } from '../kpi/registry.js';
-import { Unit } from '../unit/index.js';
+import { selects } from '../selection.js';
+import { Unit, UnitLevelEnum } from '../unit/index.js';
 
 export const KpiIdEnum = builder.enumType('KpiId', {
   description: 'The KPIs of the catalogue.',
@@ -46,6 +62,20 @@ const KpiDefinitionRef = builder.objectRef<KpiDefinition>('KpiDefinition').imple
   }),
 });
 
+const GrainEnum = builder.enumType('Grain', {
+  description: 'The step of a time series.',
+  values: ['DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'] as const satisfies readonly Grain[],
+});
+
+const BreakdownOrderEnum = builder.enumType('BreakdownOrder', {
+  values: {
+    VALUE_DESC: { description: 'Highest value first (nulls last).' },
+    VALUE_ASC: { description: 'Lowest value first (nulls last).' },
+    CODE: { description: 'By unit code.' },
+    NAME: { description: 'By unit name, ignoring diacritics.' },
+  },
+});
+
 const PeriodRef = builder.objectRef<Period>('Period').implement({
   description: 'A period of whole Vietnam days; its boundaries are 00:00 Vietnam time (UTC+07:00).',
   fields: (t) => ({
@@ -58,13 +88,53 @@ const PeriodRef = builder.objectRef<Period>('Period').implement({
   }),
 });
 
-interface KpiValueShape extends KpiParts {
+export interface KpiValueShape extends KpiResult {
   kpi: KpiDefinition;
   period: Period;
   unit: UnitRow;
+  /** Position in a breakdown's order (1 first; equal values share a rank). */
+  rank?: number | null;
+  previous?: Promise<KpiValueShape> | undefined;
+  lastYear?: Promise<KpiValueShape> | undefined;
 }
 
-const KpiValue = builder.objectRef<KpiValueShape>('KpiValue').implement({
+/** The value shown: a ratio as a percentage (null on a zero denominator), a count otherwise. */
+export function shownValue(v: KpiParts & { kpi: KpiDefinition }): number | null {
+  return v.kpi.kind === 'RATIO' ? ratioPercent(v.numerator, v.denominator ?? 0) : v.numerator;
+}
+
+interface KpiChangeShape {
+  current: KpiValueShape;
+  base: KpiValueShape;
+}
+
+const KpiChange = builder.objectRef<KpiChangeShape>('KpiChange').implement({
+  description: 'The same KPI for an earlier period, and how far the value has moved since.',
+  fields: (t) => ({
+    period: t.field({ type: PeriodRef, resolve: (c) => c.base.period }),
+    value: t.float({ nullable: true, resolve: (c) => shownValue(c.base) }),
+    numerator: t.int({ resolve: (c) => c.base.numerator }),
+    denominator: t.int({ nullable: true, resolve: (c) => c.base.denominator }),
+    difference: t.float({
+      nullable: true,
+      description: 'Value now minus value then: percentage points for a ratio, a count otherwise; null when either is null.',
+      resolve: (c) => {
+        const [now, then] = [shownValue(c.current), shownValue(c.base)];
+        return now === null || then === null ? null : now - then;
+      },
+    }),
+    relativeChange: t.float({
+      nullable: true,
+      description: 'The difference as a percentage of the value then; null when that value is 0 or null.',
+      resolve: (c) => {
+        const [now, then] = [shownValue(c.current), shownValue(c.base)];
+        return now === null || then === null || then === 0 ? null : (100 * (now - then)) / Math.abs(then);
+      },
+    }),
+  }),
+});
+
+export const KpiValue = builder.objectRef<KpiValueShape>('KpiValue').implement({
   description: 'A KPI over a unit’s whole subtree for a period: numerators and denominators are summed, never percentages averaged.',
   fields: (t) => ({
     kpi: t.field({ type: KpiDefinitionRef, resolve: (v) => v.kpi }),
@@ -73,12 +143,43 @@ const KpiValue = builder.objectRef<KpiValueShape>('KpiValue').implement({
     value: t.float({
       nullable: true,
       description: 'A ratio as a percentage (100 × numerator ÷ denominator, null when the denominator is 0); a count otherwise.',
-      resolve: (v) => (v.kpi.kind === 'RATIO' ? ratioPercent(v.numerator, v.denominator ?? 0) : v.numerator),
+      resolve: shownValue,
     }),
     numerator: t.int({ description: 'The numerator of a ratio; the count itself for a stock or a flow.', resolve: (v) => v.numerator }),
     denominator: t.int({ nullable: true, description: 'The denominator of a ratio; null for counts.', resolve: (v) => v.denominator }),
+    asOf: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the data under this value last changed; null when nothing was ever recorded under the unit for this KPI.',
+      resolve: (v) => v.asOf,
+    }),
+    rank: t.int({ nullable: true, description: 'Position in a breakdown (1 first; equal values share a rank); null elsewhere.', resolve: (v) => v.rank ?? null }),
+    previous: t.field({
+      type: KpiChange,
+      description: 'The previous period of the same kind (February for March, 2025-Q4 for 2026-Q1).',
+      resolve: async (v, _args, ctx) => ({ current: v, base: await (v.previous ?? loadValue(ctx, v.unit, v.kpi.id, previousPeriod(v.period))) }),
+    }),
+    lastYear: t.field({
+      type: KpiChange,
+      description: 'The same period one year earlier.',
+      resolve: async (v, _args, ctx) => ({ current: v, base: await (v.lastYear ?? loadValue(ctx, v.unit, v.kpi.id, samePeriodLastYear(v.period))) }),
+    }),
   }),
 });
+
+/**
+ * Loads a KPI value. When the query asks for comparisons, their values are asked for in
+ * the same tick, so they join the same batch (and the same SQL statement).
+ */
+export function loadValue(ctx: Context, unit: UnitRow, kpi: KpiId, period: Period, info?: GraphQLResolveInfo): Promise<KpiValueShape> {
+  const load = (p: Period): Promise<KpiValueShape> =>
+    ctx.loaders.kpi.load({ kpi, period: p, unit }).then((r) => ({ ...r, kpi: kpiDefinition(kpi), period: p, unit }));
+  const value = load(period);
+  if (!info) return value;
+  const previous = selects(info, 'previous') ? load(previousPeriod(period)) : undefined;
+  const lastYear = selects(info, 'lastYear') ? load(samePeriodLastYear(period)) : undefined;
+  return value.then((v) => ({ ...v, previous, lastYear }));
+}
 
 export function periodArg(text: string, argument = 'period'): Period {
   try {
@@ -89,18 +190,174 @@ export function periodArg(text: string, argument = 'period'): Period {
   }
 }
 
-builder.objectField(Unit, 'kpi', (t) =>
-  t.field({
+builder.objectFields(Unit, (t) => ({
+  kpi: t.field({
     type: KpiValue,
     description: 'A KPI over this unit and everything under it, for a period such as "2026-03", "2026-Q1" or "2026".',
     args: {
       id: t.arg({ type: KpiIdEnum, required: true }),
       period: t.arg.string({ required: true }),
     },
-    resolve: async (unit, args, ctx) => {
+    resolve: (unit, args, ctx, info) => loadValue(ctx, unit, args.id, periodArg(args.period), info),
+  }),
+  kpis: t.field({
+    type: [KpiValue],
+    description: 'Several KPIs (all of the catalogue when `ids` is left out) over this unit and everything under it, for one period.',
+    args: {
+      ids: t.arg({ type: [KpiIdEnum], required: false }),
+      period: t.arg.string({ required: true }),
+    },
+    resolve: (unit, args, ctx, info) => {
       const period = periodArg(args.period);
-      const parts = await ctx.loaders.kpi.load({ kpi: args.id, period, unit });
-      return { ...parts, kpi: kpiDefinition(args.id), period, unit };
+      return Promise.all((args.ids ?? KPIS.map((k) => k.id)).map((id) => loadValue(ctx, unit, id, period, info)));
+    },
+  }),
+  series: t.field({
+    type: [KpiValue],
+    description: 'A KPI for each period of a grain, from the one containing `from` to the one containing the end of `to`: a trend chart.',
+    args: {
+      kpi: t.arg({ type: KpiIdEnum, required: true }),
+      from: t.arg.string({ required: true, description: 'A period; the series starts with the grain period containing its first day.' }),
+      to: t.arg.string({ required: true, description: 'A period; the series ends with the grain period containing its last day.' }),
+      grain: t.arg({ type: GrainEnum, required: true }),
+    },
+    resolve: (unit, args, ctx, info) => {
+      const from = periodArg(args.from, 'from');
+      const to = periodArg(args.to, 'to');
+      if (to.endDay <= from.startDay) throw badInput('to', `must not end before "from" starts (${from.id} … ${to.id})`);
+      const periods = periodsBetween(from.startDay, to.endDay, args.grain);
+      if (periods.length > MAX_SERIES_POINTS) {
+        throw badInput('grain', `${periods.length} points from ${from.id} to ${to.id}; at most ${MAX_SERIES_POINTS}: use a coarser grain`);
+      }
+      return Promise.all(periods.map((p) => loadValue(ctx, unit, args.kpi, p, info)));
+    },
+  }),
+  breakdown: t.connection({
+    type: KpiValue,
+    description:
+      'The KPI for every unit directly below (or, with `level`, every unit at that level below) that lived during the period, ordered and ranked: who leads, who lags.',
+    args: {
+      kpi: t.arg({ type: KpiIdEnum, required: true }),
+      period: t.arg.string({ required: true }),
+      level: t.arg({ type: UnitLevelEnum, required: false, description: 'Default: the units directly below.' }),
+      orderBy: t.arg({ type: BreakdownOrderEnum, required: false, defaultValue: 'VALUE_DESC' }),
+    },
+    resolve: async (unit, args, ctx, info) => {
+      pageSize(args.first, MAX_BREAKDOWN_PAGE);
+      const period = periodArg(args.period);
+      if (args.level && unitLevelRank(args.level) <= unitLevelRank(unit.level)) {
+        throw badInput('level', `${args.level} is not below ${unit.level} ${unit.code}`);
+      }
+      const below = await unitsBelow(ctx, unit, period, args.level ?? null);
+      if (below.length > MAX_BREAKDOWN_UNITS) {
+        throw badInput('level', `${below.length} units below ${unit.code} at ${args.level}; at most ${MAX_BREAKDOWN_UNITS}: break down a smaller unit`);
+      }
+      const values = await Promise.all(below.map((u) => loadValue(ctx, u, args.kpi, period, info)));
+      const ordered = orderValues(values, args.orderBy ?? 'VALUE_DESC');
+      return resolveArrayConnection({ args, defaultSize: 100, maxSize: MAX_BREAKDOWN_PAGE }, ordered);
+    },
+  }),
+}));
+
+const MAX_SERIES_POINTS = 1000;
+const MAX_BREAKDOWN_UNITS = 20_000;
+const MAX_BREAKDOWN_PAGE = 1000;
+
+type BreakdownOrder = 'VALUE_DESC' | 'VALUE_ASC' | 'CODE' | 'NAME';
+
+/** Compares by value with nulls (zero denominators) always last. */
+function byValue(direction: 1 | -1) {
+  return (a: KpiValueShape, b: KpiValueShape): number => {
+    const [x, y] = [shownValue(a), shownValue(b)];
+    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+    return direction * (x - y);
+  };
+}
+
+const byCode = (a: KpiValueShape, b: KpiValueShape) => (a.unit.code < b.unit.code ? -1 : a.unit.code > b.unit.code ? 1 : 0);
+
+/** Ranks best first (equal values share a rank: 1, 2, 2, 4; no rank for null), then orders as asked. */
+function orderValues(values: KpiValueShape[], orderBy: BreakdownOrder): KpiValueShape[] {
+  const best = byValue(values[0]?.kpi.higherIsBetter === false ? 1 : -1);
+  const ranked = [...values].sort((a, b) => best(a, b) || byCode(a, b));
+  ranked.forEach((v, i) => {
+    const prev = ranked[i - 1];
+    v.rank = shownValue(v) === null ? null : prev && shownValue(prev) === shownValue(v) ? prev.rank : i + 1;
+  });
+  switch (orderBy) {
+    case 'VALUE_DESC':
+      return [...values].sort((a, b) => byValue(-1)(a, b) || byCode(a, b));
+    case 'VALUE_ASC':
+      return [...values].sort((a, b) => byValue(1)(a, b) || byCode(a, b));
+    case 'CODE':
+      return [...values].sort(byCode);
+    case 'NAME':
+      return [...values].sort((a, b) => a.unit.searchName.localeCompare(b.unit.searchName) || byCode(a, b));
+  }
+}
+
+/** Units directly below (or at a level below) that lived during the period, by code. */
+async function unitsBelow(ctx: Context, unit: UnitRow, period: Period, level: UnitLevel | null): Promise<UnitRow[]> {
+  return ctx.db
+    .select()
+    .from(units)
+    .where(
+      and(
+        level ? and(arrayContains(units.path, [unit.id]), eq(units.level, level)) : eq(units.parentId, unit.id),
+        lt(units.validFrom, period.end),
+        or(isNull(units.validTo), gt(units.validTo, period.start)),
+      ),
+    )
+    .orderBy(asc(units.code));
+}
+
+interface MatrixShape {
+  period: Period;
+  kpis: KpiDefinition[];
+  rows: { unit: UnitRow; values: Promise<KpiValueShape[]> }[];
+}
+
+const KpiMatrixRow = builder.objectRef<MatrixShape['rows'][number]>('KpiMatrixRow').implement({
+  fields: (t) => ({
+    unit: t.field({ type: Unit, resolve: (r) => r.unit }),
+    values: t.field({ type: [KpiValue], description: 'One value per KPI, in the order of `kpis`.', resolve: (r) => r.values }),
+  }),
+});
+
+const KpiMatrix = builder.objectRef<MatrixShape>('KpiMatrix').implement({
+  description: 'KPIs side by side for several units and one period.',
+  fields: (t) => ({
+    period: t.field({ type: PeriodRef, resolve: (m) => m.period }),
+    kpis: t.field({ type: [KpiDefinitionRef], resolve: (m) => m.kpis }),
+    rows: t.field({ type: [KpiMatrixRow], resolve: (m) => m.rows }),
+  }),
+});
+
+const MAX_COMPARE_UNITS = 500;
+
+builder.queryField('compare', (t) =>
+  t.field({
+    type: KpiMatrix,
+    description: 'A matrix for side-by-side dashboards: each unit (by code) against each KPI (all when `kpis` is left out), for one period.',
+    args: {
+      units: t.arg.stringList({ required: true }),
+      kpis: t.arg({ type: [KpiIdEnum], required: false }),
+      period: t.arg.string({ required: true }),
+    },
+    resolve: async (_root, args, ctx, info) => {
+      const period = periodArg(args.period);
+      if (args.units.length === 0 || args.units.length > MAX_COMPARE_UNITS) {
+        throw badInput('units', `give between 1 and ${MAX_COMPARE_UNITS} unit codes (got ${args.units.length})`);
+      }
+      const found = await ctx.loaders.unitByCode.loadMany(args.units);
+      const missing = args.units.filter((_, i) => !found[i] || found[i] instanceof Error);
+      if (missing.length > 0) throw notFound('units', `no unit has code ${missing.map((c) => `"${c}"`).join(', ')}`);
+      const kpis = (args.kpis ?? KPIS.map((k) => k.id)).map(kpiDefinition);
+      return {
+        period,
+        kpis,
+        rows: (found as UnitRow[]).map((unit) => ({ unit, values: Promise.all(kpis.map((k) => loadValue(ctx, unit, k.id, period, info))) })),
+      };
     },
   }),
 );

@@ -240,3 +240,32 @@ function weekFromMonday(monday: number): Period {
   const isoYear = dayParts(monday + 3).year;
   return weekPeriod(isoYear, (monday - isoWeekOneMonday(isoYear)) / 7 + 1);
 }
+
+/** Grains of a time series. */
+export type Grain = 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR';
+
+/** The period of a grain that contains a day. */
+export function periodContaining(dayNo: number, grain: Grain): Period {
+  const { year, month } = dayParts(dayNo);
+  switch (grain) {
+    case 'DAY':
+      return dayPeriod(dayNo);
+    case 'WEEK': {
+      const weekday = (new Date(dayNo * DAY_MS).getUTCDay() + 6) % 7; // Monday = 0
+      return weekFromMonday(dayNo - weekday);
+    }
+    case 'MONTH':
+      return monthPeriod(year, month);
+    case 'QUARTER':
+      return quarterPeriod(year, Math.floor((month - 1) / 3) + 1);
+    case 'YEAR':
+      return yearPeriod(year);
+  }
+}
+
+/** The periods of a grain from the one containing `fromDay` to the one containing the day before `toEndDay`. */
+export function periodsBetween(fromDay: number, toEndDay: number, grain: Grain): Period[] {
+  const out: Period[] = [];
+  for (let p = periodContaining(fromDay, grain); p.startDay < toEndDay; p = periodContaining(p.endDay, grain)) out.push(p);
+  return out;
+}
