@@ -70,6 +70,7 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
     const { drizzle } = await import('drizzle-orm/node-postgres');
     const { migrate } = await import('drizzle-orm/node-postgres/migrator');
     const client = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
+    client.on('error', idleConnectionClosed);
     const db = drizzle({ client, ...config });
     return {
       db: db as unknown as Db,
@@ -86,6 +87,7 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
     neonConfig.webSocketConstructor = ws;
   }
   const client = new Pool({ connectionString: options.url, max: options.maxConnections ?? 5 });
+  client.on('error', idleConnectionClosed);
   const db = drizzle({ client, ...config });
   return {
     db: db as unknown as Db,
@@ -93,6 +95,15 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
     migrate: () => migrate(db, { migrationsFolder }),
     close: () => client.end(),
   };
+}
+
+/**
+ * A connection closed while idle (Neon suspending its compute, a Lambda container thawed
+ * after a freeze, a server restart) leaves the pool, and the next query opens another;
+ * unhandled, the pool's 'error' event would end the process.
+ */
+function idleConnectionClosed(error: Error): void {
+  console.warn(`idle database connection closed: ${error.message}`);
 }
 
 /** Runs raw SQL and returns its rows, whatever the driver. */

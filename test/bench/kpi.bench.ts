@@ -1,0 +1,144 @@
+// npm run bench [-- --database-url URL] [--runs N]
+// KPI read latency, roll-ups against the base tables, side by side in one run. Without a
+// URL it seeds the demo data set into a throwaway PostgreSQL 15 and into in-memory PGlite;
+// with one (e.g. a database seeded with `npm run seed -- --scale national`) it reads that.
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { openDb, rows, type Db, type DbHandle } from '../../db/client.js';
+import { seedDemo } from '../../db/demo/seed.js';
+import type { UnitLevel } from '../../db/schema.js';
+import { computeKpis } from '../../schema/kpi/compute.js';
+import { monthPeriod, periodsBetween, parsePeriod, type Period } from '../../schema/kpi/period.js';
+import { readKpis, type KpiRequest } from '../../schema/kpi/read.js';
+import { KPI_IDS } from '../../schema/kpi/registry.js';
+import { makeYoga } from '../../schema/yoga.js';
+import { startPostgres, type PgServer } from '../support/postgres.js';
+
+const { values } = parseArgs({
+  options: { 'database-url': { type: 'string' }, runs: { type: 'string', default: '20' } },
+});
+const RUNS = Number(values.runs);
+
+interface Unit {
+  id: number;
+  code: string;
+  level: UnitLevel;
+}
+
+async function unitsWhere(db: Db, where: ReturnType<typeof sql>): Promise<Unit[]> {
+  return rows<Unit>(db, sql`SELECT id, code, level FROM units WHERE ${where} ORDER BY code`);
+}
+
+async function time(fn: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
+  await fn(); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    await fn();
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(samples.length / 2)]!, p95: samples[Math.floor(samples.length * 0.95)]! };
+}
+
+const requests = (units: Unit[], periods: Period[]): KpiRequest[] =>
+  periods.flatMap((period) => KPI_IDS.flatMap((kpi) => units.map((u) => ({ kpi, period, unitId: u.id, level: u.level }))));
+
+const groups = (units: Unit[], periods: Period[]) =>
+  periods.flatMap((period) => KPI_IDS.map((kpi) => ({ kpi, period, unitIds: units.map((u) => u.id) })));
+
+interface Row {
+  database: string;
+  query: string;
+  values: number;
+  'roll-ups p50 ms': string;
+  'roll-ups p95 ms': string;
+  'base tables p50 ms': string;
+  'speed-up': string;
+}
+
+async function bench(label: string, db: Db): Promise<Row[]> {
+  const provinces = await unitsWhere(db, sql`level = 'PROVINCE'`);
+  const [largest] = await rows<{ id: number; code: string }>(
+    db,
+    sql`SELECT p.id, p.code FROM units p JOIN units c ON c.parent_id = p.id WHERE p.level = 'PROVINCE' GROUP BY p.id ORDER BY count(*) DESC, p.code LIMIT 1`,
+  );
+  const communes = await unitsWhere(db, sql`parent_id = ${largest!.id} AND level = 'COMMUNE'`);
+  const months2026 = periodsBetween(parsePeriod('2026-01').startDay, parsePeriod('2026-12').endDay, 'MONTH');
+  const cases: { query: string; units: Unit[]; periods: Period[] }[] = [
+    { query: '34 provinces × 13 KPIs × 12 months', units: provinces, periods: months2026 },
+    { query: `${communes.length} communes of ${largest!.code} × 13 KPIs, 1 month`, units: communes, periods: [monthPeriod(2026, 10)] },
+    { query: `${largest!.code}: 13 KPIs × 36 months`, units: [{ id: largest!.id, code: largest!.code, level: 'PROVINCE' }], periods: periodsBetween(parsePeriod('2023-11').startDay, parsePeriod('2026-10').endDay, 'MONTH') },
+  ];
+  const out: Row[] = [];
+  for (const c of cases) {
+    process.stderr.write(`  ${label}: ${c.query}\n`);
+    const viaRollups = await time(() => readKpis(db, requests(c.units, c.periods)));
+    const direct = await time(() => computeKpis(db, groups(c.units, c.periods)));
+    out.push({
+      database: label,
+      query: c.query,
+      values: c.units.length * c.periods.length * KPI_IDS.length,
+      'roll-ups p50 ms': viaRollups.p50.toFixed(1),
+      'roll-ups p95 ms': viaRollups.p95.toFixed(1),
+      'base tables p50 ms': direct.p50.toFixed(1),
+      'speed-up': `${(direct.p50 / viaRollups.p50).toFixed(1)}×`,
+    });
+  }
+  // The same national dashboard through GraphQL, end to end (parse, validate, resolve, SQL).
+  const yoga = makeYoga(db, { graphiql: false });
+  const fields = months2026.map((m, i) => `m${i + 1}: kpis(period: "${m.id}") { value numerator denominator asOf }`).join(' ');
+  const body = JSON.stringify({ query: `{ unit(code: "TW") { children(first: 100) { nodes { code ${fields} } } } }` });
+  const graphql = await time(async () => {
+    const r = await yoga.fetch('http://bench/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await r.json();
+  });
+  out.push({
+    database: label,
+    query: 'GraphQL: national dashboard (34 × 13 × 12)',
+    values: provinces.length * 13 * 12,
+    'roll-ups p50 ms': graphql.p50.toFixed(1),
+    'roll-ups p95 ms': graphql.p95.toFixed(1),
+    'base tables p50 ms': '',
+    'speed-up': '',
+  });
+  return out;
+}
+
+async function freshDatabase(adminUrl: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  await client.query('DROP DATABASE IF EXISTS bench_kpi');
+  await client.query('CREATE DATABASE bench_kpi');
+  await client.end();
+  const url = new URL(adminUrl);
+  url.pathname = '/bench_kpi';
+  return url.toString();
+}
+
+const results: Row[] = [];
+let server: PgServer | undefined;
+const handles: DbHandle[] = [];
+try {
+  if (values['database-url']) {
+    const handle = await openDb({ url: values['database-url'] });
+    handles.push(handle);
+    results.push(...(await bench('postgres (given)', handle.db)));
+  } else {
+    server = await startPostgres();
+    const pgHandle = await openDb({ url: await freshDatabase(server.url) });
+    const lite = await openDb({ driver: 'pglite' });
+    handles.push(pgHandle, lite);
+    for (const [label, handle] of [['postgres demo', pgHandle], ['pglite demo', lite]] as const) {
+      await handle.migrate();
+      process.stderr.write(`seeding ${label}…\n`);
+      await seedDemo(handle.db);
+      results.push(...(await bench(label, handle.db)));
+    }
+  }
+  console.table(results);
+} finally {
+  for (const h of handles) await h.close();
+  await server?.stop();
+}
