@@ -134,6 +134,8 @@ export interface LoaderOptions {
   batchSize?: number;
   /** Called after each batch is written. */
   onProgress?: (stats: LoadStats) => void;
+  /** Called as the roll-ups are rebuilt at the end, a part (province) at a time. */
+  onRollupProgress?: (done: number, total: number) => void;
 }
 
 const DEFAULT_BATCH = 5_000;
@@ -231,7 +233,7 @@ export class BulkLoader {
       await this.db.execute(sql`UPDATE units SET successor_id = ${target.id} WHERE code = ${code}`);
     }
     this.successors.length = 0;
-    await rebuildRollups(this.db);
+    await rebuildRollups(this.db, this.options.onRollupProgress);
     return this.stats;
   }
 

@@ -122,7 +122,10 @@ function events(source: Source, where: SQL): SQL {
 
 /**
  * Adds (sign +1) or takes away (sign −1) the steps of the selected rows to the roll-ups of
- * every unit above the rows' units: one statement per source.
+ * every unit above the rows' units: one statement per source. Steps are summed per leaf
+ * unit and day first, then per month before they are spread over the ancestors (a
+ * branch's own values are computed from the base tables, so branches get no roll-up
+ * rows), and per day only for the Central Committee and provinces.
  */
 export async function applyEvents(db: Db, selection: Selection, sign: 1 | -1): Promise<void> {
   for (const source of SOURCES) {
@@ -130,41 +133,70 @@ export async function applyEvents(db: Db, selection: Selection, sign: 1 | -1): P
     if (!where) continue;
     await db.execute(sql`
       WITH ev AS MATERIALIZED (
-        SELECT unit_id, series, variant, (at AT TIME ZONE INTERVAL '+07:00')::date AS day, sum(delta) * ${sign}::int AS delta
-          FROM (${events(source, where)}) e GROUP BY 1, 2, 3, 4
+        SELECT e.unit_id, u.path, u.level, e.series, e.variant, (e.at AT TIME ZONE INTERVAL '+07:00')::date AS day, sum(e.delta) * ${sign}::int AS delta
+          FROM (${events(source, where)}) e JOIN units u ON u.id = e.unit_id
+         GROUP BY 1, 2, 3, 4, 5, 6
       ),
-      up AS MATERIALIZED (
-        SELECT a.id AS unit_id, a.level, ev.series, ev.variant, ev.day, sum(ev.delta) AS delta
-          FROM ev JOIN units u ON u.id = ev.unit_id CROSS JOIN LATERAL unnest(u.path) AS p(id) JOIN units a ON a.id = p.id
-         GROUP BY 1, 2, 3, 4, 5
+      mo AS MATERIALIZED (
+        SELECT a.id AS unit_id, x.series, x.variant, x.month, sum(x.delta) AS delta
+          FROM (SELECT path, level, series, variant, date_trunc('month', day)::date AS month, sum(delta) AS delta
+                  FROM ev GROUP BY 1, 2, 3, 4, 5) x
+          CROSS JOIN LATERAL unnest(CASE WHEN x.level = 'BRANCH' THEN x.path[1:cardinality(x.path) - 1] ELSE x.path END) AS a(id)
+         GROUP BY 1, 2, 3, 4
       ),
       y AS (
         INSERT INTO kpi_rollup_year (unit_id, series, variant, year, delta)
-        SELECT unit_id, series, variant, extract(year FROM day)::int, sum(delta) FROM up WHERE level <> 'BRANCH'
+        SELECT unit_id, series, variant, extract(year FROM month)::int, sum(delta) FROM mo
          GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
         ON CONFLICT (unit_id, series, variant, year) DO UPDATE SET delta = kpi_rollup_year.delta + excluded.delta
       ),
       m AS (
         INSERT INTO kpi_rollup_month (unit_id, series, variant, month, delta)
-        SELECT unit_id, series, variant, date_trunc('month', day)::date, sum(delta) FROM up WHERE level <> 'BRANCH'
-         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        SELECT unit_id, series, variant, month, delta FROM mo ORDER BY 1, 2, 3, 4
         ON CONFLICT (unit_id, series, variant, month) DO UPDATE SET delta = kpi_rollup_month.delta + excluded.delta
       ),
       d AS (
         INSERT INTO kpi_rollup_day (unit_id, series, variant, day, delta)
-        SELECT unit_id, series, variant, day, delta FROM up WHERE level IN ('CENTRAL', 'PROVINCE') ORDER BY 1, 2, 3, 4
+        SELECT a.id, ev.series, ev.variant, ev.day, sum(ev.delta)
+          FROM ev CROSS JOIN LATERAL unnest(ev.path[1:2]) AS p(id) JOIN units a ON a.id = p.id AND a.level IN ('CENTRAL', 'PROVINCE')
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
         ON CONFLICT (unit_id, series, variant, day) DO UPDATE SET delta = kpi_rollup_day.delta + excluded.delta
       )
       INSERT INTO kpi_as_of (unit_id, series, changed_at)
-      SELECT DISTINCT unit_id, series, now() FROM up ORDER BY 1, 2
+      SELECT DISTINCT a.id, x.series, now()
+        FROM (SELECT DISTINCT path, series FROM ev) x CROSS JOIN LATERAL unnest(x.path) AS a(id)
+       ORDER BY 1, 2
       ON CONFLICT (unit_id, series) DO UPDATE SET changed_at = excluded.changed_at`);
   }
 }
 
-/** Rebuilds every roll-up from the base tables. */
-export async function rebuildRollups(db: Db): Promise<void> {
+/** Each source's rows held by units in a set (given as SQL yielding unit ids). */
+function heldBy(unitIds: SQL): Selection {
+  return {
+    members: sql`m.unit_id IN (${unitIds})`,
+    units: sql`u.id IN (${unitIds})`,
+    rosters: sql`t.unit_id IN (${unitIds})`,
+    products: sql`p.unit_id IN (${unitIds})`,
+    relics: sql`r.unit_id IN (${unitIds})`,
+    reports: sql`a.unit_id IN (${unitIds})`,
+  };
+}
+
+/**
+ * Rebuilds every roll-up from the base tables, a province at a time (the parts are
+ * disjoint and steps add up, so the sum is the whole), reporting progress.
+ */
+export async function rebuildRollups(db: Db, onProgress?: (done: number, total: number) => void): Promise<void> {
   await db.execute(sql`TRUNCATE kpi_rollup_year, kpi_rollup_month, kpi_rollup_day`);
-  await applyEvents(db, Object.fromEntries(SOURCES.map((s) => [s, sql`true`])), 1);
+  const provinces = await rows<{ id: number }>(db, sql`SELECT id FROM units WHERE level = 'PROVINCE' ORDER BY id`);
+  const parts = [
+    ...provinces.map((p) => sql`SELECT id FROM units WHERE path @> ARRAY[${p.id}::int]`),
+    sql`SELECT id FROM units WHERE NOT path && ARRAY(SELECT id FROM units WHERE level = 'PROVINCE')`,
+  ];
+  for (const [i, part] of parts.entries()) {
+    await applyEvents(db, heldBy(part), 1);
+    onProgress?.(i + 1, parts.length);
+  }
 }
 
 /** Runs a write so that the roll-ups change with it: the steps of `selection` are taken away before and added after. */

@@ -39,6 +39,10 @@ try {
     { format: 'seeding {scale} [{bar}] {percentage}% | {value}/{total} members | {duration}s', noTTYOutput: true, notTTYSchedule: 5000 },
     cliProgress.Presets.shades_classic,
   );
+  const rollups = new cliProgress.SingleBar(
+    { format: 'roll-ups {scale} [{bar}] {percentage}% | {value}/{total} provinces | {duration}s', noTTYOutput: true, notTTYSchedule: 5000 },
+    cliProgress.Presets.shades_classic,
+  );
   const started = performance.now();
   bar.start(1, 0, { scale });
   const stats = await seedDemo(handle.db, {
@@ -48,8 +52,15 @@ try {
       bar.setTotal(total);
       bar.update(members);
     },
+    onRollupProgress: (done, total) => {
+      if (done === 1) {
+        bar.stop();
+        rollups.start(total, 0, { scale });
+      }
+      rollups.update(done);
+    },
   });
-  bar.stop();
+  rollups.stop();
   const seconds = (performance.now() - started) / 1000;
   console.log(`Seeded ${scale} (seed ${seed}) into ${handle.kind} in ${seconds.toFixed(1)} s`);
   console.table(stats.rows);

@@ -9,6 +9,8 @@ export interface SeedOptions {
   seed?: number;
   /** Called as records are written: members written so far, of `total`. */
   onProgress?: (members: number, total: number) => void;
+  /** Called as the roll-ups are built, a province at a time. */
+  onRollupProgress?: (done: number, total: number) => void;
 }
 
 export async function unitCount(db: Db): Promise<number> {
@@ -31,6 +33,7 @@ export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<LoadS
     loadRecords(tx as unknown as Db, generate(scale, seed), {
       batchSize: scale === 'national' ? 20_000 : 5_000,
       onProgress: (stats) => options.onProgress?.(stats.rows.members, members),
+      onRollupProgress: options.onRollupProgress,
     }),
   );
 }
