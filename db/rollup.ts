@@ -166,7 +166,7 @@ export async function applyEvents(db: Db, selection: Selection, sign: 1 | -1): P
       SELECT DISTINCT a.id, x.series, now()
         FROM (SELECT DISTINCT path, series FROM ev) x CROSS JOIN LATERAL unnest(x.path) AS a(id)
        ORDER BY 1, 2
-      ON CONFLICT (unit_id, series) DO UPDATE SET changed_at = excluded.changed_at`);
+      ON CONFLICT (unit_id, series) DO UPDATE SET changed_at = excluded.changed_at, seq = nextval('kpi_change_seq')`);
   }
 }
 

@@ -11,6 +11,7 @@ import {
   integer,
   jsonb,
   numeric,
+  pgSequence,
   pgTable,
   primaryKey,
   serial,
@@ -347,6 +348,9 @@ export const kpiRollupDay = pgTable(
   (t) => [primaryKey({ columns: [t.unitId, t.series, t.variant, t.day] })],
 );
 
+/** Orders changes for incremental pulls: a partner's cursor is the last number it saw. */
+export const kpiChangeSeq = pgSequence('kpi_change_seq');
+
 /** When the data under a unit last changed, per series (every level, branches included). */
 export const kpiAsOf = pgTable(
   'kpi_as_of',
@@ -354,6 +358,8 @@ export const kpiAsOf = pgTable(
     unitId: integer('unit_id').notNull().references(() => units.id),
     series: text('series').$type<Series>().notNull(),
     changedAt: instant('changed_at').notNull(),
+    /** Number of the last change, from kpi_change_seq. */
+    seq: bigint('seq', { mode: 'number' }).notNull().default(sql`nextval('kpi_change_seq')`),
   },
-  (t) => [primaryKey({ columns: [t.unitId, t.series] })],
+  (t) => [primaryKey({ columns: [t.unitId, t.series] }), index('kpi_as_of_seq_idx').on(t.seq)],
 );

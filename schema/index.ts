@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.js';
 import './unit/index.js';
 import './dashboard/index.js';
+import './partner/index.js';
 
 export const schema = builder.toSchema();
 

@@ -3,6 +3,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Db } from '../db/client.js';
 import { createContext, type Context } from './context.js';
 import { schema } from './index.js';
+import { exportPlugin } from './partner/export.js';
 
 export const EXAMPLE_QUERY = `# Members using the Vietnam Youth app, Lạng Sơn and its first communes, October 2026.
 query AppAdoption {
@@ -27,5 +28,6 @@ export function makeYoga(db: Db, options: { graphiql?: boolean } = {}): YogaServ
     graphqlEndpoint: '/graphql',
     graphiql: options.graphiql === false ? false : { defaultQuery: EXAMPLE_QUERY, title: 'Youth Union KPIs' },
     landingPage: false,
+    plugins: [exportPlugin(db)],
   });
 }

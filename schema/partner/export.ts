@@ -1,0 +1,157 @@
+// The open-data export: KPI values of every unit at a level (communes by default), as CSV
+// or NDJSON, streamed a page of units at a time.
+//   GET /export/kpis.csv?period=2026-10[&level=COMMUNE][&kpis=APP_ADOPTION,VNEID_INSTALLS][&under=HN]
+import { and, arrayContains, asc, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import type { Plugin } from 'graphql-yoga';
+import type { Db } from '../../db/client.js';
+import { UNIT_LEVELS, units, type UnitLevel } from '../../db/schema.js';
+import { formatVietnamInstant } from '../format.js';
+import { parsePeriod, PeriodError, type Period } from '../kpi/period.js';
+import { readKpis } from '../kpi/read.js';
+import { KPI_IDS, kpiDefinition, ratioPercent, type KpiId } from '../kpi/registry.js';
+
+const PAGE = 250;
+export const EXPORT_COLUMNS = ['unit_code', 'unit_name', 'level', 'parent_code', 'kpi', 'period', 'value', 'numerator', 'denominator', 'as_of'] as const;
+
+class ExportError extends Error {
+  constructor(
+    readonly argument: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid argument "${argument}": ${reason}`);
+  }
+}
+
+interface ExportRequest {
+  format: 'csv' | 'ndjson';
+  period: Period;
+  level: UnitLevel;
+  kpis: KpiId[];
+  /** Id of the unit whose subtree is exported; null: all. */
+  under: number | null;
+}
+
+async function parseRequest(db: Db, url: URL, format: 'csv' | 'ndjson'): Promise<ExportRequest> {
+  const periodText = url.searchParams.get('period');
+  if (!periodText) throw new ExportError('period', 'is required, e.g. period=2026-10');
+  let period: Period;
+  try {
+    period = parsePeriod(periodText);
+  } catch (e) {
+    if (e instanceof PeriodError) throw new ExportError('period', e.message);
+    throw e;
+  }
+  const level = (url.searchParams.get('level') ?? 'COMMUNE') as UnitLevel;
+  if (!UNIT_LEVELS.includes(level)) throw new ExportError('level', `must be one of ${UNIT_LEVELS.join(', ')}`);
+  const kpiText = url.searchParams.get('kpis');
+  const kpis = kpiText ? kpiText.split(',').map((k) => k.trim()) : [...KPI_IDS];
+  const unknown = kpis.filter((k) => !KPI_IDS.includes(k as KpiId));
+  if (unknown.length > 0) throw new ExportError('kpis', `unknown KPI ${unknown.join(', ')}`);
+  const underCode = url.searchParams.get('under');
+  let under: number | null = null;
+  if (underCode) {
+    const [root] = await db.select({ id: units.id }).from(units).where(eq(units.code, underCode));
+    if (!root) throw new ExportError('under', `no unit has code "${underCode}"`);
+    under = root.id;
+  }
+  return { format, period, level, kpis: kpis as KpiId[], under };
+}
+
+const csvField = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** The lines of an export, a page of units at a time. */
+export async function* exportLines(db: Db, req: ExportRequest): AsyncGenerator<string> {
+  if (req.format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\n`;
+  const parents = new Map<number, string>();
+  let after = '';
+  for (;;) {
+    const page = await db
+      .select()
+      .from(units)
+      .where(
+        and(
+          eq(units.level, req.level),
+          req.under === null ? undefined : arrayContains(units.path, [req.under]),
+          gt(units.code, after),
+          lt(units.validFrom, req.period.end),
+          or(isNull(units.validTo), gt(units.validTo, req.period.start)),
+        ),
+      )
+      .orderBy(asc(units.code))
+      .limit(PAGE);
+    if (page.length === 0) return;
+    const missing = [...new Set(page.map((u) => u.parentId).filter((id): id is number => id !== null && !parents.has(id)))];
+    if (missing.length > 0) {
+      for (const p of await db.select({ id: units.id, code: units.code }).from(units).where(or(...missing.map((id) => eq(units.id, id))))) {
+        parents.set(p.id, p.code);
+      }
+    }
+    const requests = page.flatMap((u) => req.kpis.map((kpi) => ({ kpi, period: req.period, unitId: u.id, level: u.level })));
+    const values = await readKpis(db, requests);
+    let out = '';
+    requests.forEach((r, i) => {
+      const u = page[Math.floor(i / req.kpis.length)]!;
+      const v = values[i]!;
+      const def = kpiDefinition(r.kpi);
+      const row = {
+        unit_code: u.code,
+        unit_name: u.name,
+        level: u.level,
+        parent_code: u.parentId === null ? null : (parents.get(u.parentId) ?? null),
+        kpi: r.kpi,
+        period: req.period.id,
+        value: def.kind === 'RATIO' ? ratioPercent(v.numerator, v.denominator ?? 0) : v.numerator,
+        numerator: v.numerator,
+        denominator: v.denominator,
+        as_of: v.asOf ? formatVietnamInstant(v.asOf) : null,
+      };
+      out += req.format === 'csv' ? `${EXPORT_COLUMNS.map((c) => csvField(row[c])).join(',')}\n` : `${JSON.stringify(row)}\n`;
+    });
+    yield out;
+    after = page.at(-1)!.code;
+  }
+}
+
+/** Serves /export/kpis.csv and /export/kpis.ndjson beside /graphql. */
+export function exportPlugin(db: Db): Plugin {
+  return {
+    async onRequest({ url, endResponse, fetchAPI }) {
+      const match = /^\/export\/kpis\.(csv|ndjson)$/.exec(url.pathname);
+      if (!match) return;
+      const json = (status: number, body: unknown) =>
+        new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+      let req: ExportRequest;
+      try {
+        req = await parseRequest(db, url, match[1] as 'csv' | 'ndjson');
+      } catch (e) {
+        if (e instanceof ExportError) return endResponse(json(400, { error: e.message, argument: e.argument, reason: e.reason }));
+        throw e;
+      }
+      const lines = exportLines(db, req);
+      const encoder = new TextEncoder();
+      const stream = new fetchAPI.ReadableStream({
+        async pull(controller) {
+          try {
+            const { value, done } = await lines.next();
+            if (done) controller.close();
+            else controller.enqueue(encoder.encode(value));
+          } catch (e) {
+            controller.error(e);
+          }
+        },
+      });
+      endResponse(
+        new fetchAPI.Response(stream, {
+          status: 200,
+          headers: {
+            'content-type': req.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+            'content-disposition': `attachment; filename="kpis-${req.level.toLowerCase()}-${req.period.id.replace(/[^\w-]/g, '_')}.${req.format}"`,
+          },
+        }),
+      );
+    },
+  };
+}
