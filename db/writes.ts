@@ -4,13 +4,30 @@
 // constraints, and the transaction leaves nothing behind.
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
+import { searchForm } from './load.js';
 import { applyEvents, unitLifeSelection, withRollups } from './rollup.js';
-import type { ReportKind } from './schema.js';
+import type { GENDERS, ReportKind, UnitLevel } from './schema.js';
 
 const ts = (d: Date | null | undefined) => (d == null ? null : d.toISOString());
 
+/**
+ * Writes take turns. Taking a row's steps away reads the base rows as they are when the
+ * statement starts: a concurrent write to the same rows (the same report sent twice at
+ * once, a member updated while their branch closes) would make that read stale and the
+ * roll-ups wrong. Every write also updates the Central Committee's roll-up rows, so
+ * writes already waited for each other there; the lock only moves the wait to the start.
+ * It is held until the transaction ends and may be taken again in it.
+ */
+export async function lockWrites(db: Db): Promise<void> {
+  await db.execute(sql`SELECT pg_advisory_xact_lock(hashtext('kpi-rollup-writes'))`);
+}
+
 function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
-  return db.transaction((tx) => work(tx as unknown as Db));
+  return db.transaction(async (t) => {
+    const tx = t as unknown as Db;
+    await lockWrites(tx);
+    return work(tx);
+  });
 }
 
 async function one<T>(db: Db, query: ReturnType<typeof sql>): Promise<T> {
@@ -74,6 +91,62 @@ export function transferMember(db: Db, memberId: number, toUnitId: number, at: D
   );
 }
 
+export interface MemberState {
+  externalId: string;
+  unitId: number;
+  joinedAt: Date;
+  leftAt: Date | null;
+  birthYear: number | null;
+  gender: (typeof GENDERS)[number] | null;
+  digitizedAt: Date | null;
+  appActivatedAt: Date | null;
+  /** When the member moved into `unitId`; needed when that is not the unit they are in. */
+  movedAt?: Date | null;
+}
+
+/**
+ * Creates or updates a member by external id. Another unit is a transfer at `movedAt`:
+ * the member counts in the old unit before it and in the new one from it. Placements
+ * that began when the member joined begin at the new `joinedAt`. Returns the member's id.
+ */
+export function upsertMember(db: Db, m: MemberState): Promise<number> {
+  return inTransaction(db, (tx) =>
+    withRollups(tx, { members: sql`m.external_id = ${m.externalId}` }, async () => {
+      const [current] = await rows<{ id: number; unit_id: number }>(
+        tx,
+        sql`SELECT id, unit_id FROM members WHERE external_id = ${m.externalId} FOR UPDATE`,
+      );
+      if (!current) {
+        const { id } = await one<{ id: number }>(
+          tx,
+          sql`INSERT INTO members (external_id, unit_id, unit_since, joined_at, left_at, birth_year, gender, digitized_at, app_activated_at)
+              VALUES (${m.externalId}, ${m.unitId}, ${ts(m.joinedAt)}, ${ts(m.joinedAt)}, ${ts(m.leftAt)}, ${m.birthYear}, ${m.gender},
+                      ${ts(m.digitizedAt)}, ${ts(m.appActivatedAt)})
+              RETURNING id`,
+        );
+        return id;
+      }
+      const moves = current.unit_id !== m.unitId;
+      if (moves && !m.movedAt) throw new Error(`member ${m.externalId}: a transfer needs the instant of the move`);
+      await tx.execute(sql`
+        UPDATE member_unit_history h SET from_at = ${ts(m.joinedAt)}
+          FROM members x WHERE x.id = ${current.id} AND h.member_id = x.id AND h.from_at = x.joined_at`);
+      const since = sql`CASE WHEN unit_since = joined_at THEN ${ts(m.joinedAt)}::timestamptz ELSE unit_since END`;
+      if (moves) {
+        await tx.execute(sql`
+          INSERT INTO member_unit_history (member_id, unit_id, from_at, to_at)
+          SELECT id, unit_id, ${since}, ${ts(m.movedAt)} FROM members WHERE id = ${current.id}`);
+      }
+      await tx.execute(sql`
+        UPDATE members SET unit_id = ${m.unitId}, unit_since = ${moves ? sql`${ts(m.movedAt)}::timestamptz` : since},
+               joined_at = ${ts(m.joinedAt)}, left_at = ${ts(m.leftAt)}, birth_year = ${m.birthYear}, gender = ${m.gender},
+               digitized_at = ${ts(m.digitizedAt)}, app_activated_at = ${ts(m.appActivatedAt)}, updated_at = now()
+         WHERE id = ${current.id}`);
+      return current.id;
+    }),
+  );
+}
+
 /** Records (or replaces) a member's evaluation for a year. */
 export function recordEvaluation(db: Db, memberId: number, year: number, recordedAt: Date): Promise<void> {
   return inTransaction(db, (tx) =>
@@ -85,19 +158,59 @@ export function recordEvaluation(db: Db, memberId: number, year: number, recorde
   );
 }
 
+export interface NewUnit {
+  code: string;
+  name: string;
+  level: UnitLevel;
+  parentId: number | null;
+  validFrom: Date;
+}
+
+/** Opens a unit under its parent; returns its id. */
+export function createUnit(db: Db, u: NewUnit): Promise<number> {
+  return inTransaction(db, async (tx) => {
+    const { id } = await one<{ id: number }>(
+      tx,
+      sql`INSERT INTO units (code, name, search_name, level, parent_id, valid_from)
+          VALUES (${u.code}, ${u.name}, ${searchForm(u.name)}, ${u.level}, ${u.parentId}, ${ts(u.validFrom)})
+          RETURNING id`,
+    );
+    // A new unit holds nothing yet (no members, models or teams), so only its own life counts.
+    await applyEvents(tx, { units: sql`u.id = ${id}` }, 1);
+    return id;
+  });
+}
+
+/** Renames a unit in place: KPIs do not depend on names, and the audit log keeps the old one. */
+export async function renameUnit(db: Db, unitId: number, name: string): Promise<void> {
+  await db.execute(sql`UPDATE units SET name = ${name}, search_name = ${searchForm(name)}, updated_at = now() WHERE id = ${unitId}`);
+}
+
 /**
  * Closes a unit and every unit below it still open at that instant (a merger names the
  * successor). What they hold stops counting from then on; their flows stay where they were.
+ * Returns the codes of the units closed, the unit itself first.
  */
-export function closeUnit(db: Db, unitId: number, at: Date, successorId: number | null = null): Promise<void> {
+export function closeUnit(db: Db, unitId: number, at: Date, successorId: number | null = null): Promise<string[]> {
   return inTransaction(db, (tx) =>
     withRollups(tx, unitLifeSelection(unitId), async () => {
-      // Deepest first: a unit cannot close while a child is open.
-      await tx.execute(sql`
-        UPDATE units SET valid_to = ${ts(at)}, updated_at = now()
-         WHERE id IN (SELECT id FROM units WHERE path @> ARRAY[${unitId}::int] AND id <> ${unitId} AND (valid_to IS NULL OR valid_to > ${ts(at)})
-                      ORDER BY cardinality(path) DESC)`);
-      await tx.execute(sql`UPDATE units SET valid_to = ${ts(at)}, successor_id = ${successorId}, updated_at = now() WHERE id = ${unitId}`);
+      // A unit cannot close while a child is open, and rows of one statement are updated in
+      // no set order: close one depth at a time, deepest first.
+      const open = sql`path @> ARRAY[${unitId}::int] AND id <> ${unitId} AND (valid_to IS NULL OR valid_to > ${ts(at)})`;
+      const depths = await rows<{ depth: number }>(tx, sql`SELECT DISTINCT cardinality(path) AS depth FROM units WHERE ${open} ORDER BY 1 DESC`);
+      const below: string[][] = [];
+      for (const { depth } of depths) {
+        const closed = await rows<{ code: string }>(
+          tx,
+          sql`UPDATE units SET valid_to = ${ts(at)}, updated_at = now() WHERE ${open} AND cardinality(path) = ${depth} RETURNING code`,
+        );
+        below.unshift(closed.map((c) => c.code).sort());
+      }
+      const { code } = await one<{ code: string }>(
+        tx,
+        sql`UPDATE units SET valid_to = ${ts(at)}, successor_id = ${successorId}, updated_at = now() WHERE id = ${unitId} RETURNING code`,
+      );
+      return [code, ...below.flat()];
     }),
   );
 }
@@ -206,6 +319,8 @@ export function upsertRelic(db: Db, r: RelicInput): Promise<void> {
 }
 
 export interface ReportInput {
+  /** The sender's id for the report; without one a report is keyed by unit, kind and day. */
+  externalId?: string | null;
   unitId: number;
   kind: ReportKind;
   /** A Vietnam calendar day, YYYY-MM-DD. */
@@ -215,11 +330,22 @@ export interface ReportInput {
 
 /** Records a unit's report for a kind and day; sent again, it replaces the earlier one (never adds). */
 export function upsertReport(db: Db, r: ReportInput): Promise<void> {
+  const row = sql`(${r.externalId ?? null}, ${r.unitId}, ${r.kind}, ${r.date}::date, ${r.count})`;
+  if (r.externalId != null) {
+    return inTransaction(db, (tx) =>
+      withRollups(tx, { reports: sql`a.external_id = ${r.externalId}` }, async () => {
+        await tx.execute(sql`
+          INSERT INTO activity_reports (external_id, unit_id, kind, date, count) VALUES ${row}
+          ON CONFLICT (external_id) WHERE external_id IS NOT NULL
+          DO UPDATE SET unit_id = excluded.unit_id, kind = excluded.kind, date = excluded.date, count = excluded.count`);
+      }),
+    );
+  }
   const key = sql`a.unit_id = ${r.unitId} AND a.kind = ${r.kind} AND a.date = ${r.date}::date AND a.external_id IS NULL`;
   return inTransaction(db, (tx) =>
     withRollups(tx, { reports: key }, async () => {
       await tx.execute(sql`
-        INSERT INTO activity_reports (unit_id, kind, date, count) VALUES (${r.unitId}, ${r.kind}, ${r.date}::date, ${r.count})
+        INSERT INTO activity_reports (external_id, unit_id, kind, date, count) VALUES ${row}
         ON CONFLICT (unit_id, kind, date) WHERE external_id IS NULL DO UPDATE SET count = excluded.count`);
     }),
   );

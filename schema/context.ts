@@ -18,6 +18,8 @@ export interface KpiKey {
 export interface Context {
   db: Db;
   loaders: ReturnType<typeof createLoaders>;
+  /** The HTTP request, which graphql-yoga adds to every context (mutations read the actor from it). */
+  request?: Request;
 }
 
 function byKey<K, V>(keys: readonly K[], found: V[], keyOf: (v: V) => K): (V | null)[] {

@@ -4,6 +4,7 @@ import { builder } from './builder.js';
 import './unit/index.js';
 import './dashboard/index.js';
 import './partner/index.js';
+import './ingest/index.js';
 
 export const schema = builder.toSchema();
 

@@ -44,6 +44,10 @@ const op = fc.oneof(
   fc.record({ op: fc.constant('product' as const), id: fc.constantFrom('sp1', 'sp2'), unit: fc.constantFrom('C1', 'C2', 'B12'), listedAt: instant, delistedAt: maybe(instant) }),
   fc.record({ op: fc.constant('relic' as const), id: fc.constantFrom('r1', 'r2', 'r3'), unit: fc.constantFrom('C1', 'C3', 'B21'), digitizedAt: maybe(instant) }),
   fc.record({ op: fc.constant('report' as const), unit: fc.constantFrom(...UNITS), kind: fc.constantFrom('VNEID_INSTALLS' as const, 'DIGITAL_ACCOUNTS' as const), date: fc.constantFrom(...DAYS), count: fc.integer({ min: 0, max: 20 }) }),
+  fc.record({ op: fc.constant('reportById' as const), id: fc.constantFrom('ar1', 'ar2'), unit: fc.constantFrom(...UNITS), kind: fc.constantFrom('VNEID_INSTALLS' as const, 'DIGITAL_ACCOUNTS' as const), date: fc.constantFrom(...DAYS), count: fc.integer({ min: 0, max: 20 }) }),
+  fc.record({ op: fc.constant('createUnit' as const), code: fc.constantFrom('N1', 'N2'), level: fc.constantFrom('BRANCH' as const, 'COMMUNE' as const), parent: fc.constantFrom('P1', 'C1', 'C3'), validFrom: instant }),
+  fc.record({ op: fc.constant('rename' as const), unit: fc.constantFrom(...UNITS), name: fc.constantFrom('Xã Mới', 'Chi đoàn Mới') }),
+  fc.record({ op: fc.constant('upsertMember' as const), id: fc.constantFrom(...MEMBERS), unit: fc.constantFrom(...BRANCHES, 'N1'), joinedAt: instant, leftAt: maybe(instant), digitizedAt: maybe(instant), appActivatedAt: maybe(instant), movedAt: maybe(instant) }),
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
@@ -104,6 +108,29 @@ async function apply(db: Db, o: Op): Promise<boolean> {
       case 'report':
         await writes.upsertReport(db, { unitId: unit!, kind: o.kind, date: o.date, count: o.count });
         return true;
+      case 'reportById':
+        await writes.upsertReport(db, { externalId: o.id, unitId: unit!, kind: o.kind, date: o.date, count: o.count });
+        return true;
+      case 'createUnit': {
+        const parent = await idOf(db, 'units', o.parent);
+        if (await idOf(db, 'units', o.code)) return false;
+        await writes.createUnit(db, { code: o.code, name: 'Đơn vị mới', level: o.level, parentId: parent!, validFrom: o.validFrom });
+        return true;
+      }
+      case 'rename':
+        await writes.renameUnit(db, unit!, o.name);
+        return true;
+      case 'upsertMember': {
+        if (!unit) return false;
+        const [current] = await rows<{ unit_id: number }>(db, sql`SELECT unit_id FROM members WHERE external_id = ${o.id}`);
+        // A transfer needs its instant (the API refuses one without it).
+        if (current && current.unit_id !== unit && !o.movedAt) return false;
+        await writes.upsertMember(db, {
+          externalId: o.id, unitId: unit, joinedAt: o.joinedAt, leftAt: o.leftAt, birthYear: 1998, gender: 'FEMALE',
+          digitizedAt: o.digitizedAt, appActivatedAt: o.appActivatedAt, movedAt: o.movedAt,
+        });
+        return true;
+      }
     }
   } catch (e) {
     // Refused by a constraint or trigger (dates out of order, a closed unit…), SQLSTATE class 23: rolled back.

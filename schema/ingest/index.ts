@@ -1,0 +1,11 @@
+// Writes from the Union's systems and units: the unit tree, members, models, teams,
+// products, relics and activity reports. Every mutation checks its input, writes in one
+// transaction with the roll-ups and an audit row, and is idempotent; a refusal comes back
+// as a typed error in its result union.
+import { builder } from '../builder.js';
+import './units.js';
+import './members.js';
+import './items.js';
+import './reports.js';
+
+builder.mutationType({ description: 'Writes. Each runs in one transaction: nothing is half-written.' });

@@ -1,0 +1,163 @@
+// What every mutation shares: input checked with zod, one transaction for the write, its
+// roll-ups and its audit row, idempotency, and the actor who asked.
+import { eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { changeByIdempotencyKey, writeAudit } from '../../db/audit.js';
+import { rows, type Db } from '../../db/client.js';
+import { lockWrites } from '../../db/writes.js';
+import { units } from '../../db/schema.js';
+import type { Context, UnitRow } from '../context.js';
+import { formatVietnamInstant } from '../format.js';
+import { databaseRefusal, invalid, MUTATION_ERRORS, NotFoundError, pgError, ValidationError } from './errors.js';
+
+/** Who asked, for the audit log: the `x-actor` request header, else "anonymous". */
+export function actorOf(ctx: Context): string {
+  const header = ctx.request?.headers.get('x-actor')?.trim();
+  return header ? header.slice(0, 200) : 'anonymous';
+}
+
+/** Parses with zod; every issue becomes one entry of a ValidationError, named by its input field. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ValidationError(
+    result.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'input', reason: i.message })),
+  );
+}
+
+const notNull = (iss: { input: unknown }) => (iss.input === null ? 'must not be null' : undefined);
+
+/** Trimmed, non-blank text of at most `max` characters. */
+export const text = (max: number) =>
+  z.string({ error: notNull }).trim().min(1, 'must not be blank').max(max, `must be at most ${max} characters`);
+
+/** An instant (the DateTime scalar has parsed it); null only where the schema says `.nullish()`. */
+export const instant = () => z.date({ error: notNull });
+
+export const idempotencyKeySchema = z.object({ idempotencyKey: text(200).nullish() });
+
+/** Adds an issue when `later` is not after `earlier` (or, with `orEqual`, before it). Missing values pass. */
+export function ordered(
+  ctx: z.RefinementCtx,
+  later: [string, Date | null | undefined],
+  earlier: [string, Date | null | undefined],
+  orEqual = false,
+): void {
+  const [field, a] = later;
+  const [name, b] = earlier;
+  if (!a || !b) return;
+  if (orEqual ? a < b : a <= b) ctx.addIssue({ code: 'custom', path: [field], message: `must be ${orEqual ? 'at or after' : 'after'} ${name}` });
+}
+
+/** An instant as the API shows it and the audit log keeps it: ISO 8601 in Vietnam time. */
+export const iso = (d: Date | null | undefined): string | null => (d == null ? null : formatVietnamInstant(d));
+
+export const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** A unit by its code, within the transaction; an unknown code is a NotFoundError naming `field`. */
+export async function unitByCode(tx: Db, code: string, field: string): Promise<UnitRow> {
+  const [unit] = await tx.select().from(units).where(eq(units.code, code));
+  if (!unit) throw new NotFoundError(field, `no unit has code "${code}"`);
+  return unit;
+}
+
+/** Nothing of a unit can happen at or after its closing: refuses `at` when it does. */
+export function beforeClosing(unit: UnitRow, at: Date | null | undefined, field: string): void {
+  if (at && unit.validTo && at >= unit.validTo) {
+    throw invalid(field, `is at or after the closing of ${unit.code} (${iso(unit.validTo)}): nothing of a unit can happen once it has closed`);
+  }
+}
+
+/** Requires a unit of one of the given levels. */
+export function levelIn(unit: UnitRow, levels: string[], field: string, why: string): void {
+  if (!levels.includes(unit.level)) throw invalid(field, `must be a ${levels.join(' or ')}: ${why} (${unit.code} is a ${unit.level})`);
+}
+
+/** Whether a unit lies under a unit of a level (or is one). */
+export async function under(tx: Db, unit: UnitRow, level: string): Promise<boolean> {
+  const found = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM units WHERE id = ANY(${`{${unit.path.join(',')}}`}::int[]) AND level = ${level}`);
+  return (found[0]?.n ?? 0) > 0;
+}
+
+/** The union and success type of a mutation: `<Name>Result = <Name>Success | ValidationError | NotFoundError`. */
+export function resultUnion(name: string) {
+  return {
+    types: MUTATION_ERRORS,
+    directResult: true as const,
+    union: { name: `${name}Result`, description: `What ${name[0]!.toLowerCase()}${name.slice(1)} did, or why it refused.` },
+  };
+}
+
+export const IDEMPOTENCY_KEY_DESCRIPTION =
+  'A key of the client’s choosing for this change: sent again with the same key, the mutation writes nothing and returns the result of the first time.';
+
+export interface Change<S> {
+  /** The entity before (null when it did not exist) and after; equal when nothing changed. */
+  before: S | null;
+  after: S;
+}
+
+export interface MutationPlan<S> {
+  action: string;
+  entity: string;
+  entityKey: string;
+  idempotencyKey?: string | null | undefined;
+  /** Renames the fields of database rules for this mutation's input (see databaseRefusal). */
+  fields?: Record<string, string>;
+  /** In the transaction: checks what needs the database and writes, unless nothing would change. */
+  run(tx: Db): Promise<Change<S>>;
+}
+
+/** Unique keys collide when two requests create the same thing at once; deadlocks and serialization failures pass. */
+const RETRYABLE = new Set(['23505', '40001', '40P01']);
+const ATTEMPTS = 3;
+
+/**
+ * Runs a mutation in one transaction: the write (with its roll-ups) and its audit row
+ * commit together or not at all. With an idempotency key, a change already made under
+ * it is returned as stored, without writing. A write that changes nothing leaves no
+ * audit row, unless a key must be remembered.
+ */
+export async function mutate<S>(ctx: Context, plan: MutationPlan<S>): Promise<S> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const result = await ctx.db.transaction(async (t) => {
+        const tx = t as unknown as Db;
+        // From here on, what this transaction reads is not changed by another write before it commits.
+        await lockWrites(tx);
+        const key = plan.idempotencyKey ?? null;
+        if (key) {
+          const stored = await changeByIdempotencyKey(tx, key);
+          if (stored) {
+            if (stored.action !== plan.action || stored.entityKey !== plan.entityKey) {
+              throw invalid('idempotencyKey', `was already used for ${stored.action} of ${stored.entity} ${stored.entityKey}`);
+            }
+            return stored.after as S;
+          }
+        }
+        const { before, after } = await plan.run(tx);
+        if (key || !same(before, after)) {
+          await writeAudit(tx, {
+            actor: actorOf(ctx),
+            action: plan.action,
+            entity: plan.entity,
+            entityKey: plan.entityKey,
+            before,
+            after,
+            idempotencyKey: key,
+          });
+        }
+        return after;
+      });
+      // What this request cached before the write is stale now.
+      ctx.loaders.unitById.clearAll();
+      ctx.loaders.unitByCode.clearAll();
+      ctx.loaders.kpi.clearAll();
+      return result;
+    } catch (error) {
+      if (error instanceof ValidationError || error instanceof NotFoundError) throw error;
+      if (attempt < ATTEMPTS && RETRYABLE.has(pgError(error)?.code ?? '')) continue;
+      throw databaseRefusal(error, plan.fields) ?? error;
+    }
+  }
+}
