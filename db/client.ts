@@ -38,7 +38,8 @@ export const migrationsFolder = fileURLToPath(new URL('./migrations', import.met
 
 /** Options from the environment: DATABASE_URL, DATABASE_DRIVER (pg | neon | pglite), PGLITE_DIR. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): DbOptions {
-  const driver = env.DATABASE_DRIVER as DriverKind | undefined;
+  // An empty variable counts as unset.
+  const driver = (env.DATABASE_DRIVER || undefined) as DriverKind | undefined;
   if (driver && !['pglite', 'pg', 'neon'].includes(driver)) {
     throw new Error(`DATABASE_DRIVER must be one of pglite, pg, neon (got "${driver}")`);
   }
@@ -116,12 +117,15 @@ export async function rows<T>(db: Pick<Db, 'execute'>, query: SQL): Promise<T[]>
 export class CountingLogger implements Logger {
   count = 0;
   readonly statements: string[] = [];
-  logQuery(query: string): void {
+  readonly params: unknown[][] = [];
+  logQuery(query: string, params: unknown[] = []): void {
+    this.params.push(params);
     this.count += 1;
     this.statements.push(query);
   }
   reset(): void {
     this.count = 0;
     this.statements.length = 0;
+    this.params.length = 0;
   }
 }

@@ -4,6 +4,7 @@
 // generator and the import both feed it.
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
+import { parseTargetPeriod } from './import/time.js';
 import { rebuildRollups } from './rollup.js';
 import type { ImportRecord, MemberRecord, RecordType, TeamRecord, UnitRecord } from './records.js';
 import { UNIT_LEVELS, REPORT_KINDS } from './schema.js';
@@ -96,6 +97,10 @@ const TABLES = {
     table: 'activity_reports',
     columns: { external_id: 'text', unit_id: 'int', kind: 'text', date: 'date', count: 'int' },
   },
+  targets: {
+    table: 'targets',
+    columns: { unit_id: 'int', kpi: 'text', period: 'text', period_start: 'timestamptz', period_end: 'timestamptz', value: 'numeric' },
+  },
 } satisfies Record<string, TableSpec>;
 
 type TableName = keyof typeof TABLES;
@@ -111,6 +116,7 @@ const FLUSH_ORDER: TableName[] = [
   'startup_products',
   'relics',
   'activity_reports',
+  'targets',
 ];
 
 /** Lower case, no diacritics, đ → d, single spaces: the form people search with. */
@@ -147,7 +153,7 @@ export class BulkLoader {
   private readonly successors: { code: string; successor: string }[] = [];
   private readonly batchSize: number;
   readonly stats: LoadStats = {
-    records: { unit: 0, member: 0, model: 0, team: 0, product: 0, relic: 0, report: 0 },
+    records: { unit: 0, member: 0, model: 0, team: 0, product: 0, relic: 0, report: 0, target: 0 },
     rows: Object.fromEntries(FLUSH_ORDER.map((t) => [t, 0])) as Record<TableName, number>,
   };
 
@@ -221,6 +227,19 @@ export class BulkLoader {
           count: record.count,
         });
         break;
+      case 'target': {
+        const period = parseTargetPeriod(record.period);
+        if (typeof period === 'string') throw new LoadError('period', period, record);
+        await this.push('targets', {
+          unit_id: this.unitId(record.unit, record),
+          kpi: record.kpi,
+          period: period.id,
+          period_start: period.start,
+          period_end: period.end,
+          value: record.value,
+        });
+        break;
+      }
     }
   }
 

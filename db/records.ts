@@ -2,7 +2,7 @@
 // what the demo-data generator produces, and what the bulk loader takes. Names are
 // camelCase exactly as in the NDJSON files. Instants are ISO 8601 with an offset; bare
 // dates mean 00:00 Vietnam time.
-import type { ReportKind, UnitLevel } from './schema.js';
+import type { KpiId, ReportKind, UnitLevel } from './schema.js';
 
 export interface UnitRecord {
   type: 'unit';
@@ -87,6 +87,16 @@ export interface ReportRecord {
   count: number;
 }
 
+/** A target per unit, KPI and period: a year, half year, quarter, month or congress term. */
+export interface TargetRecord {
+  type: 'target';
+  unit: string;
+  kpi: KpiId;
+  /** 2026, 2026-H1, 2026-Q1, 2026-03 or 2025/2030. */
+  period: string;
+  value: number;
+}
+
 export type ImportRecord =
   | UnitRecord
   | MemberRecord
@@ -94,6 +104,7 @@ export type ImportRecord =
   | TeamRecord
   | ProductRecord
   | RelicRecord
-  | ReportRecord;
+  | ReportRecord
+  | TargetRecord;
 
 export type RecordType = ImportRecord['type'];

@@ -1,0 +1,505 @@
+// Writes one batch of records (everything but units) as upserts by natural key, keeping
+// the roll-ups exact: the steps of the stored rows the batch changes are taken away,
+// the rows are written, and the steps of every row the batch inserted or changed are
+// added (db/rollup.ts), all in the caller's transaction. Rows equal to what is stored
+// are not written at all, so a re-run of the same file changes nothing.
+import { sql, type SQL } from 'drizzle-orm';
+import { rows, type Db } from '../client.js';
+import { applyEvents, type Selection } from '../rollup.js';
+import type { Problem } from './check.js';
+import type { ImportRow, UnitRow } from './validate.js';
+
+export type Item = { file: string | null; line: number; row: Exclude<ImportRow, UnitRow> };
+
+export const TABLES = [
+  'units',
+  'members',
+  'member_evaluations',
+  'digital_models',
+  'teams',
+  'team_roster',
+  'startup_products',
+  'relics',
+  'activity_reports',
+  'targets',
+] as const;
+export type Table = (typeof TABLES)[number];
+
+export interface TableCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+export type Counts = Partial<Record<Table, TableCounts>>;
+
+export function addCounts(into: Counts, from: Counts): void {
+  for (const [table, c] of Object.entries(from) as [Table, TableCounts][]) {
+    const t = (into[table] ??= { inserted: 0, updated: 0, unchanged: 0 });
+    t.inserted += c.inserted;
+    t.updated += c.updated;
+    t.unchanged += c.unchanged;
+  }
+}
+
+/** Records the database cannot take, found while writing (e.g. an evaluation of a member nobody sent). */
+export class RowsRejected extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(problems.map((p) => `line ${p.line}: ${p.reason}`).join('; '));
+    this.name = 'RowsRejected';
+  }
+}
+
+export interface BatchOptions {
+  /** Unit code → id. */
+  unitIds: Map<string, number>;
+  /** Keep the roll-ups fresh (off when they are rebuilt once at the end). */
+  rollups: boolean;
+}
+
+const json = (value: unknown[]) => sql`${JSON.stringify(value)}::json`;
+const ints = (ids: Iterable<number>) => sql`${`{${[...ids].join(',')}}`}::int[]`;
+const ts = (i: { text: string } | null) => (i ? i.text : null);
+
+interface Staged {
+  members: Record<string, unknown>[];
+  evaluations: Record<string, unknown>[];
+  models: Record<string, unknown>[];
+  teams: Record<string, unknown>[];
+  roster: Record<string, unknown>[];
+  products: Record<string, unknown>[];
+  relics: Record<string, unknown>[];
+  reports: Record<string, unknown>[];
+  targets: Record<string, unknown>[];
+}
+
+function stage(items: Item[], unitIds: Map<string, number>): Staged {
+  const s: Staged = { members: [], evaluations: [], models: [], teams: [], roster: [], products: [], relics: [], reports: [], targets: [] };
+  const unit = (code: string) => {
+    const id = unitIds.get(code);
+    if (id === undefined) throw new Error(`unit ${code} is not in the database`);
+    return id;
+  };
+  for (const { line, row: r } of items) {
+    switch (r.type) {
+      case 'member':
+        s.members.push({
+          line,
+          external_id: r.id,
+          unit_id: unit(r.unit),
+          joined_at: r.joinedAt.text,
+          left_at: ts(r.leftAt),
+          birth_year: r.birthYear,
+          gender: r.gender,
+          digitized_at: ts(r.digitizedAt),
+          app_activated_at: ts(r.appActivatedAt),
+        });
+        for (const e of r.evaluations) s.evaluations.push({ line, member: r.id, year: e.year, recorded_at: e.recordedAt.text });
+        break;
+      case 'evaluation':
+        s.evaluations.push({ line, member: r.member, year: r.year, recorded_at: r.recordedAt.text });
+        break;
+      case 'model':
+        s.models.push({
+          line,
+          external_id: r.id,
+          unit_id: unit(r.unit),
+          kind: r.kind,
+          established_at: r.establishedAt.text,
+          effective_from: ts(r.effectiveFrom),
+          ended_at: ts(r.endedAt),
+        });
+        break;
+      case 'team':
+        s.teams.push({ line, external_id: r.id, unit_id: unit(r.unit), established_at: r.establishedAt.text, disbanded_at: ts(r.disbandedAt) });
+        for (const e of r.roster) s.roster.push({ line, team: r.id, person: e.person, from_at: e.from.text, to_at: ts(e.to) });
+        break;
+      case 'rosterEntry':
+        s.roster.push({ line, team: r.team, person: r.person, from_at: r.from.text, to_at: ts(r.to) });
+        break;
+      case 'product':
+        s.products.push({ line, external_id: r.id, unit_id: unit(r.unit), name: r.name, listed_at: r.listedAt.text, delisted_at: ts(r.delistedAt) });
+        break;
+      case 'relic':
+        s.relics.push({ line, external_id: r.id, unit_id: unit(r.unit), name: r.name, digitized_at: ts(r.digitizedAt) });
+        break;
+      case 'report':
+        s.reports.push({ line, external_id: r.id, unit_id: unit(r.unit), kind: r.kind, date: r.date, count: r.count });
+        break;
+      case 'target':
+        s.targets.push({
+          line,
+          unit_id: unit(r.unit),
+          kpi: r.kpi,
+          period: r.period.id,
+          period_start: r.period.start,
+          period_end: r.period.end,
+          value: r.value,
+        });
+        break;
+    }
+  }
+  return s;
+}
+
+// The columns of each staged set, as json_to_recordset reads them.
+const MEMBER = sql.raw(
+  'x(line int, external_id text, unit_id int, joined_at timestamptz, left_at timestamptz, birth_year smallint, gender text, digitized_at timestamptz, app_activated_at timestamptz)',
+);
+const MEMBER_FIELDS = ['unit_id', 'joined_at', 'left_at', 'birth_year', 'gender', 'digitized_at', 'app_activated_at'];
+const EVALUATION = sql.raw('e(line int, member text, year smallint, recorded_at timestamptz)');
+const MODEL = sql.raw('x(line int, external_id text, unit_id int, kind text, established_at timestamptz, effective_from timestamptz, ended_at timestamptz)');
+const MODEL_FIELDS = ['unit_id', 'kind', 'established_at', 'effective_from', 'ended_at'];
+const TEAM = sql.raw('x(line int, external_id text, unit_id int, established_at timestamptz, disbanded_at timestamptz)');
+const TEAM_FIELDS = ['unit_id', 'established_at', 'disbanded_at'];
+const ROSTER = sql.raw('r(line int, team text, person text, from_at timestamptz, to_at timestamptz)');
+const PRODUCT = sql.raw('x(line int, external_id text, unit_id int, name text, listed_at timestamptz, delisted_at timestamptz)');
+const PRODUCT_FIELDS = ['unit_id', 'name', 'listed_at', 'delisted_at'];
+const RELIC = sql.raw('x(line int, external_id text, unit_id int, name text, digitized_at timestamptz)');
+const RELIC_FIELDS = ['unit_id', 'name', 'digitized_at'];
+const REPORT = sql.raw('x(line int, external_id text, unit_id int, kind text, date date, count int)');
+const REPORT_FIELDS = ['unit_id', 'kind', 'date', 'count'];
+const TARGET = sql.raw('x(line int, unit_id int, kpi text, period text, period_start timestamptz, period_end timestamptz, value numeric)');
+
+/** `(a.f1, a.f2) IS DISTINCT FROM (b.f1, b.f2)` */
+const differs = (a: string, b: string, fields: string[]) =>
+  sql.raw(`(${fields.map((f) => `${a}.${f}`).join(', ')}) IS DISTINCT FROM (${fields.map((f) => `${b}.${f}`).join(', ')})`);
+const setAll = (fields: string[]) => sql.raw(fields.map((f) => `${f} = excluded.${f}`).join(', '));
+const cols = (fields: string[]) => sql.raw(fields.join(', '));
+
+interface Upserted {
+  id: number;
+  inserted: boolean;
+}
+
+function tally(counts: Counts, table: Table, staged: number, result: Upserted[]): void {
+  const inserted = result.filter((r) => r.inserted).length;
+  addCounts(counts, { [table]: { inserted, updated: result.length - inserted, unchanged: staged - result.length } });
+}
+
+/** Ids a batch touches, per source of roll-up steps. */
+interface Touched {
+  members: Set<number>;
+  /** Units whose own steps (model coverage) change. */
+  modelUnits: Set<number>;
+  /** Units whose teams change: the communes above them (and they) change. */
+  teamUnits: Set<number>;
+  teams: Set<number>;
+  products: Set<number>;
+  relics: Set<number>;
+  reports: Set<number>;
+}
+
+const touched = (): Touched => ({
+  members: new Set(),
+  modelUnits: new Set(),
+  teamUnits: new Set(),
+  teams: new Set(),
+  products: new Set(),
+  relics: new Set(),
+  reports: new Set(),
+});
+
+function selectionOf(t: Touched): Selection {
+  const s: Selection = {};
+  if (t.members.size) s.members = sql`m.id = ANY(${ints(t.members)})`;
+  const units: SQL[] = [];
+  if (t.modelUnits.size) units.push(sql`u.id = ANY(${ints(t.modelUnits)})`);
+  if (t.teamUnits.size) units.push(sql`u.id IN (SELECT unnest(x.path) FROM units x WHERE x.id = ANY(${ints(t.teamUnits)}))`);
+  if (units.length) s.units = sql`(${sql.join(units, sql` OR `)})`;
+  if (t.teams.size) s.rosters = sql`t.id = ANY(${ints(t.teams)})`;
+  if (t.products.size) s.products = sql`p.id = ANY(${ints(t.products)})`;
+  if (t.relics.size) s.relics = sql`r.id = ANY(${ints(t.relics)})`;
+  if (t.reports.size) s.reports = sql`a.id = ANY(${ints(t.reports)})`;
+  return s;
+}
+
+const addAll = (into: Set<number>, ids: Iterable<number | string | null>) => {
+  for (const id of ids) if (id !== null) into.add(Number(id));
+};
+
+/** Stored rows the batch will change, and the units whose steps depend on them: read before writing. */
+async function changedBefore(tx: Db, s: Staged): Promise<Touched> {
+  const t = touched();
+  if (s.members.length || s.evaluations.length) {
+    const found = await rows<{ id: number }>(
+      tx,
+      sql`SELECT m.id FROM json_to_recordset(${json(s.members)}) AS ${MEMBER} JOIN members m ON m.external_id = x.external_id
+           WHERE ${differs('m', 'x', MEMBER_FIELDS)}
+          UNION
+          SELECT m.id FROM json_to_recordset(${json(s.evaluations)}) AS ${EVALUATION} JOIN members m ON m.external_id = e.member
+            LEFT JOIN member_evaluations v ON v.member_id = m.id AND v.year = e.year
+           WHERE v.recorded_at IS DISTINCT FROM e.recorded_at`,
+    );
+    addAll(t.members, found.map((r) => r.id));
+  }
+  if (s.models.length) {
+    const found = await rows<{ old_unit: number | null; new_unit: number }>(
+      tx,
+      sql`SELECT d.unit_id AS old_unit, x.unit_id AS new_unit FROM json_to_recordset(${json(s.models)}) AS ${MODEL}
+            LEFT JOIN digital_models d ON d.external_id = x.external_id
+           WHERE d.id IS NULL OR ${differs('d', 'x', MODEL_FIELDS)}`,
+    );
+    addAll(t.modelUnits, found.flatMap((r) => [r.old_unit, r.new_unit]));
+  }
+  if (s.teams.length) {
+    const found = await rows<{ id: number | null; old_unit: number | null; new_unit: number }>(
+      tx,
+      sql`SELECT t.id, t.unit_id AS old_unit, x.unit_id AS new_unit FROM json_to_recordset(${json(s.teams)}) AS ${TEAM}
+            LEFT JOIN teams t ON t.external_id = x.external_id
+           WHERE t.id IS NULL OR ${differs('t', 'x', TEAM_FIELDS)}`,
+    );
+    addAll(t.teams, found.map((r) => r.id));
+    addAll(t.teamUnits, found.flatMap((r) => [r.old_unit, r.new_unit]));
+  }
+  if (s.roster.length) {
+    const found = await rows<{ id: number }>(
+      tx,
+      sql`SELECT DISTINCT t.id FROM json_to_recordset(${json(s.roster)}) AS ${ROSTER} JOIN teams t ON t.external_id = r.team
+            LEFT JOIN team_roster e ON e.team_id = t.id AND e.person = r.person AND e.from_at = r.from_at
+           WHERE e.team_id IS NULL OR e.to_at IS DISTINCT FROM r.to_at`,
+    );
+    addAll(t.teams, found.map((r) => r.id));
+  }
+  const byId = async (table: string, alias: string, staged: Record<string, unknown>[], columns: SQL, fields: string[], into: Set<number>) => {
+    if (!staged.length) return;
+    const found = await rows<{ id: number }>(
+      tx,
+      sql`SELECT ${sql.raw(alias)}.id FROM json_to_recordset(${json(staged)}) AS ${columns}
+            JOIN ${sql.identifier(table)} ${sql.raw(alias)} ON ${sql.raw(alias)}.external_id = x.external_id
+           WHERE ${differs(alias, 'x', fields)}`,
+    );
+    addAll(into, found.map((r) => r.id));
+  };
+  await byId('startup_products', 'p', s.products, PRODUCT, PRODUCT_FIELDS, t.products);
+  await byId('relics', 'r', s.relics, RELIC, RELIC_FIELDS, t.relics);
+  if (s.reports.length) {
+    const found = await rows<{ id: number }>(
+      tx,
+      sql`WITH x AS (SELECT * FROM json_to_recordset(${json(s.reports)}) AS ${REPORT})
+          SELECT a.id FROM x JOIN activity_reports a ON a.external_id = x.external_id
+           WHERE x.external_id IS NOT NULL AND ${differs('a', 'x', REPORT_FIELDS)}
+          UNION ALL
+          SELECT a.id FROM x JOIN activity_reports a ON a.external_id IS NULL AND a.unit_id = x.unit_id AND a.kind = x.kind AND a.date = x.date
+           WHERE x.external_id IS NULL AND a.count IS DISTINCT FROM x.count`,
+    );
+    addAll(t.reports, found.map((r) => r.id));
+  }
+  return t;
+}
+
+/** Rows that name a member or team the database does not hold, as problems. */
+function missing(items: Item[], lines: number[], field: string, what: (row: Item['row']) => string): Problem[] {
+  const wanted = new Set(lines.map(Number));
+  return items
+    .filter((i) => wanted.has(i.line))
+    .map((i) => ({ file: i.file, line: i.line, field, reason: `unknown ${what(i.row)}: it is neither in the file before this record nor in the database` }));
+}
+
+/**
+ * Writes a batch; returns what it inserted, updated and left unchanged per table. Throws
+ * RowsRejected (or the database's error) when a record cannot be written: the caller's
+ * transaction must then be rolled back.
+ */
+export async function writeBatch(tx: Db, items: Item[], options: BatchOptions): Promise<Counts> {
+  const s = stage(items, options.unitIds);
+  const counts: Counts = {};
+  const before = options.rollups ? await changedBefore(tx, s) : touched();
+  if (options.rollups) {
+    const selection = selectionOf(before);
+    if (Object.keys(selection).length) await applyEvents(tx, selection, -1);
+  }
+  // What the writes insert joins the stored rows they change; rows new to the database had no steps to take away.
+  const after = before;
+
+  if (s.members.length) {
+    const result = await rows<Upserted>(
+      tx,
+      sql`INSERT INTO members AS m (external_id, unit_since, ${cols(MEMBER_FIELDS)})
+          SELECT x.external_id, x.joined_at, ${sql.raw(MEMBER_FIELDS.map((f) => `x.${f}`).join(', '))}
+            FROM json_to_recordset(${json(s.members)}) AS ${MEMBER}
+          ON CONFLICT (external_id) DO UPDATE SET ${setAll(MEMBER_FIELDS)}, updated_at = now(),
+            -- A member's placement since a transfer stays while it lies within the membership.
+            unit_since = CASE WHEN m.unit_since >= excluded.joined_at AND (excluded.left_at IS NULL OR m.unit_since < excluded.left_at)
+                              THEN m.unit_since ELSE excluded.joined_at END
+          WHERE ${differs('m', 'excluded', MEMBER_FIELDS)}
+          RETURNING m.id, (m.xmax = 0) AS inserted`,
+    );
+    tally(counts, 'members', s.members.length, result);
+    addAll(after.members, result.map((r) => r.id));
+  }
+  if (s.evaluations.length) {
+    const [r] = await rows<{ missing: number[] | null; inserted: number; updated: number; members: number[] | null }>(
+      tx,
+      sql`WITH j AS (SELECT e.line, m.id AS member_id, e.year, e.recorded_at
+                       FROM json_to_recordset(${json(s.evaluations)}) AS ${EVALUATION} LEFT JOIN members m ON m.external_id = e.member),
+          w AS (INSERT INTO member_evaluations AS v (member_id, year, recorded_at)
+                SELECT member_id, year, recorded_at FROM j WHERE member_id IS NOT NULL
+                ON CONFLICT (member_id, year) DO UPDATE SET recorded_at = excluded.recorded_at
+                WHERE v.recorded_at IS DISTINCT FROM excluded.recorded_at
+                RETURNING v.member_id, (v.xmax = 0) AS inserted)
+          SELECT (SELECT array_agg(line) FROM j WHERE member_id IS NULL) AS missing,
+                 (SELECT count(*) FILTER (WHERE inserted) FROM w)::int AS inserted,
+                 (SELECT count(*) FILTER (WHERE NOT inserted) FROM w)::int AS updated,
+                 (SELECT array_agg(DISTINCT member_id) FROM w) AS members`,
+    );
+    if (r!.missing?.length) {
+      throw new RowsRejected(missing(items, r!.missing, 'member', (row) => `member id "${row.type === 'evaluation' ? row.member : ''}"`));
+    }
+    const changed = r!.inserted + r!.updated;
+    addCounts(counts, { member_evaluations: { inserted: r!.inserted, updated: r!.updated, unchanged: s.evaluations.length - changed } });
+    addAll(after.members, r!.members ?? []);
+  }
+  if (s.models.length) {
+    const result = await rows<Upserted>(
+      tx,
+      sql`INSERT INTO digital_models AS d (external_id, ${cols(MODEL_FIELDS)})
+          SELECT x.external_id, ${sql.raw(MODEL_FIELDS.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(s.models)}) AS ${MODEL}
+          ON CONFLICT (external_id) DO UPDATE SET ${setAll(MODEL_FIELDS)}
+          WHERE ${differs('d', 'excluded', MODEL_FIELDS)}
+          RETURNING d.id, (d.xmax = 0) AS inserted`,
+    );
+    tally(counts, 'digital_models', s.models.length, result);
+  }
+  if (s.teams.length) {
+    const result = await rows<Upserted>(
+      tx,
+      sql`INSERT INTO teams AS t (external_id, ${cols(TEAM_FIELDS)})
+          SELECT x.external_id, ${sql.raw(TEAM_FIELDS.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(s.teams)}) AS ${TEAM}
+          ON CONFLICT (external_id) DO UPDATE SET ${setAll(TEAM_FIELDS)}
+          WHERE ${differs('t', 'excluded', TEAM_FIELDS)}
+          RETURNING t.id, (t.xmax = 0) AS inserted`,
+    );
+    tally(counts, 'teams', s.teams.length, result);
+    addAll(after.teams, result.map((r) => r.id));
+  }
+  if (s.roster.length) {
+    const [r] = await rows<{ missing: number[] | null; inserted: number; updated: number; teams: number[] | null }>(
+      tx,
+      sql`WITH j AS (SELECT r.line, t.id AS team_id, r.person, r.from_at, r.to_at
+                       FROM json_to_recordset(${json(s.roster)}) AS ${ROSTER} LEFT JOIN teams t ON t.external_id = r.team),
+          w AS (INSERT INTO team_roster AS e (team_id, person, from_at, to_at)
+                SELECT team_id, person, from_at, to_at FROM j WHERE team_id IS NOT NULL
+                ON CONFLICT (team_id, person, from_at) DO UPDATE SET to_at = excluded.to_at
+                WHERE e.to_at IS DISTINCT FROM excluded.to_at
+                RETURNING e.team_id, (e.xmax = 0) AS inserted)
+          SELECT (SELECT array_agg(line) FROM j WHERE team_id IS NULL) AS missing,
+                 (SELECT count(*) FILTER (WHERE inserted) FROM w)::int AS inserted,
+                 (SELECT count(*) FILTER (WHERE NOT inserted) FROM w)::int AS updated,
+                 (SELECT array_agg(DISTINCT team_id) FROM w) AS teams`,
+    );
+    if (r!.missing?.length) {
+      throw new RowsRejected(missing(items, r!.missing, 'team', (row) => `team id "${row.type === 'rosterEntry' ? row.team : ''}"`));
+    }
+    addCounts(counts, { team_roster: { inserted: r!.inserted, updated: r!.updated, unchanged: s.roster.length - r!.inserted - r!.updated } });
+    addAll(after.teams, r!.teams ?? []);
+  }
+  if (s.products.length) {
+    const result = await rows<Upserted>(
+      tx,
+      sql`INSERT INTO startup_products AS p (external_id, ${cols(PRODUCT_FIELDS)})
+          SELECT x.external_id, ${sql.raw(PRODUCT_FIELDS.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(s.products)}) AS ${PRODUCT}
+          ON CONFLICT (external_id) DO UPDATE SET ${setAll(PRODUCT_FIELDS)}
+          WHERE ${differs('p', 'excluded', PRODUCT_FIELDS)}
+          RETURNING p.id, (p.xmax = 0) AS inserted`,
+    );
+    tally(counts, 'startup_products', s.products.length, result);
+    addAll(after.products, result.map((r) => r.id));
+  }
+  if (s.relics.length) {
+    const result = await rows<Upserted>(
+      tx,
+      sql`INSERT INTO relics AS r (external_id, ${cols(RELIC_FIELDS)})
+          SELECT x.external_id, ${sql.raw(RELIC_FIELDS.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(s.relics)}) AS ${RELIC}
+          ON CONFLICT (external_id) DO UPDATE SET ${setAll(RELIC_FIELDS)}
+          WHERE ${differs('r', 'excluded', RELIC_FIELDS)}
+          RETURNING r.id, (r.xmax = 0) AS inserted`,
+    );
+    tally(counts, 'relics', s.relics.length, result);
+    addAll(after.relics, result.map((r) => r.id));
+  }
+  if (s.reports.length) {
+    const withId = s.reports.filter((r) => r.external_id !== null);
+    const withoutId = s.reports.filter((r) => r.external_id === null);
+    const result: Upserted[] = [];
+    if (withId.length) {
+      result.push(
+        ...(await rows<Upserted>(
+          tx,
+          sql`INSERT INTO activity_reports AS a (external_id, ${cols(REPORT_FIELDS)})
+              SELECT x.external_id, ${sql.raw(REPORT_FIELDS.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(withId)}) AS ${REPORT}
+              ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO UPDATE SET ${setAll(REPORT_FIELDS)}
+              WHERE ${differs('a', 'excluded', REPORT_FIELDS)}
+              RETURNING a.id, (a.xmax = 0) AS inserted`,
+        )),
+      );
+    }
+    if (withoutId.length) {
+      // Without an id, a report is the unit's count for a kind and day: sent again, it replaces the stored one.
+      result.push(
+        ...(await rows<Upserted>(
+          tx,
+          sql`INSERT INTO activity_reports AS a (${cols(REPORT_FIELDS)})
+              SELECT ${sql.raw(REPORT_FIELDS.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(withoutId)}) AS ${REPORT}
+              ON CONFLICT (unit_id, kind, date) WHERE external_id IS NULL DO UPDATE SET count = excluded.count
+              WHERE a.count IS DISTINCT FROM excluded.count
+              RETURNING a.id, (a.xmax = 0) AS inserted`,
+        )),
+      );
+    }
+    tally(counts, 'activity_reports', s.reports.length, result);
+    addAll(after.reports, result.map((r) => r.id));
+  }
+  if (s.targets.length) {
+    const result = await rows<Upserted>(
+      tx,
+      sql`INSERT INTO targets AS g (unit_id, kpi, period, period_start, period_end, value)
+          SELECT x.unit_id, x.kpi, x.period, x.period_start, x.period_end, x.value FROM json_to_recordset(${json(s.targets)}) AS ${TARGET}
+          ON CONFLICT (unit_id, kpi, period) DO UPDATE SET value = excluded.value, period_start = excluded.period_start, period_end = excluded.period_end
+          WHERE (g.value, g.period_start, g.period_end) IS DISTINCT FROM (excluded.value, excluded.period_start, excluded.period_end)
+          RETURNING g.id, (g.xmax = 0) AS inserted`,
+    );
+    tally(counts, 'targets', s.targets.length, result);
+  }
+
+  if (options.rollups) {
+    const selection = selectionOf(after);
+    if (Object.keys(selection).length) await applyEvents(tx, selection, 1);
+  }
+  return counts;
+}
+
+/** The field of a record that a database constraint or trigger names. */
+const CONSTRAINT_FIELDS: Record<string, string> = {
+  members_left_after_joined: 'leftAt',
+  members_unit_since_in_membership: 'joinedAt',
+  members_birth_year_range: 'birthYear',
+  members_gender_known: 'gender',
+  members_unit_id_units_id_fk: 'unit',
+  member_evaluations_year_range: 'year',
+  digital_models_ended_order: 'endedAt',
+  digital_models_effective_order: 'effectiveFrom',
+  teams_disbanded_order: 'disbandedAt',
+  team_roster_order: 'to',
+  startup_products_order: 'delistedAt',
+  activity_reports_kind_known: 'kind',
+  activity_reports_count_nonnegative: 'count',
+  targets_kpi_known: 'kpi',
+  targets_period_order: 'period',
+  targets_value_nonnegative: 'value',
+};
+
+/** Whether the database refused the data (a constraint or a trigger's check), not the statement. */
+export function isDataError(error: unknown): boolean {
+  const cause = ((error as { cause?: unknown }).cause ?? error) as { code?: string };
+  return error instanceof RowsRejected || (typeof cause.code === 'string' && cause.code.startsWith('23'));
+}
+
+/** A database error as a problem of one record. */
+export function problemOf(error: unknown, item: { file: string | null; line: number }): Problem {
+  const cause = ((error as { cause?: unknown }).cause ?? error) as { constraint?: string; message?: string };
+  const message = cause.message ?? String(error);
+  const field =
+    (cause.constraint && CONSTRAINT_FIELDS[cause.constraint]) ||
+    (/^report dated/.test(message) ? 'date' : /valid period|cannot close|cannot open/.test(message) ? 'validTo' : '(record)');
+  return { file: item.file, line: item.line, field, reason: `refused by the database: ${message}` };
+}

@@ -1,0 +1,283 @@
+// The import of a file of records (docs/import-format.md) in two streaming passes:
+//
+// 1. validation: every record is read and checked; the units are kept (they are few),
+//    and what needs the whole file (unit codes named before their unit, the tree,
+//    duplicates) is checked at the end. Any problem: nothing is written.
+// 2. writing: the units first (parents first, one transaction), then every other
+//    record, read again, in batches of consecutive records, each batch with its roll-up
+//    steps and one audit row. Per-batch mode commits each batch on its own; all-or-
+//    nothing mode writes everything in one transaction (each batch in a savepoint), and
+//    into an empty database builds the roll-ups once at the end instead of per batch.
+//
+// The database refusing a batch (its constraints and triggers are the last line) stops
+// the import: the batch is written again in halves, in a transaction that is rolled back,
+// until the records at fault are found, and they are reported like validation problems.
+import { sql } from 'drizzle-orm';
+import { rows, type Db } from '../client.js';
+import { rebuildRollups } from '../rollup.js';
+import { addCounts, isDataError, problemOf, RowsRejected, writeBatch, type Counts, type Item } from './batch.js';
+import { storedUnits, ValidationPass, type Problem } from './check.js';
+import { openSource, type Source } from './source.js';
+import { writeUnits } from './units.js';
+import { validateRecord, type RowType } from './validate.js';
+
+export type CommitMode = 'per-batch' | 'all-or-nothing';
+
+export interface ImportOptions {
+  /** Records per batch (per transaction in per-batch mode). */
+  batchSize?: number;
+  mode?: CommitMode;
+  /** Validate only: nothing is written. */
+  dryRun?: boolean;
+  /** Problems kept for the report; the rest are only counted. */
+  maxProblems?: number;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+export interface ImportProgress {
+  /** validate, confirm (the duplicate check's second read): bytes; write: records; rollups: parts (provinces). */
+  phase: 'validate' | 'confirm' | 'write' | 'rollups';
+  done: number;
+  total: number;
+  /** Records read (validate) or written (write) so far. */
+  records: number;
+  /** Batches written (committed, in per-batch mode). */
+  batches: number;
+}
+
+export interface ImportResult {
+  /** imported: all written; invalid: refused before writing; stopped: the database refused a batch; validated: a dry run found no problem. */
+  status: 'imported' | 'invalid' | 'stopped' | 'validated';
+  source: string;
+  mode: CommitMode;
+  /** Records in the input, and per type. */
+  records: number;
+  types: Record<RowType, number>;
+  problems: Problem[];
+  problemCount: number;
+  invalidRecords: number;
+  /** Batches (units included) written, and the records in them; in all-or-nothing mode, 0 unless everything was. */
+  batches: number;
+  recordsWritten: number;
+  counts: Counts;
+  rollups: 'incremental' | 'rebuilt' | 'none';
+  seconds: number;
+}
+
+export const DEFAULT_BATCH_SIZE = 10_000;
+const DIAGNOSED_PROBLEMS = 20;
+
+/** Why the writing stopped: the records at fault. */
+class Refused extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(`${problems.length} record(s) refused`);
+  }
+}
+
+/** The roll-up statements are large and run once per batch: compiling them costs more than it saves. */
+async function prepare(tx: Db): Promise<void> {
+  await tx.execute(sql`SET LOCAL jit = off`);
+}
+
+async function audit(tx: Db, key: string, after: unknown): Promise<void> {
+  await tx.execute(sql`
+    INSERT INTO audit_log (actor, action, entity, entity_key, after, tx_id)
+    VALUES ('import', 'import', 'batch', ${key}, ${JSON.stringify(after)}::jsonb, txid_current())`);
+}
+
+const inTransaction = <T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> => db.transaction((tx) => work(tx as unknown as Db));
+
+/** Writes the batch again in halves, each in a savepoint of `tx`, to find the records the database refuses. */
+async function bisect(tx: Db, items: Item[], unitIds: Map<string, number>, found: Problem[]): Promise<void> {
+  if (found.length >= DIAGNOSED_PROBLEMS || items.length === 0) return;
+  try {
+    await inTransaction(tx, (sp) => writeBatch(sp, items, { unitIds, rollups: false }));
+  } catch (error) {
+    if (error instanceof RowsRejected) {
+      found.push(...error.problems.slice(0, DIAGNOSED_PROBLEMS - found.length));
+    } else if (!isDataError(error)) {
+      throw error;
+    } else if (items.length === 1) {
+      found.push(problemOf(error, items[0]!));
+    } else {
+      const half = Math.ceil(items.length / 2);
+      await bisect(tx, items.slice(0, half), unitIds, found);
+      await bisect(tx, items.slice(half), unitIds, found);
+    }
+  }
+}
+
+/** The records of a refused batch at fault, found in a transaction (or savepoint of `db`) that is rolled back. */
+async function diagnose(db: Db, items: Item[], unitIds: Map<string, number>, error: unknown): Promise<Problem[]> {
+  if (error instanceof RowsRejected) return error.problems;
+  if (!isDataError(error)) throw error;
+  const found: Problem[] = [];
+  await inTransaction(db, async (tx) => {
+    await bisect(tx, items, unitIds, found);
+    throw new Refused(found);
+  }).catch((e) => {
+    if (!(e instanceof Refused)) throw e;
+  });
+  if (found.length > 0) return found;
+  const first = items[0]!;
+  const last = items[items.length - 1]!;
+  return [{ ...problemOf(error, first), field: '(batch)', reason: `the batch of lines ${first.line}–${last.line} was refused by the database: ${(((error as { cause?: Error }).cause ?? error) as Error).message}` }];
+}
+
+export async function importPath(db: Db, path: string, options: ImportOptions = {}): Promise<ImportResult> {
+  const started = performance.now();
+  const source = await openSource(path);
+  const mode = options.mode ?? 'per-batch';
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const progress = (phase: ImportProgress['phase'], done: number, total: number, records = 0, batches = 0) =>
+    options.onProgress?.({ phase, done, total, records, batches });
+
+  const stored = await storedUnits(db);
+  // A record takes about 50 bytes at least: enough room in the duplicate filter for the largest count.
+  const validation = new ValidationPass(stored, Math.ceil(source.totalBytes / 50), { maxProblems: options.maxProblems });
+  for await (const chunk of source.read((bytes) => progress('validate', bytes, source.totalBytes, validation.records))) {
+    for (const entry of chunk) validation.add(entry);
+  }
+  await validation.finish(source, (bytes) => progress('confirm', bytes, source.totalBytes));
+
+  const result: ImportResult = {
+    status: 'imported',
+    source: source.label,
+    mode,
+    records: validation.records,
+    types: validation.counts,
+    problems: validation.sortedProblems(),
+    problemCount: validation.problemCount,
+    invalidRecords: validation.invalidRecords,
+    batches: 0,
+    recordsWritten: 0,
+    counts: {},
+    rollups: 'none',
+    seconds: 0,
+  };
+  const done = () => ({ ...result, seconds: (performance.now() - started) / 1000 });
+  if (!validation.valid) return { ...done(), status: 'invalid' };
+  if (options.dryRun) return { ...done(), status: 'validated' };
+
+  // An empty database gets its roll-ups built once at the end, when nobody can see the half-written state.
+  const rebuild = mode === 'all-or-nothing' && stored.size === 0;
+  result.rollups = rebuild ? 'rebuilt' : 'incremental';
+  const toWrite = validation.records - validation.counts.unit;
+  const writer = new Writer(source, { batchSize, mode, rebuild }, (batches, records) => progress('write', records, toWrite, records, batches));
+
+  try {
+    if (mode === 'per-batch') {
+      await writer.run(db, validation, stored);
+    } else {
+      await inTransaction(db, async (tx) => {
+        await prepare(tx);
+        await writer.run(tx, validation, stored);
+        if (rebuild) await rebuildRollups(tx, (partsDone, parts) => progress('rollups', partsDone, parts, writer.records, writer.batches));
+      });
+    }
+  } catch (error) {
+    if (!(error instanceof Refused)) throw error;
+    result.status = 'stopped';
+    result.problems = error.problems;
+    result.problemCount = error.problems.length;
+    result.invalidRecords = new Set(error.problems.map((p) => `${p.file}:${p.line}`)).size;
+    if (mode === 'all-or-nothing') return done();
+  }
+  result.batches = writer.batches;
+  result.recordsWritten = writer.records;
+  result.counts = writer.counts;
+  return done();
+}
+
+interface WriterOptions {
+  batchSize: number;
+  mode: CommitMode;
+  rebuild: boolean;
+}
+
+/** Pass 2: writes the units, then reads the source again and writes the rest batch by batch. */
+class Writer {
+  batches = 0;
+  records = 0;
+  readonly counts: Counts = {};
+  private unitIds = new Map<string, number>();
+
+  constructor(
+    private readonly source: Source,
+    private readonly options: WriterOptions,
+    private readonly onBatch: (batches: number, records: number) => void,
+  ) {}
+
+  private key(file: string | null, first: number, last: number): string {
+    const where = file ? `${this.source.label}/${file}` : this.source.label;
+    return `${where}:${first}-${last}`;
+  }
+
+  /** Runs `work` in its own transaction (per-batch) or a savepoint of `tx` (all-or-nothing). */
+  private unit<T>(tx: Db, work: (tx: Db) => Promise<T>): Promise<T> {
+    return inTransaction(tx, async (inner) => {
+      if (this.options.mode === 'per-batch') await prepare(inner);
+      return work(inner);
+    });
+  }
+
+  async run(tx: Db, validation: ValidationPass, stored: Awaited<ReturnType<typeof storedUnits>>): Promise<void> {
+    const rollups = !this.options.rebuild;
+    if (validation.units.size > 0) {
+      const units = [...validation.units.values()];
+      await this.unit(tx, async (inner) => {
+        const written = await writeUnits(inner, units, stored, rollups);
+        addCounts(this.counts, { units: written.counts });
+        await audit(inner, this.key(units[0]!.file, written.firstLine, written.lastLine), { records: units.length, tables: { units: written.counts } });
+      });
+      this.batches += 1;
+      this.records += units.length;
+      this.onBatch(this.batches, 0);
+    }
+    const found = await rows<{ id: number; code: string }>(tx, sql`SELECT id, code FROM units`);
+    this.unitIds = new Map(found.map((u) => [u.code, Number(u.id)]));
+
+    let written = 0;
+    let inflight: Promise<void> | null = null;
+    const submit = async (items: Item[]) => {
+      // One batch is written while the next is read and parsed.
+      if (inflight) await inflight;
+      inflight = this.write(tx, items, rollups).then(() => {
+        written += items.length;
+        this.onBatch(this.batches, written);
+      });
+      inflight.catch(() => {});
+    };
+    let batch: Item[] = [];
+    for await (const chunk of this.source.read()) {
+      for (const entry of chunk) {
+        if (batch.length > 0 && (batch.length >= this.options.batchSize || batch[0]!.file !== entry.file)) {
+          await submit(batch);
+          batch = [];
+        }
+        const checked = entry.issue ? null : validateRecord(entry.value);
+        if (!checked || !('row' in checked)) throw new Error(`${this.source.label} changed while it was imported (${entry.file ?? 'line'} ${entry.line})`);
+        if (checked.row.type === 'unit') continue;
+        batch.push({ file: entry.file, line: entry.line, row: checked.row });
+      }
+    }
+    if (batch.length > 0) await submit(batch);
+    if (inflight) await inflight;
+  }
+
+  private async write(tx: Db, items: Item[], rollups: boolean): Promise<void> {
+    const first = items[0]!;
+    const last = items[items.length - 1]!;
+    try {
+      await this.unit(tx, async (inner) => {
+        const counts = await writeBatch(inner, items, { unitIds: this.unitIds, rollups });
+        await audit(inner, this.key(first.file, first.line, last.line), { records: items.length, tables: counts });
+        addCounts(this.counts, counts);
+      });
+    } catch (error) {
+      throw new Refused(await diagnose(tx, items, this.unitIds, error));
+    }
+    this.batches += 1;
+    this.records += items.length;
+  }
+}

@@ -1,0 +1,45 @@
+// Duplicate keys in a file of millions of records, in fixed memory: a Bloom filter says
+// which keys may have been seen before. Its "maybe" is confirmed by an exact count of
+// just those keys on a second read, so a false positive never reaches the report.
+
+const MIN_BITS = 1 << 23; // 1 MiB
+const MAX_BITS = 1 << 29; // 64 MiB
+const HASHES = 7;
+
+export class SeenFilter {
+  private readonly bits: Int32Array;
+  private readonly mask: number;
+
+  /** Sized for about `expected` keys at ~16 bits each, within 1–64 MiB. */
+  constructor(expected: number) {
+    let size = MIN_BITS;
+    while (size < expected * 16 && size < MAX_BITS) size *= 2;
+    this.bits = new Int32Array(size >>> 5);
+    this.mask = size - 1;
+  }
+
+  /** Adds a key; returns whether it may have been added before. */
+  add(key: string): boolean {
+    // Two independent 32-bit hashes (FNV-1a and a multiplicative one), combined per probe.
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c;
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    h2 |= 1;
+    let seen = true;
+    for (let k = 0; k < HASHES; k++) {
+      const bit = (h1 + Math.imul(k, h2)) & this.mask;
+      const word = bit >>> 5;
+      const flag = 1 << (bit & 31);
+      if ((this.bits[word]! & flag) === 0) {
+        seen = false;
+        this.bits[word] = this.bits[word]! | flag;
+      }
+    }
+    return seen;
+  }
+}

@@ -1,0 +1,190 @@
+// Where records come from: one NDJSON file, or a folder of CSV files (one per record
+// type, nested lists in files of their own). Both are streamed: a file is never held in
+// memory, and entries come in chunks so that the per-line cost stays low.
+import { createReadStream, promises as fs } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parse } from 'csv-parse';
+import type { Issue, RowType } from './validate.js';
+
+/** One record of the input, as parsed (not yet validated), or why it could not be parsed. */
+export interface SourceEntry {
+  /** The CSV file of the record; null for NDJSON (a single file). */
+  file: string | null;
+  /** 1-based line number in its file (for CSV: the line where the record ends). */
+  line: number;
+  value?: unknown;
+  issue?: Issue;
+}
+
+export interface Source {
+  kind: 'ndjson' | 'csv';
+  /** The file or folder name, for the audit log and messages. */
+  label: string;
+  totalBytes: number;
+  /** Every record in order, in chunks. `onBytes` is told how many bytes were read so far. */
+  read(onBytes?: (bytes: number) => void): AsyncGenerator<SourceEntry[]>;
+}
+
+/** "line 17" or "members.csv line 17". */
+export function location(file: string | null, line: number): string {
+  return file ? `${file} line ${line}` : `line ${line}`;
+}
+
+interface CsvLayout {
+  file: string;
+  type: RowType;
+  required: string[];
+  optional: string[];
+}
+
+/** The CSV files of a folder, in the order they are read: every file's rows may refer to those before. */
+export const CSV_LAYOUT: CsvLayout[] = [
+  { file: 'units.csv', type: 'unit', required: ['code', 'name', 'level', 'validFrom'], optional: ['parent', 'validTo', 'successor'] },
+  { file: 'members.csv', type: 'member', required: ['id', 'unit', 'joinedAt'], optional: ['leftAt', 'digitizedAt', 'appActivatedAt', 'birthYear', 'gender'] },
+  { file: 'member_evaluations.csv', type: 'evaluation', required: ['member', 'year', 'recordedAt'], optional: [] },
+  { file: 'models.csv', type: 'model', required: ['id', 'unit', 'kind', 'establishedAt'], optional: ['effectiveFrom', 'endedAt'] },
+  { file: 'teams.csv', type: 'team', required: ['id', 'unit', 'establishedAt'], optional: ['disbandedAt'] },
+  { file: 'team_roster.csv', type: 'rosterEntry', required: ['team', 'person', 'from'], optional: ['to'] },
+  { file: 'products.csv', type: 'product', required: ['id', 'unit', 'name', 'listedAt'], optional: ['delistedAt'] },
+  { file: 'relics.csv', type: 'relic', required: ['id', 'unit', 'name'], optional: ['digitizedAt'] },
+  { file: 'reports.csv', type: 'report', required: ['unit', 'kind', 'date', 'count'], optional: ['id'] },
+  { file: 'targets.csv', type: 'target', required: ['unit', 'kpi', 'period', 'value'], optional: [] },
+];
+
+const NUMERIC_COLUMNS = new Set(['birthYear', 'year', 'count', 'value']);
+const NUMBER = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+const CHUNK = 1 << 20;
+const CSV_CHUNK = 2_000;
+
+export async function openSource(path: string): Promise<Source> {
+  const stat = await fs.stat(path);
+  if (stat.isDirectory()) return csvFolder(path);
+  return ndjsonFile(path, stat.size);
+}
+
+function ndjsonFile(path: string, size: number): Source {
+  return {
+    kind: 'ndjson',
+    label: basename(path),
+    totalBytes: size,
+    async *read(onBytes) {
+      let bytes = 0;
+      let line = 0;
+      let rest = '';
+      const decoder = new TextDecoder('utf-8', { fatal: false });
+      for await (const chunk of createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        const text = rest + decoder.decode(chunk, { stream: true });
+        const lines = text.split('\n');
+        rest = lines.pop()!;
+        const out: SourceEntry[] = [];
+        for (const raw of lines) parseLine(out, ++line, raw);
+        onBytes?.(bytes);
+        if (out.length > 0) yield out;
+      }
+      rest += decoder.decode();
+      if (rest.length > 0) {
+        const out: SourceEntry[] = [];
+        parseLine(out, ++line, rest);
+        if (out.length > 0) yield out;
+      }
+    },
+  };
+}
+
+function parseLine(out: SourceEntry[], line: number, raw: string): void {
+  const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  if (text.trim() === '') return;
+  try {
+    out.push({ file: null, line, value: JSON.parse(text) });
+  } catch (error) {
+    out.push({ file: null, line, issue: { field: '(line)', reason: `is not valid JSON: ${(error as Error).message}` } });
+  }
+}
+
+async function csvFolder(path: string): Promise<Source> {
+  const names = (await fs.readdir(path)).filter((n) => n.toLowerCase().endsWith('.csv'));
+  const unknown = names.filter((n) => !CSV_LAYOUT.some((l) => l.file === n));
+  if (unknown.length > 0) {
+    throw new Error(`${path}: unknown CSV file(s) ${unknown.join(', ')}; expected some of ${CSV_LAYOUT.map((l) => l.file).join(', ')}`);
+  }
+  const present = CSV_LAYOUT.filter((l) => names.includes(l.file));
+  if (present.length === 0) throw new Error(`${path}: no CSV files of the import format (${CSV_LAYOUT.map((l) => l.file).join(', ')})`);
+  const sizes = await Promise.all(present.map(async (l) => (await fs.stat(join(path, l.file))).size));
+  return {
+    kind: 'csv',
+    label: basename(path),
+    totalBytes: sizes.reduce((a, b) => a + b, 0),
+    async *read(onBytes) {
+      let before = 0;
+      for (const [i, layout] of present.entries()) {
+        yield* csvFile(join(path, layout.file), layout, (bytes) => onBytes?.(before + bytes));
+        before += sizes[i]!;
+      }
+    },
+  };
+}
+
+async function* csvFile(path: string, layout: CsvLayout, onBytes: (bytes: number) => void): AsyncGenerator<SourceEntry[]> {
+  const file = layout.file;
+  const input = createReadStream(path, { highWaterMark: CHUNK });
+  let bytes = 0;
+  input.on('data', (chunk) => {
+    bytes += chunk.length;
+  });
+  const parser = input.pipe(parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: true }));
+  let header: string[] | null = null;
+  let out: SourceEntry[] = [];
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!header) {
+        header = record.map((c) => c.trim());
+        const problems = checkHeader(header, layout);
+        if (problems.length > 0) {
+          yield problems.map((issue) => ({ file, line: info.lines, issue }));
+          input.destroy();
+          return;
+        }
+        continue;
+      }
+      if (record.length !== header.length) {
+        out.push({ file, line: info.lines, issue: { field: '(line)', reason: `has ${record.length} columns; the header has ${header.length}` } });
+      } else {
+        const value: Record<string, unknown> = { type: layout.type };
+        for (let c = 0; c < header.length; c++) {
+          const cell = record[c]!;
+          if (cell === '') continue;
+          const column = header[c]!;
+          value[column] = NUMERIC_COLUMNS.has(column) && NUMBER.test(cell.trim()) ? Number(cell) : cell;
+        }
+        out.push({ file, line: info.lines, value });
+      }
+      if (out.length >= CSV_CHUNK) {
+        onBytes(bytes);
+        yield out;
+        out = [];
+      }
+    }
+  } catch (error) {
+    const line = (error as { lines?: number }).lines ?? 0;
+    out.push({ file, line, issue: { field: '(line)', reason: `is not valid CSV: ${(error as Error).message}` } });
+    input.destroy();
+  }
+  onBytes(bytes);
+  if (out.length > 0) yield out;
+}
+
+function checkHeader(header: string[], layout: CsvLayout): Issue[] {
+  const known = new Set([...layout.required, ...layout.optional]);
+  const issues: Issue[] = [];
+  const seen = new Set<string>();
+  for (const column of header) {
+    if (!known.has(column)) issues.push({ field: column || '(empty column name)', reason: `is not a column of ${layout.file} (columns: ${[...known].join(', ')})` });
+    else if (seen.has(column)) issues.push({ field: column, reason: 'appears twice in the header' });
+    seen.add(column);
+  }
+  for (const column of layout.required) {
+    if (!seen.has(column)) issues.push({ field: column, reason: `is a required column of ${layout.file}` });
+  }
+  return issues;
+}

@@ -1,0 +1,133 @@
+// npm run bench:import [-- --members N] [--batch-size N]
+// Writes a national-scale NDJSON file of N members (default 1,000,000) from the demo
+// generator (the provinces it reaches, with their units, models, teams, products, relics
+// and reports) into a temporary folder, and imports it into a throwaway PostgreSQL 15 (or
+// TEST_DATABASE_URL) in both commit modes, each into a new database: per-batch (roll-ups
+// kept per batch) and all-or-nothing (roll-ups built once at the end), then per-batch
+// again over the filled database (a re-run: nothing changes). Prints records, seconds,
+// members per second and peak RSS.
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { openDb, type DbHandle } from '../../db/client.js';
+import { generate } from '../../db/demo/generate.js';
+import { DEFAULT_BATCH_SIZE, importPath, type CommitMode } from '../../db/import/run.js';
+import { startPostgres } from '../support/postgres.js';
+
+const { values } = parseArgs({
+  options: {
+    members: { type: 'string', default: '1000000' },
+    'batch-size': { type: 'string', default: String(DEFAULT_BATCH_SIZE) },
+  },
+});
+const members = Number(values.members);
+const batchSize = Number(values['batch-size']);
+if (!Number.isInteger(members) || members < 1) throw new Error(`--members must be a whole number ≥ 1 (got ${values.members})`);
+if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a whole number ≥ 1 (got ${values['batch-size']})`);
+
+/** The generator's records up to `limit` members, and the rest of the province reached (models, teams, reports, relics). */
+async function writeFile(path: string, limit: number): Promise<number> {
+  const out = createWriteStream(path);
+  let count = 0;
+  let lines = 0;
+  let full = false;
+  for (const record of generate('national', 1)) {
+    if (record.type === 'member') {
+      if (count >= limit) {
+        full = true;
+        continue;
+      }
+      count += 1;
+    } else if (full && record.type === 'unit') {
+      break;
+    }
+    lines += 1;
+    if (!out.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  await new Promise((resolve) => out.end(resolve));
+  return lines;
+}
+
+async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS ${name}`);
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+interface Row {
+  run: string;
+  records: number;
+  members: number;
+  seconds: string;
+  'members/s': number;
+  'records/s': number;
+  'peak RSS MB': number;
+  'roll-ups': string;
+}
+
+async function run(label: string, handle: DbHandle, file: string, mode: CommitMode): Promise<Row> {
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 100);
+  let lastPhase = '';
+  let lastTick = 0;
+  const result = await importPath(handle.db, file, {
+    mode,
+    batchSize,
+    onProgress: (p) => {
+      const now = performance.now();
+      if (p.phase !== lastPhase || now - lastTick > 10_000) {
+        lastPhase = p.phase;
+        lastTick = now;
+        process.stderr.write(`  ${label}: ${p.phase} ${Math.round((100 * p.done) / Math.max(1, p.total))}% (${p.records.toLocaleString('en')} records)\n`);
+      }
+    },
+  });
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  if (result.status !== 'imported') throw new Error(`${label}: ${result.status}: ${result.problems.slice(0, 3).map((p) => p.reason).join('; ')}`);
+  return {
+    run: label,
+    records: result.records,
+    members: result.types.member,
+    seconds: result.seconds.toFixed(1),
+    'members/s': Math.round(result.types.member / result.seconds),
+    'records/s': Math.round(result.records / result.seconds),
+    'peak RSS MB': Math.round(peak / 1e6),
+    'roll-ups': result.rollups,
+  };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'bench-import-'));
+const server = await startPostgres();
+try {
+  const file = join(dir, `national-${members}.ndjson`);
+  const started = performance.now();
+  const lines = await writeFile(file, members);
+  process.stderr.write(`wrote ${lines.toLocaleString('en')} records (${((await stat(file)).size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  const results: Row[] = [];
+  for (const mode of ['per-batch', 'all-or-nothing'] as const) {
+    const handle = await openDb({ url: await freshDatabase(server.url, `bench_import_${mode.replace(/-/g, '_')}`) });
+    try {
+      await handle.migrate();
+      results.push(await run(mode, handle, file, mode));
+      if (mode === 'per-batch') results.push(await run('per-batch, again (no change)', handle, file, mode));
+    } finally {
+      await handle.close();
+    }
+  }
+  console.log(`batch size ${batchSize.toLocaleString('en')}; node ${process.version}`);
+  console.table(results);
+} finally {
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+}
