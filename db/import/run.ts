@@ -229,6 +229,12 @@ class Writer {
         const written = await writeUnits(inner, units, stored, rollups);
         addCounts(this.counts, { units: written.counts });
         await audit(inner, this.key(units[0]!.file, written.firstLine, written.lastLine), { records: units.length, tables: { units: written.counts } });
+      }).catch((error: unknown) => {
+        // The database knows what the file does not (e.g. the reports a unit holds): name the unit's record.
+        if (!isDataError(error)) throw error;
+        const message = String((((error as { cause?: Error }).cause ?? error) as Error).message);
+        const code = /^unit (\S+):/.exec(message)?.[1];
+        throw new Refused([problemOf(error, units.find((u) => u.code === code) ?? units[0]!)]);
       });
       this.batches += 1;
       this.records += units.length;

@@ -295,6 +295,16 @@ describe('activity reports', () => {
   it('accepts a report dated on the day the unit opened', async () => {
     await expectAccepted('activity_reports', insertReport('C3', 'VNEID_INSTALLS', '2024-06-01', 1));
   });
+
+  // The other direction: a unit's life cannot shrink away from the reports it holds.
+  it('rejects closing B11 on the day of its report of 1 April', async () => {
+    await handle.db.execute(insertReport('B11', 'DIGITAL_ACCOUNTS', '2026-04-01', 2));
+    await expectRejected('units', sql`UPDATE units SET valid_to = '2026-04-01T00:00:00+07:00' WHERE code = 'B11'`, /unit B11: a report dated 2026-04-01 would lie outside its life/);
+  });
+
+  it('rejects opening C3 after its report of 1 June 2024', async () => {
+    await expectRejected('units', sql`UPDATE units SET valid_from = '2024-06-02T00:00:00+07:00' WHERE code = 'C3'`, /unit C3: a report dated 2024-06-01 would lie outside its life/);
+  });
 });
 
 describe('targets', () => {

@@ -243,6 +243,32 @@ describe('invalid input', () => {
   });
 });
 
+describe('a unit whose life no longer holds its stored reports', () => {
+  let handle: DbHandle;
+  beforeAll(async () => {
+    handle = await openTestDb('postgres');
+    expectImported(await importPath(handle.db, NDJSON));
+  });
+  afterAll(async () => handle?.close());
+
+  it('is refused: closing C1 on 31 March would leave its reports of 31 March and 1 April outside its life', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/import-`);
+    // C1 closes with its branches; B11's report of 1 March stays inside its life.
+    const closing = SMALL_TREE.filter((r) => r.type === 'unit' && ['C1', 'B11', 'B12'].includes(r.code));
+    await writeFile(`${dir}/close.ndjson`, closing.map((r) => `${JSON.stringify({ ...r, validTo: '2026-03-31T00:00:00+07:00' })}\n`).join(''));
+    const result = await importPath(handle.db, `${dir}/close.ndjson`);
+    expect(result.status).not.toBe('imported');
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]!.reason).toMatch(/unit C1: a report dated 2026-03-31 would lie outside its life/);
+    // Nothing changed: C1 is open and its April report (5) still counts.
+    const [c1Row] = await rows<{ valid_to: Date | null }>(handle.db, sql`SELECT valid_to FROM units WHERE code = 'C1'`);
+    expect(c1Row!.valid_to).toBeNull();
+    expect(await kpi(handle.db, 'VNEID_INSTALLS', 'P1', '2026-04')).toEqual([5, null]);
+  });
+});
+
 describe('instants and target periods', () => {
   it('reads instants with an offset and bare dates as Vietnam midnight, and refuses a time without offset', () => {
     const at = (text: string) => {
