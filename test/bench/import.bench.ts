@@ -11,10 +11,10 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { openDb, type DbHandle } from '../../db/client.js';
 import { generate } from '../../db/demo/generate.js';
 import { DEFAULT_BATCH_SIZE, importPath, type CommitMode } from '../../db/import/run.js';
+import { recreateDatabase } from '../support/databases.js';
 import { startPostgres } from '../support/postgres.js';
 
 const { values } = parseArgs({
@@ -49,17 +49,6 @@ async function writeFile(path: string, limit: number): Promise<number> {
   }
   await new Promise((resolve) => out.end(resolve));
   return lines;
-}
-
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${name}`);
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 interface Row {
@@ -116,7 +105,7 @@ try {
   process.stderr.write(`wrote ${lines.toLocaleString('en')} records (${((await stat(file)).size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   const results: Row[] = [];
   for (const mode of ['per-batch', 'all-or-nothing'] as const) {
-    const handle = await openDb({ url: await freshDatabase(server.url, `bench_import_${mode.replace(/-/g, '_')}`) });
+    const handle = await openDb({ url: await recreateDatabase(server.url, `bench_import_${mode.replace(/-/g, '_')}`) });
     try {
       await handle.migrate();
       results.push(await run(mode, handle, file, mode));

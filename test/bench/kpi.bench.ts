@@ -4,7 +4,6 @@
 // with one (e.g. a database seeded with `npm run seed -- --scale national`) it reads that.
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { openDb, rows, type Db, type DbHandle } from '../../db/client.js';
 import { seedDemo } from '../../db/demo/seed.js';
 import type { UnitLevel } from '../../db/schema.js';
@@ -13,6 +12,7 @@ import { monthPeriod, periodsBetween, parsePeriod, type Period } from '../../sch
 import { readKpis, type KpiRequest } from '../../schema/kpi/read.js';
 import { KPI_IDS } from '../../schema/kpi/registry.js';
 import { makeYoga } from '../../schema/yoga.js';
+import { recreateDatabase } from '../support/databases.js';
 import { startPostgres, type PgServer } from '../support/postgres.js';
 
 const { values } = parseArgs({
@@ -119,17 +119,6 @@ async function bench(label: string, db: Db): Promise<Row[]> {
   return out;
 }
 
-async function freshDatabase(adminUrl: string): Promise<string> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query('DROP DATABASE IF EXISTS bench_kpi');
-  await client.query('CREATE DATABASE bench_kpi');
-  await client.end();
-  const url = new URL(adminUrl);
-  url.pathname = '/bench_kpi';
-  return url.toString();
-}
-
 const results: Row[] = [];
 let server: PgServer | undefined;
 const handles: DbHandle[] = [];
@@ -140,7 +129,7 @@ try {
     results.push(...(await bench('postgres (given)', handle.db)));
   } else {
     server = await startPostgres();
-    const pgHandle = await openDb({ url: await freshDatabase(server.url) });
+    const pgHandle = await openDb({ url: await recreateDatabase(server.url, 'bench_kpi') });
     const lite = await openDb({ driver: 'pglite' });
     handles.push(pgHandle, lite);
     for (const [label, handle] of [['postgres demo', pgHandle], ['pglite demo', lite]] as const) {

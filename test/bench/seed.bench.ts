@@ -3,24 +3,13 @@
 // TEST_DATABASE_URL), and with --national the national-scale set into Postgres, printing
 // time and row counts side by side.
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { openDb, type DbHandle } from '../../db/client.js';
 import type { Scale } from '../../db/demo/generate.js';
 import { seedDemo } from '../../db/demo/seed.js';
+import { recreateDatabase } from '../support/databases.js';
 import { startPostgres } from '../support/postgres.js';
 
 const { values } = parseArgs({ options: { national: { type: 'boolean', default: false } } });
-
-async function freshPostgres(adminUrl: string, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${name}`);
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 interface Result {
   engine: string;
@@ -67,9 +56,9 @@ const server = await startPostgres();
 try {
   const results: Result[] = [];
   results.push(await run('pglite', 'demo', () => openDb({ driver: 'pglite' })));
-  results.push(await run('postgres', 'demo', async () => openDb({ url: await freshPostgres(server.url, 'bench_seed_demo') })));
+  results.push(await run('postgres', 'demo', async () => openDb({ url: await recreateDatabase(server.url, 'bench_seed_demo') })));
   if (values.national) {
-    results.push(await run('postgres', 'national', async () => openDb({ url: await freshPostgres(server.url, 'bench_seed_national') })));
+    results.push(await run('postgres', 'national', async () => openDb({ url: await recreateDatabase(server.url, 'bench_seed_national') })));
   }
   console.table(results);
 } finally {

@@ -1,8 +1,8 @@
 // Fresh, migrated databases for tests: a new database on the run's Postgres, or an
 // in-memory PGlite. Each test file gets its own, so files can run in parallel.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { inject } from 'vitest';
+import { recreateDatabase } from './databases.js';
 import { openDb, type DbHandle, type DbOptions } from '../../db/client.js';
 
 export type Engine = 'postgres' | 'pglite';
@@ -10,18 +10,7 @@ export const ENGINES: Engine[] = ['postgres', 'pglite'];
 
 /** Creates an empty database on the run's Postgres and returns its URL. */
 export async function createTestDatabase(): Promise<string> {
-  const admin = inject('pgAdminUrl');
-  const name = `t_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return recreateDatabase(inject('pgAdminUrl'), `t_${randomBytes(6).toString('hex')}`);
 }
 
 export async function openTestDb(engine: Engine, options: Omit<DbOptions, 'url' | 'driver'> = {}): Promise<DbHandle> {

@@ -44,17 +44,6 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Hide the password of a connection URL for error messages. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable url>';
-  }
-}
-
 function tail(text: string, max = STDERR_TAIL_BYTES): string {
   return text.length > max ? `…${text.slice(-max)}` : text;
 }
@@ -366,29 +355,3 @@ export async function startPostgres(): Promise<PgServer> {
   }
 }
 
-/**
- * Create database `name` on the server behind `adminUrl` (via psql) and
- * return a URL pointing at it (same server/credentials, database replaced).
- */
-export async function createDatabase(adminUrl: string, name: string): Promise<string> {
-  if (name === '' || name.includes('\0')) throw new Error(`Invalid database name: ${JSON.stringify(name)}`);
-  const local = path.join(binDir(), 'psql');
-  const psql = fs.existsSync(local) ? local : 'psql';
-  const ident = `"${name.replaceAll('"', '""')}"`;
-  let r: RunResult;
-  try {
-    r = await run(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', adminUrl, '-c', `CREATE DATABASE ${ident}`], {
-      env: cleanEnv(),
-    });
-  } catch (err) {
-    throw new Error(
-      `Could not run psql (${psql}): ${(err as Error).message}; install postgresql-client or set PG_BIN`,
-    );
-  }
-  if (r.code !== 0) {
-    throw new Error(describeFailure(`CREATE DATABASE ${ident} on ${redact(adminUrl)}`, r));
-  }
-  const u = new URL(adminUrl);
-  u.pathname = `/${encodeURIComponent(name)}`;
-  return u.toString();
-}
