@@ -71,9 +71,15 @@ export async function readKpis(db: Db, requests: readonly KpiRequest[]): Promise
     }
   }
 
-  const [cumulative, asOf] = await readRollups(db, [...lookups.keys()], [...asOfKeys.keys()]);
   const groups = [...direct.values()];
-  const computed = groups.length > 0 ? await computeKpis(db, groups) : [];
+  const read = async (tx: Db) =>
+    [await readRollups(tx, [...lookups.keys()], [...asOfKeys.keys()]), groups.length > 0 ? await computeKpis(tx, groups) : []] as const;
+  // Two statements see one state of the data: a write committed between them must not
+  // show in one half of a response only.
+  const [[cumulative, asOf], computed] =
+    groups.length > 0
+      ? await db.transaction((tx) => read(tx as unknown as Db), { isolationLevel: 'repeatable read', accessMode: 'read only' })
+      : await read(db);
   const computedByKey = new Map(groups.map((g, i) => [`${g.kpi}|${g.period.id}`, computed[i]!]));
 
   return requests.map((r) => {

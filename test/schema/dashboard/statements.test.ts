@@ -54,10 +54,14 @@ describe('SQL statements per query', () => {
     expect(statements).toBe(2);
   });
 
-  it('a breakdown of every branch of a province adds one statement for the base tables', async () => {
-    const { data, statements } = await count(`{ unit(code: "LS") { breakdown(kpi: APP_ADOPTION, period: "2026-10", level: BRANCH, first: 5) { nodes { value } } } }`);
+  it('a breakdown of every branch of a province adds the base tables, read in one snapshot with the roll-ups', async () => {
+    const { data, statements, sql } = await count(`{ unit(code: "LS") { breakdown(kpi: APP_ADOPTION, period: "2026-10", level: BRANCH, first: 5) { nodes { value } } } }`);
     expect(data.unit.breakdown.nodes).toHaveLength(5);
-    // The unit, the branches below it, the roll-ups (asOf), the base tables.
-    expect(statements).toBe(4);
+    // The unit, the branches below it, then in one read-only transaction the roll-ups (asOf) and the base tables.
+    expect(statements).toBe(6);
+    expect(sql[2]).toMatch(/^begin/i);
+    expect(sql[3]).toContain('kpi_as_of');
+    expect(sql[4]).toContain('member_unit_history');
+    expect(sql[5]).toMatch(/^commit/i);
   });
 });
