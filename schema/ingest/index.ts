@@ -7,5 +7,6 @@ import './units.js';
 import './members.js';
 import './items.js';
 import './reports.js';
+import './import.js';
 
 builder.mutationType({ description: 'Writes. Each runs in one transaction: nothing is half-written.' });
