@@ -171,6 +171,18 @@ interface Upserted {
   inserted: boolean;
 }
 
+/** Inserts rows keyed by external_id, updating stored ones only where a field differs. */
+function upsertByExternalId(tx: Db, table: string, recordset: SQL, fields: string[], staged: object[]): Promise<Upserted[]> {
+  return rows<Upserted>(
+    tx,
+    sql`INSERT INTO ${sql.identifier(table)} AS t (external_id, ${cols(fields)})
+        SELECT x.external_id, ${sql.raw(fields.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(staged)}) AS ${recordset}
+        ON CONFLICT (external_id) DO UPDATE SET ${setAll(fields)}
+        WHERE ${differs('t', 'excluded', fields)}
+        RETURNING t.id, (t.xmax = 0) AS inserted`,
+  );
+}
+
 function tally(counts: Counts, table: Table, staged: number, result: Upserted[]): void {
   const inserted = result.filter((r) => r.inserted).length;
   addCounts(counts, { [table]: { inserted, updated: result.length - inserted, unchanged: staged - result.length } });
@@ -350,25 +362,11 @@ export async function writeBatch(tx: Db, items: Item[], options: BatchOptions): 
     addAll(after.members, r!.members ?? []);
   }
   if (s.models.length) {
-    const result = await rows<Upserted>(
-      tx,
-      sql`INSERT INTO digital_models AS d (external_id, ${cols(MODEL_FIELDS)})
-          SELECT x.external_id, ${sql.raw(MODEL_FIELDS.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(s.models)}) AS ${MODEL}
-          ON CONFLICT (external_id) DO UPDATE SET ${setAll(MODEL_FIELDS)}
-          WHERE ${differs('d', 'excluded', MODEL_FIELDS)}
-          RETURNING d.id, (d.xmax = 0) AS inserted`,
-    );
+    const result = await upsertByExternalId(tx, 'digital_models', MODEL, MODEL_FIELDS, s.models);
     tally(counts, 'digital_models', s.models.length, result);
   }
   if (s.teams.length) {
-    const result = await rows<Upserted>(
-      tx,
-      sql`INSERT INTO teams AS t (external_id, ${cols(TEAM_FIELDS)})
-          SELECT x.external_id, ${sql.raw(TEAM_FIELDS.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(s.teams)}) AS ${TEAM}
-          ON CONFLICT (external_id) DO UPDATE SET ${setAll(TEAM_FIELDS)}
-          WHERE ${differs('t', 'excluded', TEAM_FIELDS)}
-          RETURNING t.id, (t.xmax = 0) AS inserted`,
-    );
+    const result = await upsertByExternalId(tx, 'teams', TEAM, TEAM_FIELDS, s.teams);
     tally(counts, 'teams', s.teams.length, result);
     addAll(after.teams, result.map((r) => r.id));
   }
@@ -394,26 +392,12 @@ export async function writeBatch(tx: Db, items: Item[], options: BatchOptions): 
     addAll(after.teams, r!.teams ?? []);
   }
   if (s.products.length) {
-    const result = await rows<Upserted>(
-      tx,
-      sql`INSERT INTO startup_products AS p (external_id, ${cols(PRODUCT_FIELDS)})
-          SELECT x.external_id, ${sql.raw(PRODUCT_FIELDS.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(s.products)}) AS ${PRODUCT}
-          ON CONFLICT (external_id) DO UPDATE SET ${setAll(PRODUCT_FIELDS)}
-          WHERE ${differs('p', 'excluded', PRODUCT_FIELDS)}
-          RETURNING p.id, (p.xmax = 0) AS inserted`,
-    );
+    const result = await upsertByExternalId(tx, 'startup_products', PRODUCT, PRODUCT_FIELDS, s.products);
     tally(counts, 'startup_products', s.products.length, result);
     addAll(after.products, result.map((r) => r.id));
   }
   if (s.relics.length) {
-    const result = await rows<Upserted>(
-      tx,
-      sql`INSERT INTO relics AS r (external_id, ${cols(RELIC_FIELDS)})
-          SELECT x.external_id, ${sql.raw(RELIC_FIELDS.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(s.relics)}) AS ${RELIC}
-          ON CONFLICT (external_id) DO UPDATE SET ${setAll(RELIC_FIELDS)}
-          WHERE ${differs('r', 'excluded', RELIC_FIELDS)}
-          RETURNING r.id, (r.xmax = 0) AS inserted`,
-    );
+    const result = await upsertByExternalId(tx, 'relics', RELIC, RELIC_FIELDS, s.relics);
     tally(counts, 'relics', s.relics.length, result);
     addAll(after.relics, result.map((r) => r.id));
   }

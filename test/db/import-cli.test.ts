@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, rows, type Db, type DbHandle } from '../../db/client.js';
-import { rebuildRollups, rollupSnapshot } from '../../db/rollup.js';
+import { rollupSnapshot } from '../../db/rollup.js';
 import { createTestDatabase } from '../support/db.js';
+import { rebuiltSnapshot } from '../support/rollups.js';
 
 interface Run {
   code: number | null;
@@ -43,18 +44,6 @@ function cli(url: string, args: string[], until?: (output: string) => boolean): 
 async function count(db: Db, table: string): Promise<number> {
   const [r] = await rows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM ${sql.identifier(table)}`);
   return r!.n;
-}
-
-async function rebuiltSnapshot(db: Db): Promise<string[]> {
-  let snapshot: string[] = [];
-  await db
-    .transaction(async (tx) => {
-      await rebuildRollups(tx as unknown as Db);
-      snapshot = await rollupSnapshot(tx as unknown as Db);
-      tx.rollback();
-    })
-    .catch(() => {});
-  return snapshot;
 }
 
 describe('npm run import', () => {

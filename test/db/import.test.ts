@@ -8,13 +8,14 @@ import { rows, type Db, type DbHandle } from '../../db/client.js';
 import { importPath, type ImportResult } from '../../db/import/run.js';
 import { parseInstant, parseTargetPeriod } from '../../db/import/time.js';
 import { loadRecords } from '../../db/load.js';
-import { rebuildRollups, rollupSnapshot } from '../../db/rollup.js';
+import { rollupSnapshot } from '../../db/rollup.js';
 import type { UnitLevel } from '../../db/schema.js';
 import { parsePeriod } from '../../schema/kpi/period.js';
 import { readKpis } from '../../schema/kpi/read.js';
 import { KPI_IDS, type KpiId } from '../../schema/kpi/registry.js';
 import { SMALL_TREE } from '../fixtures/small-tree.js';
 import { openTestDb } from '../support/db.js';
+import { rebuiltSnapshot } from '../support/rollups.js';
 
 const FIXTURES = 'test/fixtures/import';
 const NDJSON = `${FIXTURES}/small-tree.ndjson`;
@@ -46,19 +47,6 @@ async function counts(db: Db): Promise<Record<string, number>> {
     out[t] = r!.n;
   }
   return out;
-}
-
-/** The roll-ups a rebuild from the base tables gives, without keeping it. */
-async function rebuiltSnapshot(db: Db): Promise<string[]> {
-  let snapshot: string[] = [];
-  await db
-    .transaction(async (tx) => {
-      await rebuildRollups(tx as unknown as Db);
-      snapshot = await rollupSnapshot(tx as unknown as Db);
-      tx.rollback();
-    })
-    .catch(() => {});
-  return snapshot;
 }
 
 function expectImported(result: ImportResult): void {
