@@ -24,15 +24,8 @@ export function formatProblem(p: Problem): string {
 }
 
 /** A unit as the database holds it. */
-export interface StoredUnit {
+export interface StoredUnit extends Omit<UnitRow, 'type'> {
   id: number;
-  code: string;
-  name: string;
-  level: UnitLevel;
-  parent: string | null;
-  validFrom: Instant;
-  validTo: Instant | null;
-  successor: string | null;
 }
 
 /** A unit record of the file, where it was. */
