@@ -260,13 +260,16 @@ function after(issues: Issue[], field: string, later: Instant | null, otherField
 
 /**
  * Validates a parsed value as a record of the format (the CSV reader sets the `type` of a
- * row from its file). Returns the normalized row, or the issues.
+ * row from its file). Returns the normalized row, or the issues. With `fastPaths` off,
+ * every record goes through the schema (the fast paths are tested against it).
  */
-export function validateRecord(value: unknown): { row: ImportRow } | { issues: Issue[] } {
+export function validateRecord(value: unknown, fastPaths = true): { row: ImportRow } | { issues: Issue[] } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { issues: [{ field: '(record)', reason: `must be a JSON object (got ${show(value)})` }] };
   }
   const type = (value as { type?: unknown }).type;
+  const fast = !fastPaths ? undefined : type === 'member' ? fastMember(value as Record<string, unknown>) : type === 'report' ? fastReport(value as Record<string, unknown>) : undefined;
+  if (fast) return { row: fast };
   const schema = typeof type === 'string' && Object.hasOwn(SCHEMAS, type) ? SCHEMAS[type as RowType] : undefined;
   if (!schema) {
     return { issues: [{ field: 'type', reason: type === undefined ? 'is required' : `must be one of ${RECORD_TYPES.join(', ')} (got ${show(type)})` }] };
@@ -350,4 +353,75 @@ function normalize(r: Out<RowType>, issues: Issue[]): ImportRow {
       return row;
     }
   }
+}
+
+// Fast paths for the records that come by the million. Each accepts only a record that the
+// schema above accepts whole, and returns the row `normalize` would; anything else (a
+// problem, or merely a form it does not know, such as an id with spaces to trim) returns
+// undefined and goes the schema's way, which explains what is wrong.
+
+const MEMBER_KEYS = new Set(['type', 'id', 'unit', 'joinedAt', 'leftAt', 'digitizedAt', 'appActivatedAt', 'evaluations', 'birthYear', 'gender']);
+const REPORT_KEYS = new Set(['type', 'id', 'unit', 'kind', 'date', 'count']);
+const GENDER_SET = new Set<unknown>(GENDERS);
+const REPORT_KIND_SET = new Set<unknown>(REPORT_KINDS);
+
+const onlyKeys = (value: Record<string, unknown>, keys: Set<string>) => {
+  for (const key in value) if (!keys.has(key)) return false;
+  return true;
+};
+/** A non-empty string with nothing to trim. */
+const plainId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.trim().length === v.length;
+/** Undefined: not an instant here (let the schema say why); null: absent. */
+function optionalInstant(v: unknown): Instant | null | undefined {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') return undefined;
+  const r = parseInstant(v);
+  return typeof r === 'string' ? undefined : r;
+}
+const intIn = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+
+function fastMember(r: Record<string, unknown>): MemberRow | undefined {
+  if (!onlyKeys(r, MEMBER_KEYS) || !plainId(r.id) || !plainId(r.unit) || typeof r.joinedAt !== 'string') return undefined;
+  const joinedAt = optionalInstant(r.joinedAt);
+  const leftAt = optionalInstant(r.leftAt);
+  const digitizedAt = optionalInstant(r.digitizedAt);
+  const appActivatedAt = optionalInstant(r.appActivatedAt);
+  if (!joinedAt || leftAt === undefined || digitizedAt === undefined || appActivatedAt === undefined) return undefined;
+  if (leftAt && leftAt.ms <= joinedAt.ms) return undefined;
+  const birthYear = r.birthYear ?? null;
+  if (birthYear !== null && !intIn(birthYear, 1900, 2100)) return undefined;
+  const gender = r.gender ?? null;
+  if (gender !== null && !GENDER_SET.has(gender)) return undefined;
+  const evaluations: EvaluationRow[] = [];
+  const list = r.evaluations ?? [];
+  if (!Array.isArray(list)) return undefined;
+  for (const e of list as unknown[]) {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) return undefined;
+    const { year, recordedAt } = e as Record<string, unknown>;
+    if (Object.keys(e).length !== 2 || !intIn(year, 1950, 2100) || typeof recordedAt !== 'string') return undefined;
+    const at = parseInstant(recordedAt);
+    if (typeof at === 'string' || evaluations.some((x) => x.year === year)) return undefined;
+    evaluations.push({ member: r.id, year, recordedAt: at });
+  }
+  return {
+    type: 'member',
+    id: r.id,
+    unit: r.unit,
+    joinedAt,
+    leftAt,
+    digitizedAt,
+    appActivatedAt,
+    evaluations,
+    birthYear: birthYear as number | null,
+    gender: gender as MemberRow['gender'],
+  };
+}
+
+function fastReport(r: Record<string, unknown>): ReportRow | undefined {
+  const id = r.id ?? null;
+  if (!onlyKeys(r, REPORT_KEYS) || (id !== null && !plainId(id)) || !plainId(r.unit) || !REPORT_KIND_SET.has(r.kind)) return undefined;
+  if (typeof r.date !== 'string' || !intIn(r.count, 0, INT_MAX)) return undefined;
+  const day = parseDay(r.date);
+  if (typeof day === 'string') return undefined;
+  return { type: 'report', id, unit: r.unit, kind: r.kind as ReportKind, date: r.date, day, count: r.count };
 }
