@@ -57,6 +57,7 @@ const LABELS: Record<ImportProgress['phase'], string> = {
   validate: 'validating',
   confirm: 'duplicates',
   write: 'importing',
+  indexes: 'indexes',
   rollups: 'roll-ups',
 };
 
@@ -71,7 +72,7 @@ class Progress {
       this.stop();
       this.phase = p.phase;
       this.phaseStarted = performance.now();
-      const what = p.phase === 'rollups' ? 'parts' : p.phase === 'write' ? 'records' : 'MB';
+      const what = p.phase === 'rollups' ? 'parts' : p.phase === 'indexes' ? 'constraints and indexes' : p.phase === 'write' ? 'records' : 'MB';
       this.bar = new cliProgress.SingleBar(
         {
           format: `${LABELS[p.phase].padEnd(10)} [{bar}] {percentage}% | {shown} ${what} | {rate} records/s | {batches} batches committed | {duration}s`,
@@ -91,8 +92,8 @@ class Progress {
     const seconds = (performance.now() - this.phaseStarted) / 1000;
     const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
     const shown = p.phase === 'validate' || p.phase === 'confirm' ? `${mb(p.done)}/${mb(p.total)}` : `${fmt(p.done)}/${fmt(p.total)}`;
-    // The roll-ups are built after the last record: a rate of records means nothing there.
-    const rate = p.phase === 'rollups' ? '–' : seconds > 0 ? fmt(p.records / seconds) : '0';
+    // The roll-ups and indexes are built after the last record: a rate of records means nothing there.
+    const rate = p.phase === 'rollups' || p.phase === 'indexes' ? '–' : seconds > 0 ? fmt(p.records / seconds) : '0';
     return { shown, rate, batches: fmt(p.batches) };
   }
 
@@ -114,7 +115,8 @@ function report(result: ImportResult, driver: string): number {
     if (Object.keys(rows).length) console.table(rows);
     console.log(
       `Imported ${result.source} into ${driver} in ${result.seconds.toFixed(1)} s: ${records} in ${fmt(result.batches)} batches, ` +
-        `${fmt(result.records / result.seconds)} records/s (${fmt(result.types.member / result.seconds)} members/s), roll-ups ${result.rollups}`,
+        `${fmt(result.records / result.seconds)} records/s (${fmt(result.types.member / result.seconds)} members/s), roll-ups ${result.rollups}` +
+        (result.load === 'bulk' ? ', members by bulk load (COPY)' : ''),
     );
     return 0;
   }

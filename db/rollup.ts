@@ -188,17 +188,25 @@ function heldBy(unitIds: SQL): Selection {
 
 /**
  * Rebuilds every roll-up from the base tables, a province at a time (the parts are
- * disjoint and steps add up, so the sum is the whole), reporting progress.
+ * disjoint and steps add up, so the sum is the whole), reporting progress. With `sources`
+ * and `truncate: false`, adds the steps of those sources only (a bulk load sums the
+ * members' steps itself).
  */
-export async function rebuildRollups(db: Db, onProgress?: (done: number, total: number) => void): Promise<void> {
-  await db.execute(sql`TRUNCATE kpi_rollup_year, kpi_rollup_month, kpi_rollup_day`);
+export async function rebuildRollups(
+  db: Db,
+  onProgress?: (done: number, total: number) => void,
+  options: { sources?: Source[]; truncate?: boolean } = {},
+): Promise<void> {
+  if (options.truncate ?? true) await db.execute(sql`TRUNCATE kpi_rollup_year, kpi_rollup_month, kpi_rollup_day`);
+  const sources = options.sources ?? SOURCES;
   const provinces = await rows<{ id: number }>(db, sql`SELECT id FROM units WHERE level = 'PROVINCE' ORDER BY id`);
   const parts = [
     ...provinces.map((p) => sql`SELECT id FROM units WHERE path @> ARRAY[${p.id}::int]`),
     sql`SELECT id FROM units WHERE NOT path && ARRAY(SELECT id FROM units WHERE level = 'PROVINCE')`,
   ];
   for (const [i, part] of parts.entries()) {
-    await applyEvents(db, heldBy(part), 1);
+    const selection = heldBy(part);
+    await applyEvents(db, Object.fromEntries(sources.map((s) => [s, selection[s]])), 1);
     onProgress?.(i + 1, parts.length);
   }
 }

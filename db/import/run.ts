@@ -7,19 +7,23 @@
 //    record, read again, in batches of consecutive records, each batch with its roll-up
 //    steps and one audit row. Per-batch mode commits each batch on its own; all-or-
 //    nothing mode writes everything in one transaction (each batch in a savepoint), and
-//    into an empty database builds the roll-ups once at the end instead of per batch.
+//    into an empty database builds the roll-ups once at the end instead of per batch;
+//    there, over node-postgres, members go in as a bulk load (./bulk.ts: COPY, the
+//    member tables' foreign keys and secondary indexes made again at the end, member
+//    roll-ups summed in memory).
 //
 // The database refusing a batch (its constraints and triggers are the last line) stops
 // the import: the batch is written again in halves, in a transaction that is rolled back,
 // until the records at fault are found, and they are reported like validation problems.
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
-import { rebuildRollups } from '../rollup.js';
+import { rebuildRollups, SOURCES } from '../rollup.js';
 import { addCounts, isDataError, problemOf, RowsRejected, writeBatch, type Counts, type Item } from './batch.js';
 import { storedUnits, ValidationPass, type Problem } from './check.js';
 import { openSource, type Source } from './source.js';
+import type { BulkLoad } from './bulk.js';
 import { writeUnits } from './units.js';
-import { validateRecord, type RowType } from './validate.js';
+import { validateRecord, type MemberRow, type RowType } from './validate.js';
 
 export type CommitMode = 'per-batch' | 'all-or-nothing';
 
@@ -32,11 +36,13 @@ export interface ImportOptions {
   /** Problems kept for the report; the rest are only counted. */
   maxProblems?: number;
   onProgress?: (progress: ImportProgress) => void;
+  /** Bulk load: sums of member roll-up steps kept in memory before they are added to the roll-ups (bounds the memory). */
+  bulkSums?: number;
 }
 
 export interface ImportProgress {
-  /** validate, confirm (the duplicate check's second read): bytes; write: records; rollups: parts (provinces). */
-  phase: 'validate' | 'confirm' | 'write' | 'rollups';
+  /** validate, confirm (the duplicate check's second read): bytes; write: records; indexes: the bulk load's constraints and indexes made again; rollups: parts (provinces). */
+  phase: 'validate' | 'confirm' | 'write' | 'indexes' | 'rollups';
   done: number;
   total: number;
   /** Records read (validate) or written (write) so far. */
@@ -61,6 +67,8 @@ export interface ImportResult {
   recordsWritten: number;
   counts: Counts;
   rollups: 'incremental' | 'rebuilt' | 'none';
+  /** bulk: members went in with COPY (all-or-nothing into an empty database, over node-postgres). */
+  load: 'batches' | 'bulk';
   seconds: number;
 }
 
@@ -119,9 +127,24 @@ async function diagnose(db: Db, items: Item[], unitIds: Map<string, number>, err
     if (!(e instanceof Refused)) throw e;
   });
   if (found.length > 0) return found;
+  return [batchProblem(items, error)];
+}
+
+/** The members of a batch, and the rest. */
+function splitMembers(items: Item[]): { members: MemberRow[]; others: Item[] } {
+  const members: MemberRow[] = [];
+  const others: Item[] = [];
+  for (const item of items) {
+    if (item.row.type === 'member') members.push(item.row);
+    else others.push(item);
+  }
+  return { members, others };
+}
+
+function batchProblem(items: Item[], error: unknown): Problem {
   const first = items[0]!;
   const last = items[items.length - 1]!;
-  return [{ ...problemOf(error, first), field: '(batch)', reason: `the batch of lines ${first.line}–${last.line} was refused by the database: ${(((error as { cause?: Error }).cause ?? error) as Error).message}` }];
+  return { ...problemOf(error, first), field: '(batch)', reason: `the batch of lines ${first.line}–${last.line} was refused by the database: ${(((error as { cause?: Error }).cause ?? error) as Error).message}` };
 }
 
 export async function importPath(db: Db, path: string, options: ImportOptions = {}): Promise<ImportResult> {
@@ -153,6 +176,7 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
     recordsWritten: 0,
     counts: {},
     rollups: 'none',
+    load: 'batches',
     seconds: 0,
   };
   const done = () => ({ ...result, seconds: (performance.now() - started) / 1000 });
@@ -163,7 +187,14 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
   const rebuild = mode === 'all-or-nothing' && stored.size === 0;
   result.rollups = rebuild ? 'rebuilt' : 'incremental';
   const toWrite = validation.records - validation.counts.unit;
-  const writer = new Writer(source, { batchSize, mode, rebuild }, (batches, records) => progress('write', records, toWrite, records, batches));
+  // A bulk load reserves an id per member and cannot name members of other records (the evaluations of a CSV folder).
+  const bulk = rebuild && validation.counts.evaluation === 0 && validation.counts.member > 0;
+  const writer = new Writer(
+    source,
+    { batchSize, mode, rebuild, bulk, members: validation.counts.member, bulkSums: options.bulkSums ?? 1_000_000 },
+    (batches, records) => progress('write', records, toWrite, records, batches),
+    (done, total) => progress('indexes', done, total, writer.records, writer.batches),
+  );
 
   try {
     if (mode === 'per-batch') {
@@ -172,7 +203,9 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
       await inTransaction(db, async (tx) => {
         await prepare(tx);
         await writer.run(tx, validation, stored);
-        if (rebuild) await rebuildRollups(tx, (partsDone, parts) => progress('rollups', partsDone, parts, writer.records, writer.batches));
+        // A bulk load has summed the members' roll-ups already.
+        const sources = writer.bulk ? SOURCES.filter((s) => s !== 'members') : SOURCES;
+        if (rebuild) await rebuildRollups(tx, (partsDone, parts) => progress('rollups', partsDone, parts, writer.records, writer.batches), { sources, truncate: !writer.bulk });
       });
     }
   } catch (error) {
@@ -186,6 +219,7 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
   result.batches = writer.batches;
   result.recordsWritten = writer.records;
   result.counts = writer.counts;
+  result.load = writer.bulk ? 'bulk' : 'batches';
   return done();
 }
 
@@ -193,6 +227,10 @@ interface WriterOptions {
   batchSize: number;
   mode: CommitMode;
   rebuild: boolean;
+  /** Load members in bulk when the connection can (see ./bulk.ts). */
+  bulk: boolean;
+  members: number;
+  bulkSums: number;
 }
 
 /** Pass 2: writes the units, then reads the source again and writes the rest batch by batch. */
@@ -201,12 +239,18 @@ class Writer {
   records = 0;
   readonly counts: Counts = {};
   private unitIds = new Map<string, number>();
+  private bulkLoad: BulkLoad | null = null;
 
   constructor(
     private readonly source: Source,
     private readonly options: WriterOptions,
     private readonly onBatch: (batches: number, records: number) => void,
+    private readonly onIndexes: (done: number, total: number) => void,
   ) {}
+
+  get bulk(): boolean {
+    return this.bulkLoad !== null;
+  }
 
   private key(file: string | null, first: number, last: number): string {
     const where = file ? `${this.source.label}/${file}` : this.source.label;
@@ -242,6 +286,11 @@ class Writer {
     }
     const found = await rows<{ id: number; code: string }>(tx, sql`SELECT id, code FROM units`);
     this.unitIds = new Map(found.map((u) => [u.code, Number(u.id)]));
+    if (this.options.bulk) {
+      // Loaded only when needed: the GraphQL function never bulk-loads.
+      const { BulkLoad, copyConnection } = await import('./bulk.js');
+      if (copyConnection(tx)) this.bulkLoad = await BulkLoad.start(tx, this.options.members, this.unitIds, this.options.bulkSums);
+    }
 
     let written = 0;
     let inflight: Promise<void> | null = null;
@@ -269,6 +318,7 @@ class Writer {
     }
     if (batch.length > 0) await submit(batch);
     if (inflight) await inflight;
+    await this.bulkLoad?.finish(this.onIndexes);
   }
 
   private async write(tx: Db, items: Item[], rollups: boolean): Promise<void> {
@@ -276,11 +326,20 @@ class Writer {
     const last = items[items.length - 1]!;
     try {
       await this.unit(tx, async (inner) => {
-        const counts = await writeBatch(inner, items, { unitIds: this.unitIds, rollups });
+        let counts: Counts;
+        if (this.bulkLoad) {
+          const { members, others } = splitMembers(items);
+          counts = members.length ? await this.bulkLoad.write(members) : {};
+          if (others.length) addCounts(counts, await writeBatch(inner, others, { unitIds: this.unitIds, rollups: false }));
+        } else {
+          counts = await writeBatch(inner, items, { unitIds: this.unitIds, rollups });
+        }
         await audit(inner, this.key(first.file, first.line, last.line), { records: items.length, tables: counts });
         addCounts(this.counts, counts);
       });
     } catch (error) {
+      // Writing a bulk batch again in halves would need the constraints it has dropped: the batch is named whole.
+      if (this.bulkLoad && isDataError(error)) throw new Refused([batchProblem(items, error)]);
       throw new Refused(await diagnose(tx, items, this.unitIds, error));
     }
     this.batches += 1;
