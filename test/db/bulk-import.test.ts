@@ -17,23 +17,11 @@ import { importPath, type ImportResult } from '../../db/import/run.js';
 import { loadRecords } from '../../db/load.js';
 import { rollupSnapshot } from '../../db/rollup.js';
 import { SMALL_TREE } from '../fixtures/small-tree.js';
+import { memberCatalog } from '../support/catalog.js';
 import { openTestDb } from '../support/db.js';
 import { rebuiltSnapshot } from '../support/rollups.js';
 
 const NDJSON = 'test/fixtures/import/small-tree.ndjson';
-
-/** The constraints and indexes of the member tables, as the catalog defines them. */
-export async function memberCatalog(db: Db): Promise<string[]> {
-  const found = await rows<{ d: string }>(
-    db,
-    sql`SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) AS d FROM pg_constraint
-         WHERE conrelid IN ('members'::regclass, 'member_evaluations'::regclass)
-        UNION ALL
-        SELECT indexdef FROM pg_indexes WHERE tablename IN ('members', 'member_evaluations')
-        ORDER BY 1`,
-  );
-  return found.map((r) => r.d);
-}
 
 async function table(db: Db, query: ReturnType<typeof sql>): Promise<string[]> {
   return (await rows<{ r: string }>(db, query)).map((x) => x.r);

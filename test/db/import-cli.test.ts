@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, rows, type Db, type DbHandle } from '../../db/client.js';
 import { rollupSnapshot } from '../../db/rollup.js';
+import { memberCatalog } from '../support/catalog.js';
 import { createTestDatabase } from '../support/db.js';
 import { rebuiltSnapshot } from '../support/rollups.js';
 
@@ -154,5 +155,30 @@ describe('an import killed half-way', () => {
     expect(await rollupSnapshot(handle.db)).toEqual(await rebuiltSnapshot(handle.db));
     const [app] = await rows<{ n: number }>(handle.db, sql`SELECT count(*)::int AS n FROM members WHERE app_activated_at IS NOT NULL`);
     expect(app!.n).toBe(MEMBERS - Math.ceil(MEMBERS / 3));
+  });
+
+  it('in all-or-nothing mode (a bulk load) leaves the database as it was, constraints included, and a second run loads it all', async () => {
+    const url2 = await createTestDatabase();
+    const empty = await openDb({ url: url2, driver: 'pg' });
+    try {
+      await empty.migrate();
+      const catalog = await memberCatalog(empty.db);
+      const killed = await cli(url2, [file, '--all-or-nothing', '--batch-size', String(BATCH), '--progress-every', '0.1'], (output) => {
+        const written = [...output.matchAll(/importing .*?\| ([\d,]+)\/[\d,]+ records/g)].map((m) => Number(m[1]!.replace(/,/g, '')));
+        return Math.max(0, ...written) >= 4 * BATCH;
+      });
+      expect(killed.signal).toBe('SIGKILL');
+      for (const t of ['units', 'members', 'member_evaluations', 'audit_log', 'kpi_rollup_month']) expect(await count(empty.db, t)).toBe(0);
+      expect(await memberCatalog(empty.db)).toEqual(catalog);
+
+      const rerun = await cli(url2, [file, '--all-or-nothing', '--batch-size', String(BATCH)]);
+      expect(rerun.code).toBe(0);
+      expect(rerun.stdout).toMatch(/members by bulk load \(COPY\)/);
+      expect(await count(empty.db, 'members')).toBe(MEMBERS);
+      expect(await memberCatalog(empty.db)).toEqual(catalog);
+      expect(await rollupSnapshot(empty.db)).toEqual(await rebuiltSnapshot(empty.db));
+    } finally {
+      await empty.close();
+    }
   });
 });
