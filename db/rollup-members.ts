@@ -140,9 +140,14 @@ export class MemberRollups {
 
   /** Adds the sums to the roll-up tables (and marks the series changed for `asOf`), then starts again from zero. */
   async flush(db: Db, chunk = 50_000): Promise<void> {
+    // Steps added while this flush writes go to new sums.
+    const [months, days, touched] = [this.months, this.days, this.touched];
+    this.months = new Map();
+    this.days = new Map();
+    this.touched = new Set();
     const month = new Map<number, number>();
     const year = new Map<number, number>();
-    for (const [key, delta] of this.months) {
+    for (const [key, delta] of months) {
       if (delta === 0) continue;
       const m = key % MONTH_BITS;
       const unitSv = (key - m) / MONTH_BITS;
@@ -156,7 +161,7 @@ export class MemberRollups {
       }
     }
     const day = new Map<number, number>();
-    for (const [key, delta] of this.days) {
+    for (const [key, delta] of days) {
       if (delta === 0) continue;
       const d = key % DAY_BITS;
       const unitSv = (key - d) / DAY_BITS;
@@ -169,10 +174,10 @@ export class MemberRollups {
     await upsert(db, 'kpi_rollup_year', 'year', year, MONTH_BITS, (y) => y, 'smallint', chunk);
     await upsert(db, 'kpi_rollup_month', 'month', month, MONTH_BITS, (m) => `${Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}-01`, 'date', chunk);
     await upsert(db, 'kpi_rollup_day', 'day', day, DAY_BITS, (d) => new Date((d - DAY_OFFSET) * DAY_MS).toISOString().slice(0, 10), 'date', chunk);
-    if (this.touched.size > 0) {
+    if (touched.size > 0) {
       const units: number[] = [];
       const names: string[] = [];
-      for (const t of this.touched) {
+      for (const t of touched) {
         units.push(Math.floor(t / SV_BITS));
         names.push(series(t % SV_BITS));
       }
@@ -184,9 +189,6 @@ export class MemberRollups {
          ORDER BY 1, 2
         ON CONFLICT (unit_id, series) DO UPDATE SET changed_at = excluded.changed_at, seq = nextval('kpi_change_seq')`);
     }
-    this.months.clear();
-    this.days.clear();
-    this.touched.clear();
   }
 }
 

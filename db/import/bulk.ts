@@ -61,7 +61,18 @@ async function deferrable(tx: Db): Promise<Definition[]> {
 const text = (v: string) => (/[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!) : v);
 const opt = (i: { text: string } | null) => (i ? i.text : '\\N');
 
+/** Members in COPY form, not yet sent. */
+export interface PendingMembers {
+  members: number;
+  evaluations: number;
+  memberText: string;
+  evaluationText: string;
+}
+const empty = (): PendingMembers => ({ members: 0, evaluations: 0, memberText: '', evaluationText: '' });
+
 export class BulkLoad {
+  private pending = empty();
+
   private constructor(
     private readonly tx: Db,
     private readonly client: PoolClient,
@@ -91,33 +102,42 @@ export class BulkLoad {
     return new BulkLoad(tx, client, definitions, rollups, Number(reserved!.first), unitIds, flushAt);
   }
 
-  /** Writes members with COPY and sums their roll-up steps; returns the counts. */
-  async write(members: MemberRow[]): Promise<Counts> {
-    let memberText = '';
-    let evaluationText = '';
-    let evaluations = 0;
-    for (const m of members) {
-      const id = this.nextId++;
-      const unitId = this.unitIds.get(m.unit);
-      if (unitId === undefined) throw new Error(`unit ${m.unit} is not in the database`);
-      memberText += `${id}\t${text(m.id)}\t${unitId}\t${m.joinedAt.text}\t${m.joinedAt.text}\t${opt(m.leftAt)}\t${m.birthYear ?? '\\N'}\t${m.gender ?? '\\N'}\t${opt(m.digitizedAt)}\t${opt(m.appActivatedAt)}\n`;
-      for (const e of m.evaluations) evaluationText += `${id}\t${e.year}\t${e.recordedAt.text}\n`;
-      evaluations += m.evaluations.length;
-      this.rollups.add({
-        unitId,
-        joinedAt: m.joinedAt.ms,
-        leftAt: m.leftAt?.ms ?? null,
-        digitizedAt: m.digitizedAt?.ms ?? null,
-        appActivatedAt: m.appActivatedAt?.ms ?? null,
-        evaluations: m.evaluations.map((e) => ({ year: e.year, recordedAt: e.recordedAt.ms })),
-      });
-    }
-    await this.copy('members (id, external_id, unit_id, unit_since, joined_at, left_at, birth_year, gender, digitized_at, app_activated_at)', memberText);
-    if (evaluations > 0) await this.copy('member_evaluations (member_id, year, recorded_at)', evaluationText);
+  /** Puts a member in COPY form (with the next reserved id) and adds its roll-up steps to the sums. */
+  add(m: MemberRow): void {
+    const id = this.nextId++;
+    const unitId = this.unitIds.get(m.unit);
+    if (unitId === undefined) throw new Error(`unit ${m.unit} is not in the database`);
+    const p = this.pending;
+    p.members += 1;
+    p.memberText += `${id}\t${text(m.id)}\t${unitId}\t${m.joinedAt.text}\t${m.joinedAt.text}\t${opt(m.leftAt)}\t${m.birthYear ?? '\\N'}\t${m.gender ?? '\\N'}\t${opt(m.digitizedAt)}\t${opt(m.appActivatedAt)}\n`;
+    for (const e of m.evaluations) p.evaluationText += `${id}\t${e.year}\t${e.recordedAt.text}\n`;
+    p.evaluations += m.evaluations.length;
+    this.rollups.add({
+      unitId,
+      joinedAt: m.joinedAt.ms,
+      leftAt: m.leftAt?.ms ?? null,
+      digitizedAt: m.digitizedAt?.ms ?? null,
+      appActivatedAt: m.appActivatedAt?.ms ?? null,
+      evaluations: m.evaluations.map((e) => ({ year: e.year, recordedAt: e.recordedAt.ms })),
+    });
+  }
+
+  /** The members added since the last call, to be written; the next ones start anew. */
+  take(): PendingMembers {
+    const p = this.pending;
+    this.pending = empty();
+    return p;
+  }
+
+  /** Writes members with COPY (and the roll-up sums when they are many); returns the counts. */
+  async write(p: PendingMembers): Promise<Counts> {
+    if (p.members === 0) return {};
+    await this.copy('members (id, external_id, unit_id, unit_since, joined_at, left_at, birth_year, gender, digitized_at, app_activated_at)', p.memberText);
+    if (p.evaluations > 0) await this.copy('member_evaluations (member_id, year, recorded_at)', p.evaluationText);
     if (this.rollups.size >= this.flushAt) await this.rollups.flush(this.tx);
     return {
-      members: { inserted: members.length, updated: 0, unchanged: 0 },
-      ...(evaluations > 0 ? { member_evaluations: { inserted: evaluations, updated: 0, unchanged: 0 } } : {}),
+      members: { inserted: p.members, updated: 0, unchanged: 0 },
+      ...(p.evaluations > 0 ? { member_evaluations: { inserted: p.evaluations, updated: 0, unchanged: 0 } } : {}),
     };
   }
 

@@ -21,9 +21,9 @@ import { rebuildRollups, SOURCES } from '../rollup.js';
 import { addCounts, isDataError, problemOf, RowsRejected, writeBatch, type Counts, type Item } from './batch.js';
 import { storedUnits, ValidationPass, type Problem } from './check.js';
 import { openSource, type Source } from './source.js';
-import type { BulkLoad } from './bulk.js';
+import type { BulkLoad, PendingMembers } from './bulk.js';
 import { writeUnits } from './units.js';
-import { validateRecord, type MemberRow, type RowType } from './validate.js';
+import { validateRecord, type RowType } from './validate.js';
 
 export type CommitMode = 'per-batch' | 'all-or-nothing';
 
@@ -128,17 +128,6 @@ async function diagnose(db: Db, items: Item[], unitIds: Map<string, number>, err
   });
   if (found.length > 0) return found;
   return [batchProblem(items, error)];
-}
-
-/** The members of a batch, and the rest. */
-function splitMembers(items: Item[]): { members: MemberRow[]; others: Item[] } {
-  const members: MemberRow[] = [];
-  const others: Item[] = [];
-  for (const item of items) {
-    if (item.row.type === 'member') members.push(item.row);
-    else others.push(item);
-  }
-  return { members, others };
 }
 
 function batchProblem(items: Item[], error: unknown): Problem {
@@ -295,9 +284,10 @@ class Writer {
     let written = 0;
     let inflight: Promise<void> | null = null;
     const submit = async (items: Item[]) => {
-      // One batch is written while the next is read and parsed.
+      // One batch is written while the next is read, parsed (and, in a bulk load, put in COPY form).
+      const pending = this.bulkLoad?.take() ?? null;
       if (inflight) await inflight;
-      inflight = this.write(tx, items, rollups).then(() => {
+      inflight = this.write(tx, items, rollups, pending).then(() => {
         written += items.length;
         this.onBatch(this.batches, written);
       });
@@ -314,6 +304,7 @@ class Writer {
         if (!checked || !('row' in checked)) throw new Error(`${this.source.label} changed while it was imported (${entry.file ?? 'line'} ${entry.line})`);
         if (checked.row.type === 'unit') continue;
         batch.push({ file: entry.file, line: entry.line, row: checked.row });
+        if (checked.row.type === 'member') this.bulkLoad?.add(checked.row);
       }
     }
     if (batch.length > 0) await submit(batch);
@@ -321,15 +312,15 @@ class Writer {
     await this.bulkLoad?.finish(this.onIndexes);
   }
 
-  private async write(tx: Db, items: Item[], rollups: boolean): Promise<void> {
+  private async write(tx: Db, items: Item[], rollups: boolean, pending: PendingMembers | null): Promise<void> {
     const first = items[0]!;
     const last = items[items.length - 1]!;
     try {
       await this.unit(tx, async (inner) => {
         let counts: Counts;
-        if (this.bulkLoad) {
-          const { members, others } = splitMembers(items);
-          counts = members.length ? await this.bulkLoad.write(members) : {};
+        if (this.bulkLoad && pending) {
+          counts = await this.bulkLoad.write(pending);
+          const others = items.filter((i) => i.row.type !== 'member');
           if (others.length) addCounts(counts, await writeBatch(inner, others, { unitIds: this.unitIds, rollups: false }));
         } else {
           counts = await writeBatch(inner, items, { unitIds: this.unitIds, rollups });
