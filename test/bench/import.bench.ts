@@ -1,11 +1,13 @@
-// npm run bench:import [-- --members N] [--batch-size N]
+// npm run bench:import [-- --members N] [--batch-size N] [--modes per-batch,all-or-nothing]
 // Writes a national-scale NDJSON file of N members (default 1,000,000) from the demo
 // generator (the provinces it reaches, with their units, models, teams, products, relics
 // and reports) into a temporary folder, and imports it into a throwaway PostgreSQL 15 (or
 // TEST_DATABASE_URL) in both commit modes, each into a new database: per-batch (roll-ups
 // kept per batch) and all-or-nothing (roll-ups built once at the end), then per-batch
 // again over the filled database (a re-run: nothing changes). Prints records, seconds,
-// members per second and peak RSS.
+// members per second, peak RSS and the seconds of each phase. All-or-nothing into the
+// empty database is the bulk load (db/import/bulk.ts). `--modes all-or-nothing` runs only
+// that one (the whole national file: --members 6000000).
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,8 +23,11 @@ const { values } = parseArgs({
   options: {
     members: { type: 'string', default: '1000000' },
     'batch-size': { type: 'string', default: String(DEFAULT_BATCH_SIZE) },
+    modes: { type: 'string', default: 'per-batch,all-or-nothing' },
   },
 });
+const modes = values.modes.split(',').map((m) => m.trim());
+for (const m of modes) if (m !== 'per-batch' && m !== 'all-or-nothing') throw new Error(`--modes takes per-batch and/or all-or-nothing (got ${m})`);
 const members = Number(values.members);
 const batchSize = Number(values['batch-size']);
 if (!Number.isInteger(members) || members < 1) throw new Error(`--members must be a whole number ≥ 1 (got ${values.members})`);
@@ -59,7 +64,9 @@ interface Row {
   'members/s': number;
   'records/s': number;
   'peak RSS MB': number;
-  'roll-ups': string;
+  load: string;
+  /** Seconds per phase: validate, write, indexes, roll-ups. */
+  phases: string;
 }
 
 async function run(label: string, handle: DbHandle, file: string, mode: CommitMode): Promise<Row> {
@@ -69,11 +76,13 @@ async function run(label: string, handle: DbHandle, file: string, mode: CommitMo
   }, 100);
   let lastPhase = '';
   let lastTick = 0;
+  const phases: [string, number][] = [];
   const result = await importPath(handle.db, file, {
     mode,
     batchSize,
     onProgress: (p) => {
       const now = performance.now();
+      if (p.phase !== lastPhase) phases.push([p.phase, now]);
       if (p.phase !== lastPhase || now - lastTick > 10_000) {
         lastPhase = p.phase;
         lastTick = now;
@@ -82,6 +91,11 @@ async function run(label: string, handle: DbHandle, file: string, mode: CommitMo
     },
   });
   clearInterval(sampler);
+  const end = performance.now();
+  const phaseSeconds = phases
+    .filter(([name]) => name !== 'confirm')
+    .map(([name, at], i, all) => `${name} ${(((all[i + 1]?.[1] ?? end) - at) / 1000).toFixed(1)}`)
+    .join(', ');
   peak = Math.max(peak, process.memoryUsage().rss);
   if (result.status !== 'imported') throw new Error(`${label}: ${result.status}: ${result.problems.slice(0, 3).map((p) => p.reason).join('; ')}`);
   return {
@@ -92,7 +106,8 @@ async function run(label: string, handle: DbHandle, file: string, mode: CommitMo
     'members/s': Math.round(result.types.member / result.seconds),
     'records/s': Math.round(result.records / result.seconds),
     'peak RSS MB': Math.round(peak / 1e6),
-    'roll-ups': result.rollups,
+    load: result.load === 'bulk' ? 'bulk (COPY)' : `batches, roll-ups ${result.rollups}`,
+    phases: phaseSeconds,
   };
 }
 
@@ -104,7 +119,7 @@ try {
   const lines = await writeFile(file, members);
   process.stderr.write(`wrote ${lines.toLocaleString('en')} records (${((await stat(file)).size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   const results: Row[] = [];
-  for (const mode of ['per-batch', 'all-or-nothing'] as const) {
+  for (const mode of modes as CommitMode[]) {
     const handle = await openDb({ url: await recreateDatabase(server.url, `bench_import_${mode.replace(/-/g, '_')}`) });
     try {
       await handle.migrate();
