@@ -87,7 +87,7 @@ export class BulkLoad {
    * Starts a bulk load of up to `members` members: drops the deferrable constraints and
    * reserves the members' ids. The units must be written already.
    */
-  static async start(tx: Db, members: number, unitIds: Map<string, number>, flushAt = 1_000_000): Promise<BulkLoad> {
+  static async start(tx: Db, members: number, unitIds: Map<string, number>, flushAt = 250_000): Promise<BulkLoad> {
     const client = copyConnection(tx);
     if (!client) throw new Error('a bulk load needs a node-postgres connection (COPY)');
     const definitions = await deferrable(tx);

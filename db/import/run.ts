@@ -180,7 +180,7 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
   const bulk = rebuild && validation.counts.evaluation === 0 && validation.counts.member > 0;
   const writer = new Writer(
     source,
-    { batchSize, mode, rebuild, bulk, members: validation.counts.member, bulkSums: options.bulkSums ?? 1_000_000 },
+    { batchSize, mode, rebuild, bulk, members: validation.counts.member, bulkSums: options.bulkSums ?? 250_000 },
     (batches, records) => progress('write', records, toWrite, records, batches),
     (done, total) => progress('indexes', done, total, writer.records, writer.batches),
   );
