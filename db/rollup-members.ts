@@ -138,9 +138,8 @@ export class MemberRollups {
     }
   }
 
-  /** Adds the sums to the roll-up tables (and marks the series changed for `asOf`), then starts again from zero. */
-  async flush(db: Db, chunk = 50_000): Promise<void> {
-    // Steps added while this flush writes go to new sums.
+  /** The sums spread over the ancestors, as rows of the roll-up tables; the sums start again from zero. */
+  drain(): RollupRows {
     const [months, days, touched] = [this.months, this.days, this.touched];
     this.months = new Map();
     this.days = new Map();
@@ -171,59 +170,83 @@ export class MemberRollups {
         day.set(k, (day.get(k) ?? 0) + delta);
       }
     }
-    await upsert(db, 'kpi_rollup_year', 'year', year, MONTH_BITS, (y) => y, 'smallint', chunk);
-    await upsert(db, 'kpi_rollup_month', 'month', month, MONTH_BITS, (m) => `${Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}-01`, 'date', chunk);
-    await upsert(db, 'kpi_rollup_day', 'day', day, DAY_BITS, (d) => new Date((d - DAY_OFFSET) * DAY_MS).toISOString().slice(0, 10), 'date', chunk);
-    if (touched.size > 0) {
-      const units: number[] = [];
-      const names: string[] = [];
-      for (const t of touched) {
-        units.push(Math.floor(t / SV_BITS));
-        names.push(series(t % SV_BITS));
-      }
-      await db.execute(sql`
-        INSERT INTO kpi_as_of (unit_id, series, changed_at)
-        SELECT DISTINCT a.id, t.series, now()
-          FROM unnest(${`{${units.join(',')}}`}::int[], ${`{${names.join(',')}}`}::text[]) AS t(unit_id, series)
-          JOIN units u ON u.id = t.unit_id CROSS JOIN LATERAL unnest(u.path) AS a(id)
-         ORDER BY 1, 2
-        ON CONFLICT (unit_id, series) DO UPDATE SET changed_at = excluded.changed_at, seq = nextval('kpi_change_seq')`);
+    const asOf = { units: [] as number[], series: [] as string[] };
+    for (const t of touched) {
+      asOf.units.push(Math.floor(t / SV_BITS));
+      asOf.series.push(series(t % SV_BITS));
     }
+    return {
+      year: rowsOf(year, MONTH_BITS, (y) => y),
+      month: rowsOf(month, MONTH_BITS, (m) => `${Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}-01`),
+      day: rowsOf(day, DAY_BITS, (d) => new Date((d - DAY_OFFSET) * DAY_MS).toISOString().slice(0, 10)),
+      asOf,
+    };
+  }
+
+  /** Adds the sums to the roll-up tables (and marks the series changed for `asOf`), then starts again from zero. */
+  async flush(db: Db): Promise<void> {
+    await addRollupRows(db, this.drain());
   }
 }
 
-async function upsert(
-  db: Db,
-  table: string,
-  column: string,
-  sums: Map<number, number>,
-  bits: number,
-  bucket: (b: number) => number | string,
-  type: string,
-  chunk: number,
-): Promise<void> {
-  const entries = [...sums].filter(([, delta]) => delta !== 0).sort((a, b) => a[0] - b[0]);
-  for (let i = 0; i < entries.length; i += chunk) {
-    const part = entries.slice(i, i + chunk);
-    const units: number[] = [];
-    const names: string[] = [];
-    const variants: number[] = [];
-    const buckets: (number | string)[] = [];
-    const deltas: number[] = [];
-    for (const [key, delta] of part) {
-      const b = key % bits;
-      const unitSv = (key - b) / bits;
-      const sv = unitSv % SV_BITS;
-      units.push((unitSv - sv) / SV_BITS);
-      names.push(series(sv));
-      variants.push(variant(sv));
-      buckets.push(bucket(b));
-      deltas.push(delta);
+/** Rows of one roll-up table, column by column, in key order. */
+export interface BucketRows {
+  units: number[];
+  series: string[];
+  variants: number[];
+  buckets: (number | string)[];
+  deltas: number[];
+}
+
+export interface RollupRows {
+  year: BucketRows;
+  month: BucketRows;
+  day: BucketRows;
+  /** The (holding unit, series) pairs whose values changed. */
+  asOf: { units: number[]; series: string[] };
+}
+
+function rowsOf(sums: Map<number, number>, bits: number, bucket: (b: number) => number | string): BucketRows {
+  const out: BucketRows = { units: [], series: [], variants: [], buckets: [], deltas: [] };
+  const keys = [...sums.keys()].filter((k) => sums.get(k) !== 0).sort((a, b) => a - b);
+  for (const key of keys) {
+    const b = key % bits;
+    const unitSv = (key - b) / bits;
+    const sv = unitSv % SV_BITS;
+    out.units.push((unitSv - sv) / SV_BITS);
+    out.series.push(series(sv));
+    out.variants.push(variant(sv));
+    out.buckets.push(bucket(b));
+    out.deltas.push(sums.get(key)!);
+  }
+  return out;
+}
+
+const array = (values: (number | string)[], type: string) => sql`${`{${values.join(',')}}`}::${sql.raw(type)}[]`;
+
+/** Adds roll-up rows to the tables, a chunk of rows per statement. */
+export async function addRollupRows(db: Db, rows: RollupRows, chunk = 50_000): Promise<void> {
+  for (const [table, column, type, r] of [
+    ['kpi_rollup_year', 'year', 'smallint', rows.year],
+    ['kpi_rollup_month', 'month', 'date', rows.month],
+    ['kpi_rollup_day', 'day', 'date', rows.day],
+  ] as const) {
+    for (let i = 0; i < r.units.length; i += chunk) {
+      const part = <T>(values: T[]) => values.slice(i, i + chunk) as (number | string)[];
+      await db.execute(sql`
+        INSERT INTO ${sql.identifier(table)} AS r (unit_id, series, variant, ${sql.identifier(column)}, delta)
+        SELECT * FROM unnest(${array(part(r.units), 'int')}, ${array(part(r.series), 'text')}, ${array(part(r.variants), 'smallint')},
+                             ${array(part(r.buckets), type)}, ${array(part(r.deltas), 'bigint')})
+        ON CONFLICT (unit_id, series, variant, ${sql.identifier(column)}) DO UPDATE SET delta = r.delta + excluded.delta`);
     }
+  }
+  if (rows.asOf.units.length > 0) {
     await db.execute(sql`
-      INSERT INTO ${sql.identifier(table)} AS r (unit_id, series, variant, ${sql.identifier(column)}, delta)
-      SELECT * FROM unnest(${`{${units.join(',')}}`}::int[], ${`{${names.join(',')}}`}::text[], ${`{${variants.join(',')}}`}::smallint[],
-                           ${`{${buckets.join(',')}}`}::${sql.raw(type)}[], ${`{${deltas.join(',')}}`}::bigint[])
-      ON CONFLICT (unit_id, series, variant, ${sql.identifier(column)}) DO UPDATE SET delta = r.delta + excluded.delta`);
+      INSERT INTO kpi_as_of (unit_id, series, changed_at)
+      SELECT DISTINCT a.id, t.series, now()
+        FROM unnest(${array(rows.asOf.units, 'int')}, ${array(rows.asOf.series, 'text')}) AS t(unit_id, series)
+        JOIN units u ON u.id = t.unit_id CROSS JOIN LATERAL unnest(u.path) AS a(id)
+       ORDER BY 1, 2
+      ON CONFLICT (unit_id, series) DO UPDATE SET changed_at = excluded.changed_at, seq = nextval('kpi_change_seq')`);
   }
 }

@@ -4,19 +4,21 @@
 // are dropped at the start and made again at the end (one sorted build and one join
 // each, instead of a check and an index insertion per row), members and their
 // evaluations are sent with COPY, and their roll-up steps are summed in memory
-// (db/rollup-members.ts). The definitions are read from the catalog before they are
+// (db/rollup-members.ts). The file is read, checked and put in COPY form by a worker
+// thread (./bulk-reader.ts) while this thread writes. The definitions are read from the catalog before they are
 // dropped, so what is made again is exactly what the migrations made; and everything
 // happens in the import's transaction, so a failure (or a killed process) leaves the
 // database as it was, constraints included.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Worker } from 'node:worker_threads';
 import { sql } from 'drizzle-orm';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { rows, type Db } from '../client.js';
-import { MemberRollups, unitLives } from '../rollup-members.js';
+import { addRollupRows, unitLives, type RollupRows, type UnitLife } from '../rollup-members.js';
 import type { Counts } from './batch.js';
-import type { MemberRow } from './validate.js';
+import { EVALUATION_COLUMNS, MEMBER_COLUMNS, type BulkBatch, type ReaderInput, type ReaderMessage } from './bulk-format.js';
 
 /** The tables a bulk load sends with COPY. */
 const TABLES = ['members', 'member_evaluations'];
@@ -57,37 +59,25 @@ async function deferrable(tx: Db): Promise<Definition[]> {
   );
 }
 
-/** COPY text: backslash, tab and line breaks escaped; \N is null. */
-const text = (v: string) => (/[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!) : v);
-const opt = (i: { text: string } | null) => (i ? i.text : '\\N');
-
-/** Members in COPY form, not yet sent. */
-export interface PendingMembers {
-  members: number;
-  evaluations: number;
-  memberText: string;
-  evaluationText: string;
-}
-const empty = (): PendingMembers => ({ members: 0, evaluations: 0, memberText: '', evaluationText: '' });
-
 export class BulkLoad {
-  private pending = empty();
+  /** Roll-up rows posted by the reader, added on the connection's next turn. */
+  private rollups: RollupRows[] = [];
 
   private constructor(
     private readonly tx: Db,
     private readonly client: PoolClient,
     private readonly definitions: Definition[],
-    private readonly rollups: MemberRollups,
-    private nextId: number,
+    private readonly lives: Map<number, UnitLife>,
+    private readonly firstId: number,
     private readonly unitIds: Map<string, number>,
-    private readonly flushAt: number,
+    private readonly sums: number,
   ) {}
 
   /**
    * Starts a bulk load of up to `members` members: drops the deferrable constraints and
    * reserves the members' ids. The units must be written already.
    */
-  static async start(tx: Db, members: number, unitIds: Map<string, number>, flushAt = 250_000): Promise<BulkLoad> {
+  static async start(tx: Db, members: number, unitIds: Map<string, number>, sums = 250_000): Promise<BulkLoad> {
     const client = copyConnection(tx);
     if (!client) throw new Error('a bulk load needs a node-postgres connection (COPY)');
     const definitions = await deferrable(tx);
@@ -98,56 +88,90 @@ export class BulkLoad {
       sql`SELECT nextval(pg_get_serial_sequence('members', 'id'))::float8 AS first,
                  setval(pg_get_serial_sequence('members', 'id'), nextval(pg_get_serial_sequence('members', 'id')) + ${Math.max(members, 1)}::bigint)`,
     );
-    const rollups = new MemberRollups(await unitLives(tx));
-    return new BulkLoad(tx, client, definitions, rollups, Number(reserved!.first), unitIds, flushAt);
+    return new BulkLoad(tx, client, definitions, await unitLives(tx), Number(reserved!.first), unitIds, sums);
   }
 
-  /** Puts a member in COPY form (with the next reserved id) and adds its roll-up steps to the sums. */
-  add(m: MemberRow): void {
-    const id = this.nextId++;
-    const unitId = this.unitIds.get(m.unit);
-    if (unitId === undefined) throw new Error(`unit ${m.unit} is not in the database`);
-    const p = this.pending;
-    p.members += 1;
-    p.memberText += `${id}\t${text(m.id)}\t${unitId}\t${m.joinedAt.text}\t${m.joinedAt.text}\t${opt(m.leftAt)}\t${m.birthYear ?? '\\N'}\t${m.gender ?? '\\N'}\t${opt(m.digitizedAt)}\t${opt(m.appActivatedAt)}\n`;
-    for (const e of m.evaluations) p.evaluationText += `${id}\t${e.year}\t${e.recordedAt.text}\n`;
-    p.evaluations += m.evaluations.length;
-    this.rollups.add({
-      unitId,
-      joinedAt: m.joinedAt.ms,
-      leftAt: m.leftAt?.ms ?? null,
-      digitizedAt: m.digitizedAt?.ms ?? null,
-      appActivatedAt: m.appActivatedAt?.ms ?? null,
-      evaluations: m.evaluations.map((e) => ({ year: e.year, recordedAt: e.recordedAt.ms })),
+  /** The records of the file but its units, in batches, read by a worker thread. */
+  async *batches(path: string, batchSize: number): AsyncGenerator<BulkBatch> {
+    const own = new URL(import.meta.url);
+    const entry = new URL(`./bulk-reader${own.pathname.endsWith('.ts') ? '.ts' : '.js'}`, own).href;
+    const input: ReaderInput & { entry: string } = {
+      entry,
+      path,
+      batchSize,
+      sums: this.sums,
+      firstId: this.firstId,
+      unitIds: [...this.unitIds],
+      lives: [...this.lives],
+    };
+    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: input });
+    const queue: ReaderMessage[] = [];
+    let failure: Error | null = null;
+    let ended = false;
+    let wake: (() => void) | null = null;
+    const notify = () => {
+      wake?.();
+      wake = null;
+    };
+    worker.on('message', (m: ReaderMessage) => {
+      queue.push(m);
+      notify();
     });
+    worker.on('error', (e) => {
+      failure = e;
+      notify();
+    });
+    worker.on('exit', (code) => {
+      ended = true;
+      if (code !== 0 && !failure) failure = new Error(`the reading worker stopped (exit code ${code})`);
+      notify();
+    });
+    try {
+      for (;;) {
+        const message = queue.shift();
+        if (!message) {
+          if (failure) throw failure;
+          if (ended) throw new Error('the reading worker ended before the end of the file');
+          await new Promise<void>((resolve) => (wake = resolve));
+          continue;
+        }
+        if (message.type === 'batch') {
+          worker.postMessage('more');
+          yield message.batch;
+        } else {
+          this.rollups.push(message.rows);
+          if (message.type === 'done') return;
+        }
+      }
+    } finally {
+      await worker.terminate();
+    }
   }
 
-  /** The members added since the last call, to be written; the next ones start anew. */
-  take(): PendingMembers {
-    const p = this.pending;
-    this.pending = empty();
-    return p;
-  }
-
-  /** Writes members with COPY (and the roll-up sums when they are many); returns the counts. */
-  async write(p: PendingMembers): Promise<Counts> {
+  /** Writes a batch's members with COPY (and the roll-up rows waiting); returns the counts. */
+  async write(batch: BulkBatch): Promise<Counts> {
+    await this.addRollups();
+    const p = batch.members;
     if (p.members === 0) return {};
-    await this.copy('members (id, external_id, unit_id, unit_since, joined_at, left_at, birth_year, gender, digitized_at, app_activated_at)', p.memberText);
-    if (p.evaluations > 0) await this.copy('member_evaluations (member_id, year, recorded_at)', p.evaluationText);
-    if (this.rollups.size >= this.flushAt) await this.rollups.flush(this.tx);
+    await this.copy(MEMBER_COLUMNS, p.memberText);
+    if (p.evaluations > 0) await this.copy(EVALUATION_COLUMNS, p.evaluationText);
     return {
       members: { inserted: p.members, updated: 0, unchanged: 0 },
       ...(p.evaluations > 0 ? { member_evaluations: { inserted: p.evaluations, updated: 0, unchanged: 0 } } : {}),
     };
   }
 
+  private async addRollups(): Promise<void> {
+    while (this.rollups.length > 0) await addRollupRows(this.tx, this.rollups.shift()!);
+  }
+
   private async copy(target: string, data: string): Promise<void> {
     await pipeline(Readable.from([data]), this.client.query(copyFrom(`COPY ${target} FROM STDIN`)));
   }
 
-  /** Adds the summed roll-up steps, then makes the dropped constraints and indexes again (which checks them). */
+  /** Adds the last roll-up rows, then makes the dropped constraints and indexes again (which checks them). */
   async finish(onStep?: (done: number, total: number) => void): Promise<void> {
-    await this.rollups.flush(this.tx);
+    await this.addRollups();
     await this.tx.execute(sql`SET LOCAL maintenance_work_mem = '512MB'`);
     for (const [i, d] of this.definitions.entries()) {
       await this.tx.execute(sql.raw(d.create));

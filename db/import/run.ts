@@ -21,7 +21,8 @@ import { rebuildRollups, SOURCES } from '../rollup.js';
 import { addCounts, isDataError, problemOf, RowsRejected, writeBatch, type Counts, type Item } from './batch.js';
 import { storedUnits, ValidationPass, type Problem } from './check.js';
 import { openSource, type Source } from './source.js';
-import type { BulkLoad, PendingMembers } from './bulk.js';
+import type { BulkLoad } from './bulk.js';
+import type { PendingMembers, Place } from './bulk-format.js';
 import { writeUnits } from './units.js';
 import { validateRecord, type RowType } from './validate.js';
 
@@ -116,7 +117,8 @@ async function bisect(tx: Db, items: Item[], unitIds: Map<string, number>, found
 }
 
 /** The records of a refused batch at fault, found in a transaction (or savepoint of `db`) that is rolled back. */
-async function diagnose(db: Db, items: Item[], unitIds: Map<string, number>, error: unknown): Promise<Problem[]> {
+async function diagnose(db: Db, batch: Batch, unitIds: Map<string, number>, error: unknown): Promise<Problem[]> {
+  const items = batch.items;
   if (error instanceof RowsRejected) return error.problems;
   if (!isDataError(error)) throw error;
   const found: Problem[] = [];
@@ -127,12 +129,10 @@ async function diagnose(db: Db, items: Item[], unitIds: Map<string, number>, err
     if (!(e instanceof Refused)) throw e;
   });
   if (found.length > 0) return found;
-  return [batchProblem(items, error)];
+  return [batchProblem(batch, error)];
 }
 
-function batchProblem(items: Item[], error: unknown): Problem {
-  const first = items[0]!;
-  const last = items[items.length - 1]!;
+function batchProblem({ first, last }: Batch, error: unknown): Problem {
   return { ...problemOf(error, first), field: '(batch)', reason: `the batch of lines ${first.line}–${last.line} was refused by the database: ${(((error as { cause?: Error }).cause ?? error) as Error).message}` };
 }
 
@@ -180,7 +180,7 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
   const bulk = rebuild && validation.counts.evaluation === 0 && validation.counts.member > 0;
   const writer = new Writer(
     source,
-    { batchSize, mode, rebuild, bulk, members: validation.counts.member, bulkSums: options.bulkSums ?? 250_000 },
+    { batchSize, mode, rebuild, bulk, members: validation.counts.member, bulkSums: options.bulkSums ?? 250_000, path },
     (batches, records) => progress('write', records, toWrite, records, batches),
     (done, total) => progress('indexes', done, total, writer.records, writer.batches),
   );
@@ -212,6 +212,15 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
   return done();
 }
 
+/** Consecutive records of one file: all as items, or (a bulk load) the members in COPY form and the rest as items. */
+interface Batch {
+  first: Place;
+  last: Place;
+  records: number;
+  items: Item[];
+  members: PendingMembers | null;
+}
+
 interface WriterOptions {
   batchSize: number;
   mode: CommitMode;
@@ -220,6 +229,8 @@ interface WriterOptions {
   bulk: boolean;
   members: number;
   bulkSums: number;
+  /** The file or folder, which a bulk load's reader opens again. */
+  path: string;
 }
 
 /** Pass 2: writes the units, then reads the source again and writes the rest batch by batch. */
@@ -283,57 +294,59 @@ class Writer {
 
     let written = 0;
     let inflight: Promise<void> | null = null;
-    const submit = async (items: Item[]) => {
-      // One batch is written while the next is read, parsed (and, in a bulk load, put in COPY form).
-      const pending = this.bulkLoad?.take() ?? null;
+    const submit = async (batch: Batch) => {
+      // One batch is written while the next is read and parsed.
       if (inflight) await inflight;
-      inflight = this.write(tx, items, rollups, pending).then(() => {
-        written += items.length;
+      inflight = this.write(tx, batch, rollups).then(() => {
+        written += batch.records;
         this.onBatch(this.batches, written);
       });
       inflight.catch(() => {});
     };
-    let batch: Item[] = [];
-    for await (const chunk of this.source.read()) {
-      for (const entry of chunk) {
-        if (batch.length > 0 && (batch.length >= this.options.batchSize || batch[0]!.file !== entry.file)) {
-          await submit(batch);
-          batch = [];
-        }
-        const checked = entry.issue ? null : validateRecord(entry.value);
-        if (!checked || !('row' in checked)) throw new Error(`${this.source.label} changed while it was imported (${entry.file ?? 'line'} ${entry.line})`);
-        if (checked.row.type === 'unit') continue;
-        batch.push({ file: entry.file, line: entry.line, row: checked.row });
-        if (checked.row.type === 'member') this.bulkLoad?.add(checked.row);
-      }
-    }
-    if (batch.length > 0) await submit(batch);
+    const batches = this.bulkLoad ? this.bulkLoad.batches(this.options.path, this.options.batchSize) : this.read();
+    for await (const batch of batches) await submit(batch);
     if (inflight) await inflight;
     await this.bulkLoad?.finish(this.onIndexes);
   }
 
-  private async write(tx: Db, items: Item[], rollups: boolean, pending: PendingMembers | null): Promise<void> {
-    const first = items[0]!;
-    const last = items[items.length - 1]!;
+  /** The records but the units, read again, in batches of consecutive records of one file. */
+  private async *read(): AsyncGenerator<Batch> {
+    let items: Item[] = [];
+    const batch = (): Batch => ({ first: items[0]!, last: items[items.length - 1]!, records: items.length, items, members: null });
+    for await (const chunk of this.source.read()) {
+      for (const entry of chunk) {
+        if (items.length > 0 && (items.length >= this.options.batchSize || items[0]!.file !== entry.file)) {
+          yield batch();
+          items = [];
+        }
+        const checked = entry.issue ? null : validateRecord(entry.value);
+        if (!checked || !('row' in checked)) throw new Error(`${this.source.label} changed while it was imported (${entry.file ?? 'line'} ${entry.line})`);
+        if (checked.row.type === 'unit') continue;
+        items.push({ file: entry.file, line: entry.line, row: checked.row });
+      }
+    }
+    if (items.length > 0) yield batch();
+  }
+
+  private async write(tx: Db, batch: Batch, rollups: boolean): Promise<void> {
     try {
       await this.unit(tx, async (inner) => {
         let counts: Counts;
-        if (this.bulkLoad && pending) {
-          counts = await this.bulkLoad.write(pending);
-          const others = items.filter((i) => i.row.type !== 'member');
-          if (others.length) addCounts(counts, await writeBatch(inner, others, { unitIds: this.unitIds, rollups: false }));
+        if (this.bulkLoad && batch.members) {
+          counts = await this.bulkLoad.write({ ...batch, members: batch.members });
+          if (batch.items.length) addCounts(counts, await writeBatch(inner, batch.items, { unitIds: this.unitIds, rollups: false }));
         } else {
-          counts = await writeBatch(inner, items, { unitIds: this.unitIds, rollups });
+          counts = await writeBatch(inner, batch.items, { unitIds: this.unitIds, rollups });
         }
-        await audit(inner, this.key(first.file, first.line, last.line), { records: items.length, tables: counts });
+        await audit(inner, this.key(batch.first.file, batch.first.line, batch.last.line), { records: batch.records, tables: counts });
         addCounts(this.counts, counts);
       });
     } catch (error) {
       // Writing a bulk batch again in halves would need the constraints it has dropped: the batch is named whole.
-      if (this.bulkLoad && isDataError(error)) throw new Refused([batchProblem(items, error)]);
-      throw new Refused(await diagnose(tx, items, this.unitIds, error));
+      if (this.bulkLoad && isDataError(error)) throw new Refused([batchProblem(batch, error)]);
+      throw new Refused(await diagnose(tx, batch, this.unitIds, error));
     }
     this.batches += 1;
-    this.records += items.length;
+    this.records += batch.records;
   }
 }
