@@ -1,8 +1,8 @@
-// The roll-up steps of new members, summed in memory. A bulk load of millions of members
-// cannot afford to derive steps in SQL row by row (db/rollup.ts, `events('members')`):
-// here the same rule runs on each member as it streams past, for a member with no
-// placement history (its unit since it joined), and the sums are written in a few large
-// statements. The property that both give the same roll-ups is tested
+// The roll-up steps of new members (and new activity reports), summed in memory. A bulk
+// load of millions of members cannot afford to derive steps in SQL row by row
+// (db/rollup.ts, `events('members')`): here the same rule runs on each member as it
+// streams past, for a member with no placement history (its unit since it joined), and
+// the sums are written in a few large statements. The property that both give the same roll-ups is tested
 // (test/db/bulk-import.test.ts compares a bulk load with a rebuild from the base tables).
 //
 // A member held by unit U over its membership clipped to U's life, [s, e):
@@ -10,10 +10,11 @@
 //   MEMBERS_DIGITIZED  [max(s, digitizedAt), e)
 //   MEMBERS_APP        [max(s, appActivatedAt), e)
 //   MEMBERS_EVALUATED  [max(s, recordedAt), e), variant = the evaluation year
-// each only when its start is before its end. Steps are bucketed by Vietnam day.
+// each only when its start is before its end. A report adds its count on its day.
+// Steps are bucketed by Vietnam day.
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
-import type { UnitLevel } from './schema.js';
+import { REPORT_KINDS, type ReportKind, type UnitLevel } from './schema.js';
 
 const DAY_MS = 86_400_000;
 const VIETNAM_OFFSET_MS = 7 * 3_600_000;
@@ -28,10 +29,12 @@ const SV_EVALUATED = 3;
 const SV_BITS = 256;
 const DAY_BITS = 131_072;
 const MONTH_BITS = 32_768;
+/** Then the report kinds, after the evaluation years up to 2100. */
+const SV_REPORT = SV_EVALUATED + 2100 - FIRST_EVALUATION_YEAR + 1;
 const SERIES_OF = ['MEMBERS', 'MEMBERS_DIGITIZED', 'MEMBERS_APP'];
 
-const series = (sv: number) => (sv < SV_EVALUATED ? SERIES_OF[sv]! : 'MEMBERS_EVALUATED');
-const variant = (sv: number) => (sv < SV_EVALUATED ? 0 : sv - SV_EVALUATED + FIRST_EVALUATION_YEAR);
+const series = (sv: number) => (sv < SV_EVALUATED ? SERIES_OF[sv]! : sv < SV_REPORT ? 'MEMBERS_EVALUATED' : REPORT_KINDS[sv - SV_REPORT]!);
+const variant = (sv: number) => (sv < SV_EVALUATED || sv >= SV_REPORT ? 0 : sv - SV_EVALUATED + FIRST_EVALUATION_YEAR);
 
 /** The unit facts the rule needs. */
 export interface UnitLife {
@@ -124,8 +127,23 @@ export class MemberRollups {
     for (const ev of m.evaluations) interval(SV_EVALUATED + ev.year - FIRST_EVALUATION_YEAR, Math.max(s, ev.recordedAt));
   }
 
+  /**
+   * A new activity report: a flow, one step of its count on its day (the Vietnam day
+   * number), never taken back (db/rollup.ts, `events('reports')`).
+   */
+  addReport(unitId: number, kind: ReportKind, day: number, count: number): void {
+    const unit = this.units.get(unitId);
+    if (!unit) throw new Error(`unit ${unitId} is not known to the roll-ups`);
+    const sv = SV_REPORT + REPORT_KINDS.indexOf(kind);
+    this.touched.add(unitId * SV_BITS + sv);
+    this.stepOnDay(unit.months[unit.months.length - 1], unit.days[unit.days.length - 1], sv, day, count);
+  }
+
   private step(monthUnit: number | undefined, dayUnit: number | undefined, sv: number, at: number, delta: number): void {
-    const day = vietnamDay(at);
+    this.stepOnDay(monthUnit, dayUnit, sv, vietnamDay(at), delta);
+  }
+
+  private stepOnDay(monthUnit: number | undefined, dayUnit: number | undefined, sv: number, day: number, delta: number): void {
     if (monthUnit !== undefined) {
       let month = this.monthCache.get(day);
       if (month === undefined) this.monthCache.set(day, (month = monthOf(day)));

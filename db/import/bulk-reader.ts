@@ -1,6 +1,6 @@
 // The reading side of a bulk load, in a worker thread: it reads the file again, checks
 // each record, puts members in COPY form with their reserved ids and sums their roll-up
-// steps, and posts batches to the thread that writes them. Parsing and writing then run
+// steps (and those of activity reports), and posts batches to the thread that writes them. Parsing and writing then run
 // side by side (on two cores, one each), instead of taking turns on one thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { MemberRollups, type UnitLife } from '../rollup-members.js';
@@ -53,6 +53,11 @@ async function main(): Promise<void> {
       batch.records += 1;
       if (row.type !== 'member') {
         batch.items.push({ ...place, row } satisfies Item);
+        if (row.type === 'report') {
+          const reportUnit = unitIds.get(row.unit);
+          if (reportUnit === undefined) throw new Error(`unit ${row.unit} is not in the database`);
+          rollups.addReport(reportUnit, row.kind, row.day, row.count);
+        }
         continue;
       }
       const unitId = unitIds.get(row.unit);

@@ -192,8 +192,8 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
       await inTransaction(db, async (tx) => {
         await prepare(tx);
         await writer.run(tx, validation, stored);
-        // A bulk load has summed the members' roll-ups already.
-        const sources = writer.bulk ? SOURCES.filter((s) => s !== 'members') : SOURCES;
+        // A bulk load has summed the roll-ups of members and reports already.
+        const sources = writer.bulk ? SOURCES.filter((s) => s !== 'members' && s !== 'reports') : SOURCES;
         if (rebuild) await rebuildRollups(tx, (partsDone, parts) => progress('rollups', partsDone, parts, writer.records, writer.batches), { sources, truncate: !writer.bulk });
       });
     }

@@ -145,7 +145,7 @@ describe('a bulk load of generated national data', () => {
   });
 });
 
-describe('the members’ roll-up steps summed in memory', () => {
+describe('the roll-up steps of members and reports summed in memory', () => {
   // Instants around the boundaries that matter: a unit's opening and closing, month and
   // year starts at 00:00 Vietnam time, a minute before.
   const INSTANTS = [
@@ -173,6 +173,12 @@ describe('the members’ roll-up steps summed in memory', () => {
       evaluations: fc.uniqueArray(fc.record({ year: fc.constantFrom(2025, 2026), recordedAt: instant }), { maxLength: 2, selector: (e) => e.year }),
     })
     .filter((m) => m.leftAt === null || Date.parse(m.leftAt) > Date.parse(m.joinedAt));
+  const report = fc.record({
+    unit: fc.constantFrom('TW', 'P1', 'C1', 'B11', 'B12', 'C2', 'B21'),
+    kind: fc.constantFrom('VNEID_INSTALLS', 'DIGITAL_ACCOUNTS'),
+    date: fc.constantFrom('2025-09-01', '2025-12-31', '2026-01-01', '2026-02-28', '2026-03-01', '2026-03-14'),
+    count: fc.integer({ min: 0, max: 50 }),
+  });
 
   let handle: DbHandle;
   let dir: string;
@@ -185,19 +191,23 @@ describe('the members’ roll-up steps summed in memory', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('equal a rebuild from the base tables, for any members of units that open and close', async () => {
+  it('equal a rebuild from the base tables, for any members and reports of units that open and close', async () => {
     const file = join(dir, 'members.ndjson');
     let valid = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(member, { minLength: 1, maxLength: 12 }), async (members) => {
-        const records = [...UNITS, ...members.map((m, i) => ({ type: 'member', id: `m${i}`, ...m }))];
+      fc.asyncProperty(fc.array(member, { minLength: 1, maxLength: 12 }), fc.array(report, { maxLength: 4 }), async (members, reports) => {
+        const records = [
+          ...UNITS,
+          ...members.map((m, i) => ({ type: 'member', id: `m${i}`, ...m })),
+          ...reports.map((r, i) => ({ type: 'report', id: `r${i}`, ...r })),
+        ];
         await writeFile(file, records.map((r) => JSON.stringify(r)).join('\n'));
         // Each run in a transaction that is rolled back: the database stays empty.
         await handle.db
           .transaction(async (tx) => {
             const db = tx as unknown as Db;
             const r = await importPath(db, file, { mode: 'all-or-nothing', bulkSums: 5 });
-            // A member the validation refuses (joined a unit after it closed) is not a case here.
+            // A record the validation refuses (a member who joined a unit after it closed, a report outside its unit's life) is not a case here.
             if (r.status === 'invalid') return;
             valid += 1;
             expect(r.load).toBe('bulk');
