@@ -57,6 +57,8 @@ const LABELS: Record<ImportProgress['phase'], string> = {
   validate: 'validating',
   confirm: 'duplicates',
   write: 'importing',
+  units: 'units',
+  load: 'loading',
   indexes: 'indexes',
   rollups: 'roll-ups',
 };
@@ -91,9 +93,9 @@ class Progress {
   private payload(p: ImportProgress) {
     const seconds = (performance.now() - this.phaseStarted) / 1000;
     const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
-    const shown = p.phase === 'validate' || p.phase === 'confirm' ? `${mb(p.done)}/${mb(p.total)}` : `${fmt(p.done)}/${fmt(p.total)}`;
+    const shown = ['validate', 'confirm', 'units', 'load'].includes(p.phase) ? `${mb(p.done)}/${mb(p.total)}` : `${fmt(p.done)}/${fmt(p.total)}`;
     // The roll-ups and indexes are built after the last record: a rate of records means nothing there.
-    const rate = p.phase === 'rollups' || p.phase === 'indexes' ? '–' : seconds > 0 ? fmt(p.records / seconds) : '0';
+    const rate = p.phase === 'rollups' || p.phase === 'indexes' || p.phase === 'units' ? '–' : seconds > 0 ? fmt(p.records / seconds) : '0';
     return { shown, rate, batches: fmt(p.batches) };
   }
 

@@ -2,7 +2,9 @@
 // text form of a member (PostgreSQL's text format: tab-separated, \N for null).
 import type { RollupRows, UnitLife } from '../rollup-members.js';
 import type { Item } from './batch.js';
-import type { MemberRow } from './validate.js';
+import type { Place } from './tx.js';
+import type { Problem } from './check.js';
+import type { MemberRow, RowType } from './validate.js';
 
 /** Members in COPY form, not yet sent. */
 export interface PendingMembers {
@@ -13,10 +15,6 @@ export interface PendingMembers {
 }
 export const emptyPending = (): PendingMembers => ({ members: 0, evaluations: 0, memberText: '', evaluationText: '' });
 
-export interface Place {
-  file: string | null;
-  line: number;
-}
 
 /** Consecutive records of the file: the members in COPY form, the other records as items. */
 export interface BulkBatch {
@@ -30,14 +28,28 @@ export interface BulkBatch {
 export interface ReaderInput {
   path: string;
   batchSize: number;
+  maxProblems: number;
   /** Sums of roll-up steps kept before they are posted as rows. */
   sums: number;
   firstId: number;
+  /** The units found by the scan for units, written already. */
   unitIds: [string, number][];
   lives: [number, UnitLife][];
 }
 
-export type ReaderMessage = { type: 'batch'; batch: BulkBatch } | { type: 'rollups'; rows: RollupRows } | { type: 'done'; rows: RollupRows };
+/** What the validation found in the whole file. */
+export interface ReaderValidation {
+  records: number;
+  types: Record<RowType, number>;
+  problems: Problem[];
+  problemCount: number;
+  invalidRecords: number;
+}
+
+export type ReaderMessage =
+  | { type: 'batch'; batch: BulkBatch; bytes: number }
+  | { type: 'rollups'; rows: RollupRows }
+  | { type: 'done'; rows: RollupRows; lastId: number; unscannedUnit: string | null; validation: ReaderValidation };
 
 /** COPY text: backslash, tab and line breaks escaped. */
 const text = (v: string) => (/[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!) : v);

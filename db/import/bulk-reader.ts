@@ -1,15 +1,17 @@
-// The reading side of a bulk load, in a worker thread: it reads the file again, checks
-// each record, puts members in COPY form with their reserved ids and sums their roll-up
-// steps (and those of activity reports), and posts batches to the thread that writes them. Parsing and writing then run
-// side by side (on two cores, one each), instead of taking turns on one thread.
+// The reading side of a bulk load, in a worker thread, in one pass over the file: it
+// checks every record (the validation pass, whole), puts members in COPY form with ids
+// from the reserved range, sums the roll-up steps of members and activity reports, and
+// posts batches to the thread that writes them. Parsing and writing run side by side (on
+// two cores, one each) instead of taking turns on one thread. Once a problem is found it
+// only checks: the writing thread rolls everything back and reports the problems.
 import { parentPort, workerData } from 'node:worker_threads';
 import { MemberRollups, type UnitLife } from '../rollup-members.js';
 import type { Item } from './batch.js';
 import { copyMember, emptyPending, type BulkBatch, type ReaderInput, type ReaderMessage } from './bulk-format.js';
+import { ValidationPass } from './check.js';
 import { openSource } from './source.js';
-import { validateRecord } from './validate.js';
 
-/** Batches posted and not yet written: the reader waits beyond this many. */
+/** Batches posted and not yet taken: the reader waits beyond this many. */
 const AHEAD = 3;
 
 const input = workerData as ReaderInput;
@@ -26,55 +28,86 @@ port.on('message', () => {
 const room = () => (credits > 0 ? Promise.resolve() : new Promise<void>((resolve) => (wake = resolve)));
 
 const unitIds = new Map(input.unitIds);
+const scanned = new Set(input.unitIds.map(([code]) => code));
 const rollups = new MemberRollups(new Map<number, UnitLife>(input.lives));
 let nextId = input.firstId;
 
 async function main(): Promise<void> {
   const source = await openSource(input.path);
+  const validation = new ValidationPass(new Map(), Math.ceil(source.totalBytes / 50), { maxProblems: input.maxProblems });
+  let writing = true;
+  /**
+   * Why the load must start again the usual way: a unit record the scan for units did not
+   * find (its type written in an unusual way), or evaluation records.
+   */
+  let unscannedUnit: string | null = null;
+  let bytes = 0;
   let batch: BulkBatch | null = null;
   const send = async () => {
     if (!batch) return;
     await room();
     credits -= 1;
-    post({ type: 'batch', batch });
+    post({ type: 'batch', batch, bytes });
     batch = null;
     if (rollups.size >= input.sums) post({ type: 'rollups', rows: rollups.drain() });
   };
-  for await (const chunk of source.read()) {
+  for await (const chunk of source.read((b) => (bytes = b))) {
     for (const entry of chunk) {
       if (batch && (batch.records >= input.batchSize || batch.first.file !== entry.file)) await send();
-      const checked = entry.issue ? null : validateRecord(entry.value);
-      if (!checked || !('row' in checked)) throw new Error(`${source.label} changed while it was imported (${entry.file ?? 'line'} ${entry.line})`);
-      const row = checked.row;
-      if (row.type === 'unit') continue;
+      const row = validation.add(entry);
+      if (!validation.valid || unscannedUnit) writing = false;
+      if (!row || !writing) continue;
+      if (row.type === 'unit') {
+        if (!scanned.has(row.code)) {
+          unscannedUnit = row.code;
+          writing = false;
+        }
+        continue;
+      }
+      if (row.type === 'evaluation') {
+        // Evaluations sent apart from their member name it by id: the usual way looks it up.
+        unscannedUnit ??= '(evaluation records)';
+        writing = false;
+        continue;
+      }
+      const unitId = 'unit' in row ? unitIds.get(row.unit) : undefined;
+      // A unit code nobody sent: the validation reports it at the end.
+      if ('unit' in row && unitId === undefined) continue;
       const place = { file: entry.file, line: entry.line };
       batch ??= { first: place, last: place, records: 0, items: [], members: emptyPending() };
       batch.last = place;
       batch.records += 1;
-      if (row.type !== 'member') {
-        batch.items.push({ ...place, row } satisfies Item);
-        if (row.type === 'report') {
-          const reportUnit = unitIds.get(row.unit);
-          if (reportUnit === undefined) throw new Error(`unit ${row.unit} is not in the database`);
-          rollups.addReport(reportUnit, row.kind, row.day, row.count);
-        }
+      if (row.type === 'member') {
+        copyMember(batch.members, nextId++, unitId!, row);
+        rollups.add({
+          unitId: unitId!,
+          joinedAt: row.joinedAt.ms,
+          leftAt: row.leftAt?.ms ?? null,
+          digitizedAt: row.digitizedAt?.ms ?? null,
+          appActivatedAt: row.appActivatedAt?.ms ?? null,
+          evaluations: row.evaluations.map((e) => ({ year: e.year, recordedAt: e.recordedAt.ms })),
+        });
         continue;
       }
-      const unitId = unitIds.get(row.unit);
-      if (unitId === undefined) throw new Error(`unit ${row.unit} is not in the database`);
-      copyMember(batch.members, nextId++, unitId, row);
-      rollups.add({
-        unitId,
-        joinedAt: row.joinedAt.ms,
-        leftAt: row.leftAt?.ms ?? null,
-        digitizedAt: row.digitizedAt?.ms ?? null,
-        appActivatedAt: row.appActivatedAt?.ms ?? null,
-        evaluations: row.evaluations.map((e) => ({ year: e.year, recordedAt: e.recordedAt.ms })),
-      });
+      batch.items.push({ ...place, row } satisfies Item);
+      if (row.type === 'report') rollups.addReport(unitId!, row.kind, row.day, row.count);
     }
   }
-  await send();
-  post({ type: 'done', rows: rollups.drain() });
+  if (writing) await send();
+  await validation.finish(source);
+  post({
+    type: 'done',
+    rows: rollups.drain(),
+    lastId: nextId - 1,
+    unscannedUnit,
+    validation: {
+      records: validation.records,
+      types: validation.counts,
+      problems: validation.sortedProblems(),
+      problemCount: validation.problemCount,
+      invalidRecords: validation.invalidRecords,
+    },
+  });
 }
 
 await main();

@@ -1,11 +1,12 @@
 // The bulk load: how a whole national file goes into an empty database in one
-// transaction, PostgreSQL's own recipe for populating a database ("Populating a
+// transaction and one reading of the file (after a quick scan for its units), PostgreSQL's own recipe for populating a database ("Populating a
 // Database" in its manual): the foreign keys and secondary indexes of the member tables
 // are dropped at the start and made again at the end (one sorted build and one join
 // each, instead of a check and an index insertion per row), members and their
 // evaluations are sent with COPY, and their roll-up steps are summed in memory
 // (db/rollup-members.ts). The file is read, checked and put in COPY form by a worker
-// thread (./bulk-reader.ts) while this thread writes. The definitions are read from the catalog before they are
+// thread (./bulk-reader.ts) while this thread writes; if the check finds a problem,
+// everything is rolled back and the problems are reported. The definitions are read from the catalog before they are
 // dropped, so what is made again is exactly what the migrations made; and everything
 // happens in the import's transaction, so a failure (or a killed process) leaves the
 // database as it was, constraints included.
@@ -18,7 +19,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { rows, type Db } from '../client.js';
 import { addRollupRows, unitLives, type RollupRows, type UnitLife } from '../rollup-members.js';
 import type { Counts } from './batch.js';
-import { EVALUATION_COLUMNS, MEMBER_COLUMNS, type BulkBatch, type ReaderInput, type ReaderMessage } from './bulk-format.js';
+import { EVALUATION_COLUMNS, MEMBER_COLUMNS, type BulkBatch, type ReaderInput, type ReaderMessage, type ReaderValidation } from './bulk-format.js';
+import { ValidationPass } from './check.js';
+import type { Source } from './source.js';
 
 /** The tables a bulk load sends with COPY. */
 const TABLES = ['members', 'member_evaluations'];
@@ -59,9 +62,40 @@ async function deferrable(tx: Db): Promise<Definition[]> {
   );
 }
 
+/** A unit record's line, however its fields are ordered; a false match is parsed and dropped. */
+const UNIT_LINE = /"type"\s*:\s*"unit"/;
+
+/**
+ * The unit records of the file, checked on their own (the tree, lives, duplicates), found
+ * by a quick read that parses only the lines that look like units (the `units.csv` of a
+ * folder).
+ */
+export async function scanUnits(source: Source, maxProblems: number, onBytes?: (bytes: number) => void): Promise<ValidationPass> {
+  const pass = new ValidationPass(new Map(), 1_000, { maxProblems });
+  scan: for await (const chunk of source.read(onBytes, UNIT_LINE)) {
+    for (const entry of chunk) {
+      if (entry.file !== null && entry.file !== 'units.csv') break scan;
+      if ((entry.value as { type?: unknown } | undefined)?.type === 'unit' || entry.file === 'units.csv') pass.add(entry);
+    }
+  }
+  await pass.finish(source);
+  return pass;
+}
+
+/** What the reader found when it reached the end of the file. */
+export interface ReaderEnd {
+  validation: ReaderValidation;
+  /** Why the load must be done the usual way instead (see ./bulk-reader.ts), or null. */
+  unscannedUnit: string | null;
+}
+
 export class BulkLoad {
   /** Roll-up rows posted by the reader, added on the connection's next turn. */
   private rollups: RollupRows[] = [];
+  private lastId = 0;
+  /** Bytes of the file read so far. */
+  bytes = 0;
+  end: ReaderEnd | null = null;
 
   private constructor(
     private readonly tx: Db,
@@ -70,36 +104,26 @@ export class BulkLoad {
     private readonly lives: Map<number, UnitLife>,
     private readonly firstId: number,
     private readonly unitIds: Map<string, number>,
-    private readonly sums: number,
   ) {}
 
-  /**
-   * Starts a bulk load of up to `members` members: drops the deferrable constraints and
-   * reserves the members' ids. The units must be written already.
-   */
-  static async start(tx: Db, members: number, unitIds: Map<string, number>, sums = 250_000): Promise<BulkLoad> {
+  /** Starts a bulk load: drops the deferrable constraints. The units must be written already. */
+  static async start(tx: Db, unitIds: Map<string, number>): Promise<BulkLoad> {
     const client = copyConnection(tx);
     if (!client) throw new Error('a bulk load needs a node-postgres connection (COPY)');
     const definitions = await deferrable(tx);
     for (const d of definitions) await tx.execute(sql.raw(d.drop));
-    // The ids are taken from the sequence at once, so that evaluations can name their member.
-    const [reserved] = await rows<{ first: number }>(
-      tx,
-      sql`SELECT nextval(pg_get_serial_sequence('members', 'id'))::float8 AS first,
-                 setval(pg_get_serial_sequence('members', 'id'), nextval(pg_get_serial_sequence('members', 'id')) + ${Math.max(members, 1)}::bigint)`,
-    );
-    return new BulkLoad(tx, client, definitions, await unitLives(tx), Number(reserved!.first), unitIds, sums);
+    // Members are numbered from the sequence's next value on; the sequence is moved past them at the end.
+    const [reserved] = await rows<{ first: number }>(tx, sql`SELECT nextval(pg_get_serial_sequence('members', 'id'))::float8 AS first`);
+    return new BulkLoad(tx, client, definitions, await unitLives(tx), Number(reserved!.first), unitIds);
   }
 
-  /** The records of the file but its units, in batches, read by a worker thread. */
-  async *batches(path: string, batchSize: number): AsyncGenerator<BulkBatch> {
+  /** The records of the file but its units, in batches, read and checked by a worker thread. */
+  async *batches(options: { path: string; batchSize: number; sums: number; maxProblems: number }): AsyncGenerator<BulkBatch> {
     const own = new URL(import.meta.url);
     const entry = new URL(`./bulk-reader${own.pathname.endsWith('.ts') ? '.ts' : '.js'}`, own).href;
     const input: ReaderInput & { entry: string } = {
       entry,
-      path,
-      batchSize,
-      sums: this.sums,
+      ...options,
       firstId: this.firstId,
       unitIds: [...this.unitIds],
       lives: [...this.lives],
@@ -136,11 +160,16 @@ export class BulkLoad {
           continue;
         }
         if (message.type === 'batch') {
+          this.bytes = message.bytes;
           worker.postMessage('more');
           yield message.batch;
-        } else {
-          this.rollups.push(message.rows);
-          if (message.type === 'done') return;
+          continue;
+        }
+        this.rollups.push(message.rows);
+        if (message.type === 'done') {
+          this.lastId = message.lastId;
+          this.end = { validation: message.validation, unscannedUnit: message.unscannedUnit };
+          return;
         }
       }
     } finally {
@@ -169,9 +198,13 @@ export class BulkLoad {
     await pipeline(Readable.from([data]), this.client.query(copyFrom(`COPY ${target} FROM STDIN`)));
   }
 
-  /** Adds the last roll-up rows, then makes the dropped constraints and indexes again (which checks them). */
+  /**
+   * Adds the last roll-up rows, moves the members' sequence past the ids used, and makes
+   * the dropped constraints and indexes again (which checks them).
+   */
   async finish(onStep?: (done: number, total: number) => void): Promise<void> {
     await this.addRollups();
+    if (this.lastId >= this.firstId) await this.tx.execute(sql`SELECT setval(pg_get_serial_sequence('members', 'id'), ${this.lastId}::bigint)`);
     await this.tx.execute(sql`SET LOCAL maintenance_work_mem = '512MB'`);
     for (const [i, d] of this.definitions.entries()) {
       await this.tx.execute(sql.raw(d.create));

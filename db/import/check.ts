@@ -183,28 +183,31 @@ export class ValidationPass {
     if (this.problems.length < this.maxProblems) this.problems.push({ file: place.file, line: place.line, field, reason });
   }
 
-  add(entry: SourceEntry): void {
+  /** Checks a record; returns its row when nothing was found wrong with it so far (a later check may still find something). */
+  add(entry: SourceEntry): ImportRow | null {
     this.records += 1;
     if (entry.issue) {
       this.problem(entry, entry.issue.field, entry.issue.reason);
-      return;
+      return null;
     }
     const result = validateRecord(entry.value);
     if ('issues' in result) {
       for (const issue of result.issues) this.problem(entry, issue.field, issue.reason);
-      return;
+      return null;
     }
     const row = result.row;
+    const before = this.problemCount;
     this.counts[row.type] += 1;
     if (row.type === 'unit') {
       const first = this.units.get(row.code);
       if (first) this.problem(entry, 'code', `unit "${row.code}" appears twice (first on ${location(first.file, first.line)})`);
       else this.units.set(row.code, { ...row, file: entry.file, line: entry.line });
-      return;
+    } else {
+      const key = keyOf(row);
+      if (key && this.filter.add(key.key)) this.candidates.add(key.key);
+      if ('unit' in row) this.reference(row, entry);
     }
-    const key = keyOf(row);
-    if (key && this.filter.add(key.key)) this.candidates.add(key.key);
-    if ('unit' in row) this.reference(row, entry);
+    return this.problemCount === before ? row : null;
   }
 
   private reference(row: ImportRow & { unit: string }, place: Place): void {

@@ -15,14 +15,17 @@
 // The database refusing a batch (its constraints and triggers are the last line) stops
 // the import: the batch is written again in halves, in a transaction that is rolled back,
 // until the records at fault are found, and they are reported like validation problems.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
 import { rebuildRollups, SOURCES } from '../rollup.js';
 import { addCounts, isDataError, problemOf, RowsRejected, writeBatch, type Counts, type Item } from './batch.js';
-import { storedUnits, ValidationPass, type Problem } from './check.js';
+import { storedUnits, ValidationPass, type FileUnit, type Problem, type StoredUnit } from './check.js';
 import { openSource, type Source } from './source.js';
 import type { BulkLoad } from './bulk.js';
-import type { PendingMembers, Place } from './bulk-format.js';
+import type { PendingMembers, ReaderValidation } from './bulk-format.js';
+import { audit, batchProblem, inTransaction, prepare, Refused, type Place } from './tx.js';
 import { writeUnits } from './units.js';
 import { validateRecord, type RowType } from './validate.js';
 
@@ -42,8 +45,12 @@ export interface ImportOptions {
 }
 
 export interface ImportProgress {
-  /** validate, confirm (the duplicate check's second read): bytes; write: records; indexes: the bulk load's constraints and indexes made again; rollups: parts (provinces). */
-  phase: 'validate' | 'confirm' | 'write' | 'indexes' | 'rollups';
+  /**
+   * validate, confirm (the duplicate check's second read): bytes; write: records; a bulk
+   * load's units (the scan for units) and load (reading, checking and writing at once):
+   * bytes, and indexes: its constraints and indexes made again; rollups: parts (provinces).
+   */
+  phase: 'validate' | 'confirm' | 'write' | 'units' | 'load' | 'indexes' | 'rollups';
   done: number;
   total: number;
   /** Records read (validate) or written (write) so far. */
@@ -75,26 +82,6 @@ export interface ImportResult {
 
 export const DEFAULT_BATCH_SIZE = 10_000;
 const DIAGNOSED_PROBLEMS = 20;
-
-/** Why the writing stopped: the records at fault. */
-class Refused extends Error {
-  constructor(readonly problems: Problem[]) {
-    super(`${problems.length} record(s) refused`);
-  }
-}
-
-/** The roll-up statements are large and run once per batch: compiling them costs more than it saves. */
-async function prepare(tx: Db): Promise<void> {
-  await tx.execute(sql`SET LOCAL jit = off`);
-}
-
-async function audit(tx: Db, key: string, after: unknown): Promise<void> {
-  await tx.execute(sql`
-    INSERT INTO audit_log (actor, action, entity, entity_key, after, tx_id)
-    VALUES ('import', 'import', 'batch', ${key}, ${JSON.stringify(after)}::jsonb, txid_current())`);
-}
-
-const inTransaction = <T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> => db.transaction((tx) => work(tx as unknown as Db));
 
 /** Writes the batch again in halves, each in a savepoint of `tx`, to find the records the database refuses. */
 async function bisect(tx: Db, items: Item[], unitIds: Map<string, number>, found: Problem[]): Promise<void> {
@@ -132,10 +119,6 @@ async function diagnose(db: Db, batch: Batch, unitIds: Map<string, number>, erro
   return [batchProblem(batch, error)];
 }
 
-function batchProblem({ first, last }: Batch, error: unknown): Problem {
-  return { ...problemOf(error, first), field: '(batch)', reason: `the batch of lines ${first.line}–${last.line} was refused by the database: ${(((error as { cause?: Error }).cause ?? error) as Error).message}` };
-}
-
 export async function importPath(db: Db, path: string, options: ImportOptions = {}): Promise<ImportResult> {
   const started = performance.now();
   const source = await openSource(path);
@@ -145,6 +128,11 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
     options.onProgress?.({ phase, done, total, records, batches });
 
   const stored = await storedUnits(db);
+  // Into an empty database, all or nothing, over node-postgres: a bulk load.
+  if (mode === 'all-or-nothing' && stored.size === 0 && !options.dryRun) {
+    const bulk = await bulkImport(db, source, options, started);
+    if (bulk) return bulk;
+  }
   // A record takes about 50 bytes at least: enough room in the duplicate filter for the largest count.
   const validation = new ValidationPass(stored, Math.ceil(source.totalBytes / 50), { maxProblems: options.maxProblems });
   for await (const chunk of source.read((bytes) => progress('validate', bytes, source.totalBytes, validation.records))) {
@@ -176,25 +164,16 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
   const rebuild = mode === 'all-or-nothing' && stored.size === 0;
   result.rollups = rebuild ? 'rebuilt' : 'incremental';
   const toWrite = validation.records - validation.counts.unit;
-  // A bulk load reserves an id per member and cannot name members of other records (the evaluations of a CSV folder).
-  const bulk = rebuild && validation.counts.evaluation === 0 && validation.counts.member > 0;
-  const writer = new Writer(
-    source,
-    { batchSize, mode, rebuild, bulk, members: validation.counts.member, bulkSums: options.bulkSums ?? 250_000, path },
-    (batches, records) => progress('write', records, toWrite, records, batches),
-    (done, total) => progress('indexes', done, total, writer.records, writer.batches),
-  );
+  const writer = new Writer(source, { batchSize, mode, rebuild }, (batches, records) => progress('write', records, toWrite, records, batches));
 
   try {
     if (mode === 'per-batch') {
-      await writer.run(db, validation, stored);
+      await writer.run(db, validation.units, stored);
     } else {
       await inTransaction(db, async (tx) => {
         await prepare(tx);
-        await writer.run(tx, validation, stored);
-        // A bulk load has summed the roll-ups of members and reports already.
-        const sources = writer.bulk ? SOURCES.filter((s) => s !== 'members' && s !== 'reports') : SOURCES;
-        if (rebuild) await rebuildRollups(tx, (partsDone, parts) => progress('rollups', partsDone, parts, writer.records, writer.batches), { sources, truncate: !writer.bulk });
+        await writer.run(tx, validation.units, stored);
+        if (rebuild) await rebuildRollups(tx, (partsDone, parts) => progress('rollups', partsDone, parts, writer.records, writer.batches));
       });
     }
   } catch (error) {
@@ -208,7 +187,88 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
   result.batches = writer.batches;
   result.recordsWritten = writer.records;
   result.counts = writer.counts;
-  result.load = writer.bulk ? 'bulk' : 'batches';
+  return done();
+}
+
+/** The bulk load could not be used (no COPY connection, a unit the scan missed, evaluations apart): the usual way then. */
+class NotBulk extends Error {}
+/** The reader found problems: everything is rolled back. */
+class Invalid extends Error {
+  constructor(readonly validation: ReaderValidation) {
+    super('invalid records');
+  }
+}
+
+/**
+ * An all-or-nothing import into an empty database over node-postgres, in one reading
+ * (./bulk.ts). Returns null when the usual way must do it.
+ */
+async function bulkImport(db: Db, source: Source, options: ImportOptions, started: number): Promise<ImportResult | null> {
+  if (source.kind === 'csv' && existsSync(join(source.path, 'member_evaluations.csv'))) return null;
+  // Loaded only when needed: the GraphQL function never bulk-loads.
+  const { BulkLoad, copyConnection, scanUnits } = await import('./bulk.js');
+  const progress = (phase: ImportProgress['phase'], done: number, total: number, records = 0, batches = 0) =>
+    options.onProgress?.({ phase, done, total, records, batches });
+  const maxProblems = options.maxProblems ?? 1_000;
+  const units = await scanUnits(source, maxProblems, (bytes) => progress('units', bytes, source.totalBytes));
+  // Problems of the units alone: the usual way reports them with the rest.
+  if (!units.valid) return null;
+  let load: BulkLoad | null = null;
+  const writer = new Writer(
+    source,
+    {
+      batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+      mode: 'all-or-nothing',
+      rebuild: true,
+      bulk: { path: source.path, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, sums: options.bulkSums ?? 250_000, maxProblems },
+    },
+    (batches, records) => progress('load', load?.bytes ?? 0, source.totalBytes, records, batches),
+  );
+  const result: ImportResult = {
+    status: 'imported',
+    source: source.label,
+    mode: 'all-or-nothing',
+    records: 0,
+    types: units.counts,
+    problems: [],
+    problemCount: 0,
+    invalidRecords: 0,
+    batches: 0,
+    recordsWritten: 0,
+    counts: {},
+    rollups: 'rebuilt',
+    load: 'bulk',
+    seconds: 0,
+  };
+  const done = () => ({ ...result, seconds: (performance.now() - started) / 1000 });
+  try {
+    await inTransaction(db, async (tx) => {
+      if (!copyConnection(tx)) throw new NotBulk();
+      await prepare(tx);
+      await writer.run(tx, units.units, new Map(), async (unitIds) => (load = await BulkLoad.start(tx, unitIds)));
+      const end = load!.end!;
+      if (end.unscannedUnit) throw new NotBulk();
+      if (end.validation.problemCount > 0) throw new Invalid(end.validation);
+      Object.assign(result, { records: end.validation.records, types: end.validation.types });
+      await load!.finish((d, total) => progress('indexes', d, total, writer.records, writer.batches));
+      // The reader summed the roll-ups of members and reports.
+      await rebuildRollups(tx, (d, parts) => progress('rollups', d, parts, writer.records, writer.batches), {
+        sources: SOURCES.filter((s) => s !== 'members' && s !== 'reports'),
+        truncate: false,
+      });
+    });
+  } catch (error) {
+    if (error instanceof NotBulk) return null;
+    if (error instanceof Invalid) {
+      const v = error.validation;
+      return { ...done(), status: 'invalid', records: v.records, types: v.types, problems: v.problems, problemCount: v.problemCount, invalidRecords: v.invalidRecords };
+    }
+    if (!(error instanceof Refused)) throw error;
+    return { ...done(), status: 'stopped', problems: error.problems, problemCount: error.problems.length, invalidRecords: new Set(error.problems.map((p) => `${p.file}:${p.line}`)).size };
+  }
+  result.batches = writer.batches;
+  result.recordsWritten = writer.records;
+  result.counts = writer.counts;
   return done();
 }
 
@@ -225,12 +285,8 @@ interface WriterOptions {
   batchSize: number;
   mode: CommitMode;
   rebuild: boolean;
-  /** Load members in bulk when the connection can (see ./bulk.ts). */
-  bulk: boolean;
-  members: number;
-  bulkSums: number;
-  /** The file or folder, which a bulk load's reader opens again. */
-  path: string;
+  /** What a bulk load's reader needs (see ./bulk.ts). */
+  bulk?: { path: string; batchSize: number; sums: number; maxProblems: number };
 }
 
 /** Pass 2: writes the units, then reads the source again and writes the rest batch by batch. */
@@ -245,12 +301,7 @@ class Writer {
     private readonly source: Source,
     private readonly options: WriterOptions,
     private readonly onBatch: (batches: number, records: number) => void,
-    private readonly onIndexes: (done: number, total: number) => void,
   ) {}
-
-  get bulk(): boolean {
-    return this.bulkLoad !== null;
-  }
 
   private key(file: string | null, first: number, last: number): string {
     const where = file ? `${this.source.label}/${file}` : this.source.label;
@@ -265,10 +316,14 @@ class Writer {
     });
   }
 
-  async run(tx: Db, validation: ValidationPass, stored: Awaited<ReturnType<typeof storedUnits>>): Promise<void> {
+  /**
+   * Writes the units, then the batches: those read again from the source, or (a bulk
+   * load) those its reader gives.
+   */
+  async run(tx: Db, fileUnits: Map<string, FileUnit>, stored: Map<string, StoredUnit>, bulk?: (unitIds: Map<string, number>) => Promise<BulkLoad>): Promise<void> {
     const rollups = !this.options.rebuild;
-    if (validation.units.size > 0) {
-      const units = [...validation.units.values()];
+    if (fileUnits.size > 0) {
+      const units = [...fileUnits.values()];
       await this.unit(tx, async (inner) => {
         const written = await writeUnits(inner, units, stored, rollups);
         addCounts(this.counts, { units: written.counts });
@@ -286,11 +341,7 @@ class Writer {
     }
     const found = await rows<{ id: number; code: string }>(tx, sql`SELECT id, code FROM units`);
     this.unitIds = new Map(found.map((u) => [u.code, Number(u.id)]));
-    if (this.options.bulk) {
-      // Loaded only when needed: the GraphQL function never bulk-loads.
-      const { BulkLoad, copyConnection } = await import('./bulk.js');
-      if (copyConnection(tx)) this.bulkLoad = await BulkLoad.start(tx, this.options.members, this.unitIds, this.options.bulkSums);
-    }
+    if (bulk) this.bulkLoad = await bulk(this.unitIds);
 
     let written = 0;
     let inflight: Promise<void> | null = null;
@@ -303,10 +354,9 @@ class Writer {
       });
       inflight.catch(() => {});
     };
-    const batches = this.bulkLoad ? this.bulkLoad.batches(this.options.path, this.options.batchSize) : this.read();
+    const batches = this.bulkLoad ? this.bulkLoad.batches(this.options.bulk!) : this.read();
     for await (const batch of batches) await submit(batch);
     if (inflight) await inflight;
-    await this.bulkLoad?.finish(this.onIndexes);
   }
 
   /** The records but the units, read again, in batches of consecutive records of one file. */

@@ -18,11 +18,16 @@ export interface SourceEntry {
 
 export interface Source {
   kind: 'ndjson' | 'csv';
+  /** The file or folder. */
+  path: string;
   /** The file or folder name, for the audit log and messages. */
   label: string;
   totalBytes: number;
-  /** Every record in order, in chunks. `onBytes` is told how many bytes were read so far. */
-  read(onBytes?: (bytes: number) => void): AsyncGenerator<SourceEntry[]>;
+  /**
+   * Every record in order, in chunks. `onBytes` is told how many bytes were read so far.
+   * `only`: of an NDJSON file, only the lines it matches are parsed (a quick scan).
+   */
+  read(onBytes?: (bytes: number) => void, only?: RegExp): AsyncGenerator<SourceEntry[]>;
 }
 
 /** "line 17" or "members.csv line 17". */
@@ -65,9 +70,10 @@ export async function openSource(path: string): Promise<Source> {
 function ndjsonFile(path: string, size: number): Source {
   return {
     kind: 'ndjson',
+    path,
     label: basename(path),
     totalBytes: size,
-    async *read(onBytes) {
+    async *read(onBytes, only) {
       let bytes = 0;
       let line = 0;
       let rest = '';
@@ -78,12 +84,15 @@ function ndjsonFile(path: string, size: number): Source {
         const lines = text.split('\n');
         rest = lines.pop()!;
         const out: SourceEntry[] = [];
-        for (const raw of lines) parseLine(out, ++line, raw);
+        for (const raw of lines) {
+          line += 1;
+          if (!only || only.test(raw)) parseLine(out, line, raw);
+        }
         onBytes?.(bytes);
         if (out.length > 0) yield out;
       }
       rest += decoder.decode();
-      if (rest.length > 0) {
+      if (rest.length > 0 && (!only || only.test(rest))) {
         const out: SourceEntry[] = [];
         parseLine(out, ++line, rest);
         if (out.length > 0) yield out;
@@ -113,6 +122,7 @@ async function csvFolder(path: string): Promise<Source> {
   const sizes = await Promise.all(present.map(async (l) => (await fs.stat(join(path, l.file))).size));
   return {
     kind: 'csv',
+    path,
     label: basename(path),
     totalBytes: sizes.reduce((a, b) => a + b, 0),
     async *read(onBytes) {

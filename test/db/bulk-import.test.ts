@@ -4,7 +4,7 @@
 // It must give exactly what the batch path gives: the same rows, the same KPIs, roll-ups
 // equal to a rebuild from the base tables, and the catalog as the migrations made it.
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -90,6 +90,69 @@ describe('a bulk load of the small tree', () => {
     } finally {
       await lite.close();
     }
+  });
+});
+
+describe('a bulk load of a file with problems, or with a unit record it cannot see', () => {
+  let handle: DbHandle;
+  let dir: string;
+  let catalog: string[];
+  beforeAll(async () => {
+    handle = await openTestDb('postgres');
+    dir = await mkdtemp(join(tmpdir(), 'bulk-problems-'));
+    catalog = await memberCatalog(handle.db);
+  });
+  afterAll(async () => {
+    await handle?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('checks every record while it loads, reports what the usual validation reports, and writes nothing', async () => {
+    const file = join(dir, 'problems.ndjson');
+    const tree = await readFile(NDJSON, 'utf8');
+    // 29 good lines (units valid), then problems the load meets after it has started writing.
+    await writeFile(
+      file,
+      tree +
+        [
+          '{"type":"member","id":"x1","unit":"B11","joinedAt":"2026-01-01T08:00:00+07:00","leftAt":"2025-01-01T08:00:00+07:00"}',
+          '{"type":"member","id":"x2","unit":"B99","joinedAt":"2026-01-01T08:00:00+07:00"}',
+          '{"type":"report","unit":"C1","kind":"VNEID_INSTALLS","date":"2026-03-02","count":-5}',
+          '{"type":"member","id":"m1","unit":"B11","joinedAt":"2026-01-01T08:00:00+07:00"}',
+        ].join('\n') +
+        '\n',
+    );
+    const result = await importPath(handle.db, file, { mode: 'all-or-nothing', batchSize: 3 });
+    expect(result.status).toBe('invalid');
+    expect(result.load).toBe('bulk');
+    expect(result.problems.map((p) => [p.line, p.field, p.reason])).toEqual([
+      [30, 'leftAt', 'must be after joinedAt (2026-01-01T08:00:00+07:00)'],
+      [31, 'unit', 'unknown unit code "B99"'],
+      [32, 'count', 'must be ≥ 0 (got -5)'],
+      [33, 'id', expect.stringMatching(/^member id "m1" appears twice \(first on line \d+\)$/)],
+    ]);
+    const dry = await importPath(handle.db, file, { dryRun: true });
+    expect(result.problems).toEqual(dry.problems);
+    for (const t of ['units', 'members', 'member_evaluations', 'activity_reports', 'audit_log', 'kpi_rollup_month']) {
+      const [r] = await rows<{ n: number }>(handle.db, sql`SELECT count(*)::int AS n FROM ${sql.identifier(t)}`);
+      expect([t, r!.n]).toEqual([t, 0]);
+    }
+    expect(await memberCatalog(handle.db)).toEqual(catalog);
+  });
+
+  it('loads the usual way when a unit record is written so that the scan for units does not see it', async () => {
+    const file = join(dir, 'escaped.ndjson');
+    // "\u0074ype" is "type": valid JSON, which the quick scan does not recognise.
+    const tree = (await readFile(NDJSON, 'utf8')).replace('{"type":"unit","code":"B21"', '{"\\u0074ype":"unit","code":"B21"');
+    expect(tree).toContain('\\u0074ype');
+    await writeFile(file, tree);
+    const result = await importPath(handle.db, file, { mode: 'all-or-nothing' });
+    expect(result.problems).toEqual([]);
+    expect(result.status).toBe('imported');
+    expect(result.load).toBe('batches');
+    expect(result.counts.members).toEqual({ inserted: 9, updated: 0, unchanged: 0 });
+    expect(await rollupSnapshot(handle.db)).toEqual(await rebuiltSnapshot(handle.db));
+    expect(await memberCatalog(handle.db)).toEqual(catalog);
   });
 });
 
