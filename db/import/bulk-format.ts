@@ -3,7 +3,8 @@
 import type { RollupRows, UnitLife } from '../rollup-members.js';
 import type { Item } from './batch.js';
 import type { Place } from './tx.js';
-import type { Problem } from './check.js';
+import type { FileUnit, Problem } from './check.js';
+import type { Part } from './source.js';
 import type { MemberRow, RowType } from './validate.js';
 
 /** Members in COPY form, not yet sent. */
@@ -27,14 +28,20 @@ export interface BulkBatch {
 
 export interface ReaderInput {
   path: string;
+  /** The part of the file this reader reads (another reader reads the rest), or all of it. */
+  part?: Part;
   batchSize: number;
   maxProblems: number;
   /** Sums of roll-up steps kept before they are posted as rows. */
   sums: number;
+  /** The first member id of this reader's range. */
   firstId: number;
-  /** The units found by the scan for units, written already. */
+  /** The units found by the scan for units, checked and written already. */
+  units: [string, FileUnit][];
   unitIds: [string, number][];
   lives: [number, UnitLife][];
+  /** The duplicate filter, shared by the readers. */
+  filter: SharedArrayBuffer;
 }
 
 /** What the validation found in the whole file. */
@@ -49,7 +56,7 @@ export interface ReaderValidation {
 export type ReaderMessage =
   | { type: 'batch'; batch: BulkBatch; bytes: number }
   | { type: 'rollups'; rows: RollupRows }
-  | { type: 'done'; rows: RollupRows; lastId: number; unscannedUnit: string | null; validation: ReaderValidation };
+  | { type: 'done'; rows: RollupRows; lastId: number; unscannedUnit: string | null; validation: ReaderValidation; candidates: string[] };
 
 /** COPY text: backslash, tab and line breaks escaped. */
 const text = (v: string) => (/[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!) : v);

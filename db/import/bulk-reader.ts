@@ -34,7 +34,11 @@ let nextId = input.firstId;
 
 async function main(): Promise<void> {
   const source = await openSource(input.path);
-  const validation = new ValidationPass(new Map(), Math.ceil(source.totalBytes / 50), { maxProblems: input.maxProblems });
+  const validation = new ValidationPass(new Map(), Math.ceil(source.totalBytes / 50), {
+    maxProblems: input.maxProblems,
+    scannedUnits: new Map(input.units),
+    sharedFilter: input.filter,
+  });
   let writing = true;
   /**
    * Why the load must start again the usual way: a unit record the scan for units did not
@@ -51,7 +55,7 @@ async function main(): Promise<void> {
     batch = null;
     if (rollups.size >= input.sums) post({ type: 'rollups', rows: rollups.drain() });
   };
-  for await (const chunk of source.read((b) => (bytes = b))) {
+  for await (const chunk of source.read((b) => (bytes = b), undefined, input.part)) {
     for (const entry of chunk) {
       if (batch && (batch.records >= input.batchSize || batch.first.file !== entry.file)) await send();
       const row = validation.add(entry);
@@ -94,7 +98,8 @@ async function main(): Promise<void> {
     }
   }
   if (writing) await send();
-  await validation.finish(source);
+  // Duplicates across the readers' parts are confirmed by the writing thread, once.
+  await validation.finish(source, undefined, { confirm: false });
   post({
     type: 'done',
     rows: rollups.drain(),
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
       problemCount: validation.problemCount,
       invalidRecords: validation.invalidRecords,
     },
+    candidates: [...validation.candidates],
   });
 }
 

@@ -10,6 +10,7 @@
 // dropped, so what is made again is exactly what the migrations made; and everything
 // happens in the import's transaction, so a failure (or a killed process) leaves the
 // database as it was, constraints included.
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
@@ -20,8 +21,10 @@ import { rows, type Db } from '../client.js';
 import { addRollupRows, unitLives, type RollupRows, type UnitLife } from '../rollup-members.js';
 import type { Counts } from './batch.js';
 import { EVALUATION_COLUMNS, MEMBER_COLUMNS, type BulkBatch, type ReaderInput, type ReaderMessage, type ReaderValidation } from './bulk-format.js';
-import { ValidationPass } from './check.js';
-import type { Source } from './source.js';
+import { confirmDuplicates, ValidationPass, type FileUnit, type Problem } from './check.js';
+import { SeenFilter } from './seen.js';
+import { cutInTwo, type Part, type Source } from './source.js';
+import type { RowType } from './validate.js';
 
 /** The tables a bulk load sends with COPY. */
 const TABLES = ['members', 'member_evaluations'];
@@ -76,23 +79,89 @@ const UNIT_LINE = /"type"\s*:\s*"unit"/;
  * by a quick read that parses only the lines that look like units (the `units.csv` of a
  * folder).
  */
-export async function scanUnits(source: Source, maxProblems: number, onBytes?: (bytes: number) => void): Promise<ValidationPass> {
+export async function scanUnits(source: Source, maxProblems: number, onBytes?: (bytes: number) => void): Promise<{ pass: ValidationPass; middle: Middle | null }> {
   const pass = new ValidationPass(new Map(), 1_000, { maxProblems });
-  scan: for await (const chunk of source.read(onBytes, UNIT_LINE)) {
+  let middle: Middle | null = null;
+  const seen = (bytes: number, lines: number) => {
+    if (!middle && bytes >= source.totalBytes / 2 && bytes < source.totalBytes) middle = { at: bytes, lines };
+    onBytes?.(bytes);
+  };
+  scan: for await (const chunk of source.read(seen, UNIT_LINE)) {
     for (const entry of chunk) {
       if (entry.file !== null && entry.file !== 'units.csv') break scan;
       if ((entry.value as { type?: unknown } | undefined)?.type === 'unit' || entry.file === 'units.csv') pass.add(entry);
     }
   }
   await pass.finish(source);
-  return pass;
+  if (source.kind !== 'ndjson') return { pass, middle: null };
+  // A file of one or two chunks has no chunk boundary near its middle: count the lines before it.
+  if (!middle && source.totalBytes > 1) {
+    const at = Math.floor(source.totalBytes / 2);
+    const head = await readPart(source.path, at);
+    middle = { at, lines: head.filter((b) => b === 10).length };
+  }
+  return { pass, middle };
 }
+
+async function readPart(path: string, bytes: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    await handle.read(buffer, 0, bytes, 0);
+    return buffer;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A byte near the middle of an NDJSON file, and the whole lines before it: where two readers can share it. */
+export interface Middle {
+  at: number;
+  lines: number;
+}
+
+/** Files smaller than this are read by one reader. */
+const TWO_READERS_FROM = 16 * 1024 * 1024;
 
 /** What the reader found when it reached the end of the file. */
 export interface ReaderEnd {
   validation: ReaderValidation;
   /** Why the load must be done the usual way instead (see ./bulk-reader.ts), or null. */
   unscannedUnit: string | null;
+}
+
+/** The fewest bytes a member record takes (`{"type":"member","id":"1","unit":"U","joinedAt":"2026-01-01"}` has 63). */
+const MIN_MEMBER_BYTES = 50;
+
+/** What the readers found, as one validation of the whole file (duplicates across parts confirmed by a second read). */
+async function merge(source: Source, ends: Extract<ReaderMessage, { type: 'done' }>[], maxProblems: number): Promise<ReaderEnd> {
+  const pass = new ValidationPass(new Map(), 1, { maxProblems });
+  const types = { ...ends[0]!.validation.types };
+  let records = 0;
+  let problemCount = 0;
+  let invalidRecords = 0;
+  const problems: Problem[] = [];
+  const candidates = new Set<string>();
+  for (const end of ends) {
+    records += end.validation.records;
+    problemCount += end.validation.problemCount;
+    invalidRecords += end.validation.invalidRecords;
+    problems.push(...end.validation.problems);
+    if (end !== ends[0]) for (const [type, n] of Object.entries(end.validation.types)) types[type as RowType] += n;
+    for (const key of end.candidates) candidates.add(key);
+  }
+  const duplicates = candidates.size > 0 ? await confirmDuplicates(source, candidates) : [];
+  pass.addProblems([...problems, ...duplicates]);
+  return {
+    validation: {
+      records,
+      types,
+      problems: pass.sortedProblems(),
+      problemCount: problemCount + duplicates.length,
+      invalidRecords: invalidRecords + new Set(duplicates.map((p) => `${p.file}:${p.line}`)).size,
+    },
+    unscannedUnit: ends.find((e) => e.unscannedUnit)?.unscannedUnit ?? null,
+  };
 }
 
 export class BulkLoad {
@@ -123,64 +192,93 @@ export class BulkLoad {
     return new BulkLoad(tx, client, definitions, await unitLives(tx), Number(reserved!.first), unitIds);
   }
 
-  /** The records of the file but its units, in batches, read and checked by a worker thread. */
-  async *batches(options: { path: string; batchSize: number; sums: number; maxProblems: number }): AsyncGenerator<BulkBatch> {
+  /**
+   * The records of the file but its units, in batches, read and checked by worker threads:
+   * two, each reading half, for a large NDJSON file, else one. Member ids are numbered from
+   * the sequence on, the second reader's after the most members the first half can hold.
+   */
+  async *batches(options: {
+    source: Source;
+    middle: Middle | null;
+    units: Map<string, FileUnit>;
+    batchSize: number;
+    sums: number;
+    maxProblems: number;
+    /** Files from this size on are read by two readers. */
+    twoReadersFrom?: number;
+  }): AsyncGenerator<BulkBatch> {
+    const { source, middle } = options;
+    const parts: (Part | undefined)[] =
+      middle && source.totalBytes >= (options.twoReadersFrom ?? TWO_READERS_FROM) && this.firstId + source.totalBytes / MIN_MEMBER_BYTES < 2 ** 31
+        ? await cutInTwo(source.path, middle.at, middle.lines)
+        : [undefined];
     const own = new URL(import.meta.url);
     const entry = new URL(`./bulk-reader${own.pathname.endsWith('.ts') ? '.ts' : '.js'}`, own).href;
-    const input: ReaderInput & { entry: string } = {
+    const filter = new SeenFilter(Math.ceil(source.totalBytes / 50)).buffer;
+    const common = {
       entry,
-      ...options,
-      firstId: this.firstId,
+      path: source.path,
+      batchSize: options.batchSize,
+      sums: options.sums,
+      maxProblems: options.maxProblems,
+      units: [...options.units],
       unitIds: [...this.unitIds],
       lives: [...this.lives],
+      filter,
     };
-    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
-    const queue: ReaderMessage[] = [];
+    const queue: { reader: number; message: ReaderMessage }[] = [];
     let failure: Error | null = null;
-    let ended = false;
     let wake: (() => void) | null = null;
     const notify = () => {
       wake?.();
       wake = null;
     };
-    worker.on('message', (m: ReaderMessage) => {
-      queue.push(m);
-      notify();
-    });
-    worker.on('error', (e) => {
-      failure = e;
-      notify();
-    });
-    worker.on('exit', (code) => {
-      ended = true;
-      if (code !== 0 && !failure) failure = new Error(`the reading worker stopped (exit code ${code})`);
-      notify();
+    const readers = parts.map((part, i) => {
+      const firstId = i === 0 ? this.firstId : this.firstId + Math.ceil(part!.from / MIN_MEMBER_BYTES) + 1;
+      const input: ReaderInput & { entry: string } = { ...common, part, firstId };
+      const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+      const reader = { worker, bytes: 0, done: null as Extract<ReaderMessage, { type: 'done' }> | null, exited: false };
+      worker.on('message', (message: ReaderMessage) => {
+        queue.push({ reader: i, message });
+        notify();
+      });
+      worker.on('error', (e) => {
+        failure = e;
+        notify();
+      });
+      worker.on('exit', (code) => {
+        reader.exited = true;
+        if (code !== 0 && !failure) failure = new Error(`a reading worker stopped (exit code ${code})`);
+        notify();
+      });
+      return reader;
     });
     try {
-      for (;;) {
-        const message = queue.shift();
-        if (!message) {
+      while (readers.some((r) => !r.done)) {
+        const next = queue.shift();
+        if (!next) {
           if (failure) throw failure;
-          if (ended) throw new Error('the reading worker ended before the end of the file');
+          if (readers.some((r) => r.exited && !r.done)) throw new Error('a reading worker ended before the end of its part');
           await new Promise<void>((resolve) => (wake = resolve));
           continue;
         }
+        const reader = readers[next.reader]!;
+        const { message } = next;
         if (message.type === 'batch') {
-          this.bytes = message.bytes;
-          worker.postMessage('more');
+          reader.bytes = message.bytes;
+          this.bytes = readers.reduce((sum, r) => sum + r.bytes, 0);
+          reader.worker.postMessage('more');
           yield message.batch;
           continue;
         }
         this.rollups.push(message.rows);
-        if (message.type === 'done') {
-          this.lastId = message.lastId;
-          this.end = { validation: message.validation, unscannedUnit: message.unscannedUnit };
-          return;
-        }
+        if (message.type === 'done') reader.done = message;
       }
     } finally {
-      await worker.terminate();
+      await Promise.all(readers.map((r) => r.worker.terminate()));
     }
+    this.lastId = Math.max(...readers.map((r) => r.done!.lastId));
+    this.end = await merge(source, readers.map((r) => r.done!), options.maxProblems);
   }
 
   /** Writes a batch's members with COPY (and the roll-up rows waiting); returns the counts. */

@@ -133,6 +133,10 @@ function keyOf(row: ImportRow): { key: string; field: string; what: string } | n
 export interface ValidationOptions {
   /** Problems kept for the report; the rest are only counted. */
   maxProblems?: number;
+  /** Units of the file checked already (a bulk load's scan): their records are known, not new. */
+  scannedUnits?: Map<string, FileUnit>;
+  /** The duplicate filter of another reader of the same file (a part of it, in another thread). */
+  sharedFilter?: SharedArrayBuffer;
 }
 
 export class ValidationPass {
@@ -153,10 +157,11 @@ export class ValidationPass {
     evaluation: 0,
     rosterEntry: 0,
   };
-  readonly units = new Map<string, FileUnit>();
+  readonly units: Map<string, FileUnit>;
   private readonly pending = new Map<string, Pending>();
   private readonly filter: SeenFilter;
-  private readonly candidates = new Set<string>();
+  /** Keys the filter may have seen twice, to be counted exactly on a second read. */
+  readonly candidates = new Set<string>();
   private readonly maxProblems: number;
   private lastInvalid = '';
 
@@ -165,8 +170,9 @@ export class ValidationPass {
     expectedRecords: number,
     options: ValidationOptions = {},
   ) {
-    this.filter = new SeenFilter(expectedRecords);
+    this.filter = new SeenFilter(expectedRecords, options.sharedFilter);
     this.maxProblems = options.maxProblems ?? 1_000;
+    this.units = new Map(options.scannedUnits);
   }
 
   get valid(): boolean {
@@ -200,8 +206,11 @@ export class ValidationPass {
     this.counts[row.type] += 1;
     if (row.type === 'unit') {
       const first = this.units.get(row.code);
-      if (first) this.problem(entry, 'code', `unit "${row.code}" appears twice (first on ${location(first.file, first.line)})`);
-      else this.units.set(row.code, { ...row, file: entry.file, line: entry.line });
+      if (first && (first.file !== entry.file || first.line !== entry.line)) {
+        this.problem(entry, 'code', `unit "${row.code}" appears twice (first on ${location(first.file, first.line)})`);
+      } else if (!first) {
+        this.units.set(row.code, { ...row, file: entry.file, line: entry.line });
+      }
     } else {
       const key = keyOf(row);
       if (key && this.filter.add(key.key)) this.candidates.add(key.key);
@@ -250,8 +259,11 @@ export class ValidationPass {
     }
   }
 
-  /** The checks that need the whole file: codes named before their unit, the unit tree, duplicates (a second read of `source`). */
-  async finish(source: Source, onBytes?: (bytes: number) => void): Promise<void> {
+  /**
+   * The checks that need the whole file: codes named before their unit, the unit tree,
+   * duplicates (a second read of `source`; `confirm: false` leaves `candidates` to the caller).
+   */
+  async finish(source: Source, onBytes?: (bytes: number) => void, { confirm = true } = {}): Promise<void> {
     this.lastInvalid = '';
     for (const [code, p] of this.pending) {
       const unit = this.units.get(code) ?? this.stored.get(code);
@@ -266,7 +278,12 @@ export class ValidationPass {
     }
     this.pending.clear();
     this.checkTree();
-    if (this.candidates.size > 0) await this.confirmDuplicates(source, onBytes);
+    if (confirm && this.candidates.size > 0) this.addProblems(await confirmDuplicates(source, this.candidates, onBytes));
+  }
+
+  /** Problems found elsewhere (another reader, the duplicates' second read). */
+  addProblems(problems: Problem[]): void {
+    for (const p of problems) this.problem(p, p.field, p.reason);
   }
 
   private checkTree(): void {
@@ -307,25 +324,28 @@ export class ValidationPass {
     }
   }
 
-  private async confirmDuplicates(source: Source, onBytes?: (bytes: number) => void): Promise<void> {
-    const first = new Map<string, Place>();
-    for await (const chunk of source.read(onBytes)) {
-      for (const entry of chunk) {
-        if (entry.issue) continue;
-        const result = validateRecord(entry.value);
-        if (!('row' in result)) continue;
-        const key = keyOf(result.row);
-        if (!key || !this.candidates.has(key.key)) continue;
-        const seen = first.get(key.key);
-        if (seen) this.problem(entry, key.field, `${key.what} appears twice (first on ${location(seen.file, seen.line)})`);
-        else first.set(key.key, { file: entry.file, line: entry.line });
-      }
-    }
-  }
-
   /** The kept problems in file order. */
   sortedProblems(): Problem[] {
     const order = (file: string | null) => (file === null ? -1 : CSV_LAYOUT.findIndex((l) => l.file === file));
     return [...this.problems].sort((a, b) => order(a.file) - order(b.file) || a.line - b.line);
   }
+}
+
+/** The second read for duplicates: each candidate key seen again after its first record is a problem. */
+export async function confirmDuplicates(source: Source, candidates: Set<string>, onBytes?: (bytes: number) => void): Promise<Problem[]> {
+  const first = new Map<string, Place>();
+  const problems: Problem[] = [];
+  for await (const chunk of source.read(onBytes)) {
+    for (const entry of chunk) {
+      if (entry.issue) continue;
+      const result = validateRecord(entry.value);
+      if (!('row' in result)) continue;
+      const key = keyOf(result.row);
+      if (!key || !candidates.has(key.key)) continue;
+      const seen = first.get(key.key);
+      if (seen) problems.push({ file: entry.file, line: entry.line, field: key.field, reason: `${key.what} appears twice (first on ${location(seen.file, seen.line)})` });
+      else first.set(key.key, { file: entry.file, line: entry.line });
+    }
+  }
+  return problems;
 }

@@ -42,6 +42,8 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Bulk load: sums of member roll-up steps kept in memory before they are added to the roll-ups (bounds the memory). */
   bulkSums?: number;
+  /** Bulk load: NDJSON files from this size on are read by two threads, each a half (default 16 MiB). */
+  bulkTwoReadersFrom?: number;
 }
 
 export interface ImportProgress {
@@ -210,7 +212,7 @@ async function bulkImport(db: Db, source: Source, options: ImportOptions, starte
   const progress = (phase: ImportProgress['phase'], done: number, total: number, records = 0, batches = 0) =>
     options.onProgress?.({ phase, done, total, records, batches });
   const maxProblems = options.maxProblems ?? 1_000;
-  const units = await scanUnits(source, maxProblems, (bytes) => progress('units', bytes, source.totalBytes));
+  const { pass: units, middle } = await scanUnits(source, maxProblems, (bytes) => progress('units', bytes, source.totalBytes));
   // Problems of the units alone: the usual way reports them with the rest.
   if (!units.valid) return null;
   let load: BulkLoad | null = null;
@@ -220,7 +222,15 @@ async function bulkImport(db: Db, source: Source, options: ImportOptions, starte
       batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
       mode: 'all-or-nothing',
       rebuild: true,
-      bulk: { path: source.path, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, sums: options.bulkSums ?? 250_000, maxProblems },
+      bulk: {
+        source,
+        middle,
+        units: units.units,
+        batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+        sums: options.bulkSums ?? 250_000,
+        maxProblems,
+        twoReadersFrom: options.bulkTwoReadersFrom,
+      },
     },
     (batches, records) => progress('load', load?.bytes ?? 0, source.totalBytes, records, batches),
   );
@@ -285,8 +295,8 @@ interface WriterOptions {
   batchSize: number;
   mode: CommitMode;
   rebuild: boolean;
-  /** What a bulk load's reader needs (see ./bulk.ts). */
-  bulk?: { path: string; batchSize: number; sums: number; maxProblems: number };
+  /** What a bulk load's readers need (see ./bulk.ts). */
+  bulk?: Parameters<BulkLoad['batches']>[0];
 }
 
 /** Pass 2: writes the units, then reads the source again and writes the rest batch by batch. */

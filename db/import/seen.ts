@@ -10,12 +10,19 @@ export class SeenFilter {
   private readonly bits: Int32Array;
   private readonly mask: number;
 
-  /** Sized for about `expected` keys at ~16 bits each, within 1–64 MiB. */
-  constructor(expected: number) {
+  /**
+   * Sized for about `expected` keys at ~16 bits each, within 1–64 MiB. Readers of parts of
+   * one file (threads) share one filter: pass the `buffer` of the first to the others.
+   */
+  constructor(expected: number, shared?: SharedArrayBuffer) {
     let size = MIN_BITS;
     while (size < expected * 16 && size < MAX_BITS) size *= 2;
-    this.bits = new Int32Array(size >>> 5);
-    this.mask = size - 1;
+    this.bits = new Int32Array(shared ?? new SharedArrayBuffer(size >>> 3));
+    this.mask = this.bits.length * 32 - 1;
+  }
+
+  get buffer(): SharedArrayBuffer {
+    return this.bits.buffer as SharedArrayBuffer;
   }
 
   /** Adds a key; returns whether it may have been added before. */
@@ -35,10 +42,8 @@ export class SeenFilter {
       const bit = (h1 + Math.imul(k, h2)) & this.mask;
       const word = bit >>> 5;
       const flag = 1 << (bit & 31);
-      if ((this.bits[word]! & flag) === 0) {
-        seen = false;
-        this.bits[word] = this.bits[word]! | flag;
-      }
+      // Atomically, as another thread may set bits of the same word.
+      if ((this.bits[word]! & flag) === 0 && (Atomics.or(this.bits, word, flag) & flag) === 0) seen = false;
     }
     return seen;
   }

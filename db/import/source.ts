@@ -24,10 +24,38 @@ export interface Source {
   label: string;
   totalBytes: number;
   /**
-   * Every record in order, in chunks. `onBytes` is told how many bytes were read so far.
-   * `only`: of an NDJSON file, only the lines it matches are parsed (a quick scan).
+   * Every record in order, in chunks. `onBytes` is told how many bytes were read so far
+   * and how many whole lines they hold. Of an NDJSON file: `only`, only the lines it
+   * matches are parsed (a quick scan); `part`, only a part of the file is read.
    */
-  read(onBytes?: (bytes: number) => void, only?: RegExp): AsyncGenerator<SourceEntry[]>;
+  read(onBytes?: (bytes: number, lines: number) => void, only?: RegExp, part?: Part): AsyncGenerator<SourceEntry[]>;
+}
+
+/**
+ * A part of an NDJSON file, for readers in parallel: from the line that follows the first
+ * line break at or after byte `from − 1` (line number `firstLine`), to line `lastLine`.
+ */
+export interface Part {
+  from: number;
+  firstLine: number;
+  lastLine?: number;
+}
+
+/** Where to cut a file in two for two readers: the lines before byte `at`, and `at` and after. */
+export async function cutInTwo(path: string, at: number, linesBefore: number): Promise<[Part, Part]> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, at - 1);
+    // A line break just before the cut: the second part starts on a line of its own.
+    const onBreak = byte[0] === 10;
+    return [
+      { from: 0, firstLine: 1, lastLine: linesBefore + (onBreak ? 0 : 1) },
+      { from: at, firstLine: linesBefore + (onBreak ? 1 : 2) },
+    ];
+  } finally {
+    await handle.close();
+  }
 }
 
 /** "line 17" or "members.csv line 17". */
@@ -73,26 +101,42 @@ function ndjsonFile(path: string, size: number): Source {
     path,
     label: basename(path),
     totalBytes: size,
-    async *read(onBytes, only) {
+    async *read(onBytes, only, part) {
       let bytes = 0;
-      let line = 0;
+      let line = (part?.firstLine ?? 1) - 1;
+      const last = part?.lastLine ?? Infinity;
+      // A part that starts inside the file starts after the first line break at or after its first byte − 1.
+      let skipping = part !== undefined && part.from > 0;
       let rest = '';
       const decoder = new TextDecoder('utf-8', { fatal: false });
-      for await (const chunk of createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+      const start = skipping ? part!.from - 1 : 0;
+      for await (const chunk of createReadStream(path, { highWaterMark: CHUNK, start }) as AsyncIterable<Buffer>) {
         bytes += chunk.length;
-        const text = rest + decoder.decode(chunk, { stream: true });
+        let text = rest + decoder.decode(chunk, { stream: true });
+        if (skipping) {
+          const lf = text.indexOf('\n');
+          if (lf < 0) {
+            rest = '';
+            continue;
+          }
+          text = text.slice(lf + 1);
+          skipping = false;
+        }
         const lines = text.split('\n');
         rest = lines.pop()!;
         const out: SourceEntry[] = [];
         for (const raw of lines) {
+          if (line >= last) break;
           line += 1;
           if (!only || only.test(raw)) parseLine(out, line, raw);
         }
-        onBytes?.(bytes);
+        onBytes?.(bytes, line);
         if (out.length > 0) yield out;
+        if (line >= last) return;
       }
+      if (skipping) return;
       rest += decoder.decode();
-      if (rest.length > 0 && (!only || only.test(rest))) {
+      if (rest.length > 0 && line < last && (!only || only.test(rest))) {
         const out: SourceEntry[] = [];
         parseLine(out, ++line, rest);
         if (out.length > 0) yield out;
@@ -128,7 +172,7 @@ async function csvFolder(path: string): Promise<Source> {
     async *read(onBytes) {
       let before = 0;
       for (const [i, layout] of present.entries()) {
-        yield* csvFile(join(path, layout.file), layout, (bytes) => onBytes?.(before + bytes));
+        yield* csvFile(join(path, layout.file), layout, (bytes) => onBytes?.(before + bytes, 0));
         before += sizes[i]!;
       }
     },

@@ -122,7 +122,10 @@ describe('a bulk load of a file with problems, or with a unit record it cannot s
         ].join('\n') +
         '\n',
     );
+    // One reader, and two (each reads half: m1 on line 33 repeats one of the first half).
     const result = await importPath(handle.db, file, { mode: 'all-or-nothing', batchSize: 3 });
+    const halves = await importPath(handle.db, file, { mode: 'all-or-nothing', batchSize: 3, bulkTwoReadersFrom: 0 });
+    expect(halves).toMatchObject({ status: 'invalid', load: 'bulk', problems: result.problems, problemCount: 4, invalidRecords: 4 });
     expect(result.status).toBe('invalid');
     expect(result.load).toBe('bulk');
     expect(result.problems.map((p) => [p.line, p.field, p.reason])).toEqual([
@@ -162,6 +165,7 @@ describe('a bulk load of generated national data', () => {
   let bulk: DbHandle;
   let batches: DbHandle;
   let result: ImportResult;
+  let perBatch: ImportResult;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bulk-import-'));
@@ -178,8 +182,9 @@ describe('a bulk load of generated national data', () => {
     await new Promise((resolve) => out.end(resolve));
     [bulk, batches] = await Promise.all([openTestDb('postgres'), openTestDb('postgres')]);
     // A flush every few thousand sums: the same keys reach the roll-ups several times.
-    result = await importPath(bulk.db, file, { mode: 'all-or-nothing', batchSize: 1_000, bulkSums: 3_000 });
-    const perBatch = await importPath(batches.db, file, { batchSize: 1_000 });
+    // Two readers, each half of the file.
+    result = await importPath(bulk.db, file, { mode: 'all-or-nothing', batchSize: 1_000, bulkSums: 3_000, bulkTwoReadersFrom: 0 });
+    perBatch = await importPath(batches.db, file, { batchSize: 1_000 });
     expect(perBatch.load).toBe('batches');
   }, 120_000);
   afterAll(async () => {
@@ -191,6 +196,8 @@ describe('a bulk load of generated national data', () => {
     expect(result.status).toBe('imported');
     expect(result.load).toBe('bulk');
     expect(result.types.member).toBe(MEMBERS);
+    expect(result.records).toBe(perBatch.records);
+    expect(result.types).toEqual(perBatch.types);
     const stats = await rows<{ left: number; evaluated: number; app: number }>(
       bulk.db,
       sql`SELECT count(*) FILTER (WHERE left_at IS NOT NULL)::int AS left,
@@ -281,8 +288,8 @@ describe('the roll-up steps of members and reports summed in memory', () => {
             if (!(e instanceof TransactionRollbackError)) throw e;
           });
       }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 40), seed: Number(process.env.PROPERTY_SEED ?? 5) },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 25), seed: Number(process.env.PROPERTY_SEED ?? 5) },
     );
-    expect(valid).toBeGreaterThan(10);
+    expect(valid).toBeGreaterThan(6);
   }, 120_000);
 });

@@ -1,0 +1,47 @@
+// Two readers of one NDJSON file, each a part (db/import/source.ts, `cutInTwo`): wherever
+// the file is cut, between lines, inside a line or inside a multi-byte character, the two
+// parts read every record exactly once, with its own line number.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cutInTwo, openSource, type Part } from '../../db/import/source.js';
+
+const LINES = Array.from({ length: 12 }, (_, i) =>
+  JSON.stringify({ type: 'relic', id: `r${i}`, unit: 'Đ'.repeat(i % 7), name: `Di tích ${'ầ'.repeat(i % 5)}` }),
+);
+
+async function entries(path: string, part?: Part): Promise<string[]> {
+  const source = await openSource(path);
+  const out: string[] = [];
+  for await (const chunk of source.read(undefined, undefined, part)) for (const e of chunk) out.push(`${e.line} ${JSON.stringify(e.value)}`);
+  return out;
+}
+
+describe('an NDJSON file cut in two', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'import-parts-'));
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  for (const [name, text] of [
+    ['ending with a line break', `${LINES.join('\n')}\n`],
+    ['ending without one, with a blank line inside', `${LINES.slice(0, 5).join('\n')}\n\n${LINES.slice(5).join('\n')}`],
+  ] as const) {
+    it(`is read whole, each record once with its line, wherever it is cut (${name})`, async () => {
+      const path = join(dir, 'relics.ndjson');
+      await writeFile(path, text);
+      const whole = await entries(path);
+      expect(whole).toHaveLength(12);
+      expect(whole[11]).toMatch(/^1[23] /);
+      const bytes = Buffer.from(text);
+      for (let at = 1; at < bytes.length; at++) {
+        const linesBefore = bytes.subarray(0, at).filter((b) => b === 10).length;
+        const [first, second] = await cutInTwo(path, at, linesBefore);
+        const parts = [...(await entries(path, first)), ...(await entries(path, second))];
+        expect(parts, `cut at byte ${at}`).toEqual(whole);
+      }
+    });
+  }
+});
