@@ -5,25 +5,104 @@ import type { Item } from './batch.js';
 import type { Place } from './tx.js';
 import type { FileUnit, Problem } from './check.js';
 import type { Part } from './source.js';
+import type { Instant } from './time.js';
 import type { MemberRow, RowType } from './validate.js';
 
-/** Members in COPY form, not yet sent. */
-export interface PendingMembers {
-  members: number;
-  evaluations: number;
-  memberText: string;
-  evaluationText: string;
+/**
+ * Rows in PostgreSQL's binary COPY format: numbers and instants go as they are stored,
+ * so the server parses no text (the `Binary Format` section of the COPY reference).
+ */
+export class CopyRows {
+  private buffer = Buffer.allocUnsafe(1 << 16);
+  private at = 0;
+  rows = 0;
+
+  constructor() {
+    this.buffer.write('PGCOPY\n\xff\r\n\0', 0, 'latin1');
+    this.buffer.writeInt32BE(0, 11); // flags
+    this.buffer.writeInt32BE(0, 15); // header extension length
+    this.at = 19;
+  }
+
+  private room(bytes: number): void {
+    if (this.at + bytes <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + bytes));
+    this.buffer.copy(bigger, 0, 0, this.at);
+    this.buffer = bigger;
+  }
+
+  row(fields: number): void {
+    this.room(2);
+    this.buffer.writeInt16BE(fields, this.at);
+    this.at += 2;
+    this.rows += 1;
+  }
+
+  null(): void {
+    this.room(4);
+    this.buffer.writeInt32BE(-1, this.at);
+    this.at += 4;
+  }
+
+  int4(v: number): void {
+    this.room(8);
+    this.buffer.writeInt32BE(4, this.at);
+    this.buffer.writeInt32BE(v, this.at + 4);
+    this.at += 8;
+  }
+
+  int2(v: number | null): void {
+    if (v === null) return this.null();
+    this.room(6);
+    this.buffer.writeInt32BE(2, this.at);
+    this.buffer.writeInt16BE(v, this.at + 4);
+    this.at += 6;
+  }
+
+  text(v: string | null): void {
+    if (v === null) return this.null();
+    this.room(4 + v.length * 3);
+    const bytes = this.buffer.write(v, this.at + 4, 'utf8');
+    this.buffer.writeInt32BE(bytes, this.at);
+    this.at += 4 + bytes;
+  }
+
+  /** timestamptz: microseconds since 2000-01-01 UTC, 8 bytes. */
+  instant(v: Instant | null): void {
+    if (v === null) return this.null();
+    this.room(12);
+    const us = (v.ms - POSTGRES_EPOCH_MS) * 1000 + (v.us ?? 0);
+    const high = Math.floor(us / 2 ** 32);
+    this.buffer.writeInt32BE(8, this.at);
+    this.buffer.writeInt32BE(high, this.at + 4);
+    this.buffer.writeUInt32BE(us - high * 2 ** 32, this.at + 8);
+    this.at += 12;
+  }
+
+  /** The rows with the format's trailer. */
+  take(): Buffer {
+    this.room(2);
+    this.buffer.writeInt16BE(-1, this.at);
+    return this.buffer.subarray(0, this.at + 2);
+  }
 }
-export const emptyPending = (): PendingMembers => ({ members: 0, evaluations: 0, memberText: '', evaluationText: '' });
 
+const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 
-/** Consecutive records of the file: the members in COPY form, the other records as items. */
 export interface BulkBatch {
   first: Place;
   last: Place;
   records: number;
   items: Item[];
-  members: PendingMembers;
+  copy: BulkCopy;
+}
+
+/** Members and their evaluations, in binary COPY form. */
+export interface BulkCopy {
+  members: Uint8Array;
+  memberCount: number;
+  evaluations: Uint8Array;
+  evaluationCount: number;
 }
 
 export interface ReaderInput {
@@ -58,18 +137,27 @@ export type ReaderMessage =
   | { type: 'rollups'; rows: RollupRows }
   | { type: 'done'; rows: RollupRows; lastId: number; unscannedUnit: string | null; validation: ReaderValidation; candidates: string[] };
 
-/** COPY text: backslash, tab and line breaks escaped. */
-const text = (v: string) => (/[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!) : v);
-const opt = (i: { text: string } | null) => (i ? i.text : '\\N');
-
 /** The columns `copyMember` writes, in order. */
 export const MEMBER_COLUMNS = 'members (id, external_id, unit_id, unit_since, joined_at, left_at, birth_year, gender, digitized_at, app_activated_at)';
 export const EVALUATION_COLUMNS = 'member_evaluations (member_id, year, recorded_at)';
 
 /** Appends a member (placed in its unit since it joined) and its evaluations. */
-export function copyMember(p: PendingMembers, id: number, unitId: number, m: MemberRow): void {
-  p.members += 1;
-  p.memberText += `${id}\t${text(m.id)}\t${unitId}\t${m.joinedAt.text}\t${m.joinedAt.text}\t${opt(m.leftAt)}\t${m.birthYear ?? '\\N'}\t${m.gender ?? '\\N'}\t${opt(m.digitizedAt)}\t${opt(m.appActivatedAt)}\n`;
-  for (const e of m.evaluations) p.evaluationText += `${id}\t${e.year}\t${e.recordedAt.text}\n`;
-  p.evaluations += m.evaluations.length;
+export function copyMember(members: CopyRows, evaluations: CopyRows, id: number, unitId: number, m: MemberRow): void {
+  members.row(10);
+  members.int4(id);
+  members.text(m.id);
+  members.int4(unitId);
+  members.instant(m.joinedAt);
+  members.instant(m.joinedAt);
+  members.instant(m.leftAt);
+  members.int2(m.birthYear);
+  members.text(m.gender);
+  members.instant(m.digitizedAt);
+  members.instant(m.appActivatedAt);
+  for (const e of m.evaluations) {
+    evaluations.row(3);
+    evaluations.int4(id);
+    evaluations.int2(e.year);
+    evaluations.instant(e.recordedAt);
+  }
 }

@@ -7,9 +7,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { MemberRollups, type UnitLife } from '../rollup-members.js';
 import type { Item } from './batch.js';
-import { copyMember, emptyPending, type BulkBatch, type ReaderInput, type ReaderMessage } from './bulk-format.js';
+import { copyMember, CopyRows, type ReaderInput, type ReaderMessage } from './bulk-format.js';
 import { ValidationPass } from './check.js';
 import { openSource } from './source.js';
+import type { Place } from './tx.js';
 
 /** Batches posted and not yet taken: the reader waits beyond this many. */
 const AHEAD = 3;
@@ -46,12 +47,18 @@ async function main(): Promise<void> {
    */
   let unscannedUnit: string | null = null;
   let bytes = 0;
-  let batch: BulkBatch | null = null;
+  type Pending = { first: Place; last: Place; records: number; items: Item[]; members: CopyRows; evaluations: CopyRows };
+  let batch: Pending | null = null;
   const send = async () => {
     if (!batch) return;
     await room();
     credits -= 1;
-    post({ type: 'batch', batch, bytes });
+    const members = batch.members.take();
+    const evaluations = batch.evaluations.take();
+    const copy = { members, memberCount: batch.members.rows, evaluations, evaluationCount: batch.evaluations.rows };
+    const message: ReaderMessage = { type: 'batch', batch: { first: batch.first, last: batch.last, records: batch.records, items: batch.items, copy }, bytes };
+    // The COPY buffers move to the writing thread without a copy.
+    port.postMessage(message, [members.buffer, evaluations.buffer] as ArrayBuffer[]);
     batch = null;
     if (rollups.size >= input.sums) post({ type: 'rollups', rows: rollups.drain() });
   };
@@ -78,11 +85,11 @@ async function main(): Promise<void> {
       // A unit code nobody sent: the validation reports it at the end.
       if ('unit' in row && unitId === undefined) continue;
       const place = { file: entry.file, line: entry.line };
-      batch ??= { first: place, last: place, records: 0, items: [], members: emptyPending() };
+      batch ??= { first: place, last: place, records: 0, items: [], members: new CopyRows(), evaluations: new CopyRows() };
       batch.last = place;
       batch.records += 1;
       if (row.type === 'member') {
-        copyMember(batch.members, nextId++, unitId!, row);
+        copyMember(batch.members, batch.evaluations, nextId++, unitId!, row);
         rollups.add({
           unitId: unitId!,
           joinedAt: row.joinedAt.ms,

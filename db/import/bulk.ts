@@ -284,13 +284,13 @@ export class BulkLoad {
   /** Writes a batch's members with COPY (and the roll-up rows waiting); returns the counts. */
   async write(batch: BulkBatch): Promise<Counts> {
     await this.addRollups();
-    const p = batch.members;
-    if (p.members === 0) return {};
-    await this.copy(MEMBER_COLUMNS, p.memberText);
-    if (p.evaluations > 0) await this.copy(EVALUATION_COLUMNS, p.evaluationText);
+    const c = batch.copy;
+    if (c.memberCount === 0) return {};
+    await this.copy(MEMBER_COLUMNS, c.members);
+    if (c.evaluationCount > 0) await this.copy(EVALUATION_COLUMNS, c.evaluations);
     return {
-      members: { inserted: p.members, updated: 0, unchanged: 0 },
-      ...(p.evaluations > 0 ? { member_evaluations: { inserted: p.evaluations, updated: 0, unchanged: 0 } } : {}),
+      members: { inserted: c.memberCount, updated: 0, unchanged: 0 },
+      ...(c.evaluationCount > 0 ? { member_evaluations: { inserted: c.evaluationCount, updated: 0, unchanged: 0 } } : {}),
     };
   }
 
@@ -298,8 +298,8 @@ export class BulkLoad {
     while (this.rollups.length > 0) await addRollupRows(this.tx, this.rollups.shift()!);
   }
 
-  private async copy(target: string, data: string): Promise<void> {
-    await pipeline(Readable.from([data]), this.client.query(copyFrom(`COPY ${target} FROM STDIN`)));
+  private async copy(target: string, data: Uint8Array): Promise<void> {
+    await pipeline(Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]), this.client.query(copyFrom(`COPY ${target} FROM STDIN (FORMAT binary)`)));
   }
 
   /**

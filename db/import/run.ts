@@ -24,7 +24,7 @@ import { addCounts, isDataError, problemOf, RowsRejected, writeBatch, type Count
 import { storedUnits, ValidationPass, type FileUnit, type Problem, type StoredUnit } from './check.js';
 import { openSource, type Source } from './source.js';
 import type { BulkLoad } from './bulk.js';
-import type { PendingMembers, ReaderValidation } from './bulk-format.js';
+import type { BulkCopy, ReaderValidation } from './bulk-format.js';
 import { audit, batchProblem, inTransaction, prepare, Refused, type Place } from './tx.js';
 import { writeUnits } from './units.js';
 import { validateRecord, type RowType } from './validate.js';
@@ -288,7 +288,8 @@ interface Batch {
   last: Place;
   records: number;
   items: Item[];
-  members: PendingMembers | null;
+  /** A bulk load's members in COPY form. */
+  copy: BulkCopy | null;
 }
 
 interface WriterOptions {
@@ -372,7 +373,7 @@ class Writer {
   /** The records but the units, read again, in batches of consecutive records of one file. */
   private async *read(): AsyncGenerator<Batch> {
     let items: Item[] = [];
-    const batch = (): Batch => ({ first: items[0]!, last: items[items.length - 1]!, records: items.length, items, members: null });
+    const batch = (): Batch => ({ first: items[0]!, last: items[items.length - 1]!, records: items.length, items, copy: null });
     for await (const chunk of this.source.read()) {
       for (const entry of chunk) {
         if (items.length > 0 && (items.length >= this.options.batchSize || items[0]!.file !== entry.file)) {
@@ -392,8 +393,8 @@ class Writer {
     try {
       await this.unit(tx, async (inner) => {
         let counts: Counts;
-        if (this.bulkLoad && batch.members) {
-          counts = await this.bulkLoad.write({ ...batch, members: batch.members });
+        if (this.bulkLoad && batch.copy) {
+          counts = await this.bulkLoad.write({ ...batch, copy: batch.copy });
           if (batch.items.length) addCounts(counts, await writeBatch(inner, batch.items, { unitIds: this.unitIds, rollups: false }));
         } else {
           counts = await writeBatch(inner, batch.items, { unitIds: this.unitIds, rollups });

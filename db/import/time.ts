@@ -14,6 +14,8 @@ export interface Instant {
   ms: number;
   /** The text Postgres receives: the input, or a bare date written as Vietnam midnight. */
   text: string;
+  /** Microseconds after `ms` (0–999), when the text has them. */
+  us?: number;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -62,6 +64,7 @@ export function parseInstant(text: string): Instant | string {
   let i = 16;
   let second = 0;
   let fraction = 0;
+  let micros = 0;
   if (text[i] === ':') {
     second = digits(text, i + 1, 2);
     if (second < 0) return SHAPE;
@@ -70,7 +73,9 @@ export function parseInstant(text: string): Instant | string {
       let j = i + 1;
       while (j < text.length && j - i <= 6 && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
       if (j === i + 1) return SHAPE;
-      fraction = Math.floor(Number(`0${text.slice(i, j)}`) * 1000);
+      const all = Number(text.slice(i + 1, j).padEnd(6, '0'));
+      fraction = Math.floor(all / 1000);
+      micros = all % 1000;
       i = j;
     }
   }
@@ -88,7 +93,8 @@ export function parseInstant(text: string): Instant | string {
   } else {
     return SHAPE;
   }
-  return { ms: Date.UTC(year, month - 1, day, hour, minute, second, fraction) - offset, text };
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, fraction) - offset;
+  return micros ? { ms, text, us: micros } : { ms, text };
 }
 
 /** A Vietnam calendar day YYYY-MM-DD; returns the day number (days since 1970-01-01) or the reason. */

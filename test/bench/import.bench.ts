@@ -1,4 +1,4 @@
-// npm run bench:import [-- --members N] [--batch-size N] [--modes per-batch,all-or-nothing]
+// npm run bench:import [-- --members N] [--batch-size N] [--modes per-batch,all-or-nothing] [--file PATH]
 // Writes a national-scale NDJSON file of N members (default 1,000,000) from the demo
 // generator (the provinces it reaches, with their units, models, teams, products, relics
 // and reports) into a temporary folder, and imports it into a throwaway PostgreSQL 15 (or
@@ -8,7 +8,7 @@
 // members per second, peak RSS and the seconds of each phase. All-or-nothing into the
 // empty database is the bulk load (db/import/bulk.ts). `--modes all-or-nothing` runs only
 // that one (the whole national file: --members 6000000).
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     members: { type: 'string', default: '1000000' },
     'batch-size': { type: 'string', default: String(DEFAULT_BATCH_SIZE) },
     modes: { type: 'string', default: 'per-batch,all-or-nothing' },
+    /** Keeps the generated file here, and takes it from here when it is there already. */
+    file: { type: 'string' },
   },
 });
 const modes = values.modes.split(',').map((m) => m.trim());
@@ -114,10 +116,14 @@ async function run(label: string, handle: DbHandle, file: string, mode: CommitMo
 const dir = await mkdtemp(join(tmpdir(), 'bench-import-'));
 const server = await startPostgres();
 try {
-  const file = join(dir, `national-${members}.ndjson`);
-  const started = performance.now();
-  const lines = await writeFile(file, members);
-  process.stderr.write(`wrote ${lines.toLocaleString('en')} records (${((await stat(file)).size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  const file = values.file ?? join(dir, `national-${members}.ndjson`);
+  if (values.file && existsSync(values.file)) {
+    process.stderr.write(`using ${file} (${((await stat(file)).size / 1e6).toFixed(0)} MB)\n`);
+  } else {
+    const started = performance.now();
+    const lines = await writeFile(file, members);
+    process.stderr.write(`wrote ${lines.toLocaleString('en')} records (${((await stat(file)).size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  }
   const results: Row[] = [];
   for (const mode of modes as CommitMode[]) {
     const handle = await openDb({ url: await recreateDatabase(server.url, `bench_import_${mode.replace(/-/g, '_')}`) });

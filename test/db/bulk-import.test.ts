@@ -159,6 +159,54 @@ describe('a bulk load of a file with problems, or with a unit record it cannot s
   });
 });
 
+describe('members sent in binary COPY form', () => {
+  let bulk: DbHandle;
+  let batches: DbHandle;
+  let dir: string;
+  beforeAll(async () => {
+    [bulk, batches] = await Promise.all([openTestDb('postgres'), openTestDb('postgres')]);
+    dir = await mkdtemp(join(tmpdir(), 'bulk-binary-'));
+  });
+  afterAll(async () => {
+    await Promise.all([bulk?.close(), batches?.close()]);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('are stored exactly as the batch path stores them: microseconds, instants before 2000, any text, nulls', async () => {
+    const file = join(dir, 'edges.ndjson');
+    const records = [
+      { type: 'unit', code: 'TW', name: 'Trung ương', level: 'CENTRAL', validFrom: '1990-01-01' },
+      { type: 'unit', code: 'B1', name: 'Chi đoàn', level: 'BRANCH', parent: 'TW', validFrom: '1990-01-01' },
+      {
+        type: 'member',
+        id: 'Đoàn viên\t1\\x',
+        unit: 'B1',
+        joinedAt: '1999-12-31T23:59:59.999999Z',
+        leftAt: '2024-02-29T12:00:00.000001+07:00',
+        digitizedAt: '1970-01-01T00:00:00Z',
+        appActivatedAt: '2038-01-19T03:14:08.5-05:30',
+        evaluations: [{ year: 1999, recordedAt: '1969-12-31T23:59:59.123456Z' }, { year: 2100, recordedAt: '2100-12-31' }],
+        birthYear: 1900,
+        gender: 'OTHER',
+      },
+      { type: 'member', id: 'm2', unit: 'B1', joinedAt: '2000-01-01T00:00:00Z', birthYear: null, gender: null, evaluations: [] },
+      { type: 'member', id: 'm3', unit: 'B1', joinedAt: '2020-06-15T10:20:30.654321+07:00', birthYear: 2100, gender: 'FEMALE' },
+    ];
+    await writeFile(file, records.map((r) => JSON.stringify(r)).join('\n'));
+    const r = await importPath(bulk.db, file, { mode: 'all-or-nothing' });
+    expect(r.problems).toEqual([]);
+    expect(r.load).toBe('bulk');
+    await importPath(batches.db, file, {});
+    const stored = await memberRows(bulk.db);
+    expect(stored).toEqual(await memberRows(batches.db));
+    // Whatever the session's time zone, the microseconds are kept.
+    const first = stored.find((r) => r.startsWith('Đoàn viên'));
+    expect(first).toMatch(/:59\.999999[+-]/);
+    expect(first).toMatch(/1999@1969-12-31 \d\d:59:59\.123456[+-]/);
+    expect(await rollupSnapshot(bulk.db)).toEqual(await rollupSnapshot(batches.db));
+  });
+});
+
 describe('a bulk load of generated national data', () => {
   const MEMBERS = 6_000;
   let dir: string;
