@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     batch = null;
     if (rollups.size >= input.sums) post({ type: 'rollups', rows: rollups.drain() });
   };
-  for await (const chunk of source.read((b) => (bytes = b), undefined, input.part)) {
+  for await (const chunk of source.read((b) => (bytes = b), input.part)) {
     for (const entry of chunk) {
       if (batch && (batch.records >= input.batchSize || batch.first.file !== entry.file)) await send();
       const row = validation.add(entry);

@@ -25,10 +25,14 @@ export interface Source {
   totalBytes: number;
   /**
    * Every record in order, in chunks. `onBytes` is told how many bytes were read so far
-   * and how many whole lines they hold. Of an NDJSON file: `only`, only the lines it
-   * matches are parsed (a quick scan); `part`, only a part of the file is read.
+   * and how many whole lines they hold. Of an NDJSON file, `part`: only a part is read.
    */
-  read(onBytes?: (bytes: number, lines: number) => void, only?: RegExp, part?: Part): AsyncGenerator<SourceEntry[]>;
+  read(onBytes?: (bytes: number, lines: number) => void, part?: Part): AsyncGenerator<SourceEntry[]>;
+  /**
+   * NDJSON only: the records of the lines an ASCII `pattern` matches, the others not even
+   * decoded (a quick scan of a large file).
+   */
+  scan?(pattern: RegExp, onBytes?: (bytes: number, lines: number) => void): AsyncGenerator<SourceEntry[]>;
 }
 
 /**
@@ -101,7 +105,41 @@ function ndjsonFile(path: string, size: number): Source {
     path,
     label: basename(path),
     totalBytes: size,
-    async *read(onBytes, only, part) {
+    async *scan(pattern, onBytes) {
+      const re = new RegExp(pattern.source, 'g');
+      let bytes = 0;
+      let line = 0;
+      let carry: Buffer = Buffer.alloc(0);
+      for await (const chunk of createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        const buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+        const end = buffer.lastIndexOf(10) + 1;
+        carry = buffer.subarray(end);
+        if (end === 0) continue;
+        // One byte, one character: the ASCII pattern matches where it matches in UTF-8, and nothing is decoded but the lines it matches.
+        const text = buffer.toString('latin1', 0, end);
+        const out: SourceEntry[] = [];
+        let counted = 0;
+        re.lastIndex = 0;
+        for (let m = re.exec(text); m; m = re.exec(text)) {
+          const start = text.lastIndexOf('\n', m.index) + 1;
+          const stop = text.indexOf('\n', m.index);
+          line += newlines(text, counted, start);
+          counted = start;
+          parseLine(out, line + 1, buffer.toString('utf8', start, stop));
+          re.lastIndex = stop + 1;
+        }
+        line += newlines(text, counted, text.length);
+        onBytes?.(bytes, line);
+        if (out.length > 0) yield out;
+      }
+      if (carry.length > 0 && pattern.test(carry.toString('latin1'))) {
+        const out: SourceEntry[] = [];
+        parseLine(out, line + 1, carry.toString('utf8'));
+        if (out.length > 0) yield out;
+      }
+    },
+    async *read(onBytes, part) {
       let bytes = 0;
       let line = (part?.firstLine ?? 1) - 1;
       const last = part?.lastLine ?? Infinity;
@@ -127,8 +165,7 @@ function ndjsonFile(path: string, size: number): Source {
         const out: SourceEntry[] = [];
         for (const raw of lines) {
           if (line >= last) break;
-          line += 1;
-          if (!only || only.test(raw)) parseLine(out, line, raw);
+          parseLine(out, ++line, raw);
         }
         onBytes?.(bytes, line);
         if (out.length > 0) yield out;
@@ -136,13 +173,19 @@ function ndjsonFile(path: string, size: number): Source {
       }
       if (skipping) return;
       rest += decoder.decode();
-      if (rest.length > 0 && line < last && (!only || only.test(rest))) {
+      if (rest.length > 0 && line < last) {
         const out: SourceEntry[] = [];
         parseLine(out, ++line, rest);
         if (out.length > 0) yield out;
       }
     },
   };
+}
+
+function newlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n += 1;
+  return n;
 }
 
 function parseLine(out: SourceEntry[], line: number, raw: string): void {

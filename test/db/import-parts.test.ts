@@ -14,7 +14,7 @@ const LINES = Array.from({ length: 12 }, (_, i) =>
 async function entries(path: string, part?: Part): Promise<string[]> {
   const source = await openSource(path);
   const out: string[] = [];
-  for await (const chunk of source.read(undefined, undefined, part)) for (const e of chunk) out.push(`${e.line} ${JSON.stringify(e.value)}`);
+  for await (const chunk of source.read(undefined, part)) for (const e of chunk) out.push(`${e.line} ${JSON.stringify(e.value)}`);
   return out;
 }
 
@@ -44,4 +44,28 @@ describe('an NDJSON file cut in two', () => {
       }
     });
   }
+});
+
+describe('the quick scan of an NDJSON file', () => {
+  it('finds the lines a pattern matches, with their line numbers, across chunks and without a last line break', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'import-scan-'));
+    try {
+      const path = join(dir, 'mixed.ndjson');
+      // 3,004 lines over several 1 MiB chunks, with multi-byte text; every 7th is a unit, one with spaces, the last without a line break.
+      const lines = Array.from({ length: 3_004 }, (_, i) =>
+        i % 7 === 0
+          ? `{"type"${i % 2 ? ' : ' : ':'}"unit","code":"U${i}","name":"Xã ${'Đ'.repeat(i % 5)}"}`
+          : JSON.stringify({ type: 'relic', id: `r${i}`, unit: `U${i}`, name: `Di tích ${'ầ'.repeat(200 + (i % 300))}` }),
+      );
+      await writeFile(path, lines.join('\n'));
+      const source = await openSource(path);
+      const found: string[] = [];
+      for await (const chunk of source.scan!(/"type"\s*:\s*"unit"/)) for (const e of chunk) found.push(`${e.line} ${(e.value as { code: string }).code}`);
+      const expected = lines.flatMap((_, i) => (i % 7 === 0 ? [`${i + 1} U${i}`] : []));
+      expect(found).toEqual(expected);
+      expect(found.at(-1)).toBe('3004 U3003');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
