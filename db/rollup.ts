@@ -189,16 +189,25 @@ function heldBy(unitIds: SQL): Selection {
 /**
  * Rebuilds every roll-up from the base tables, a province at a time (the parts are
  * disjoint and steps add up, so the sum is the whole), reporting progress. With `sources`
- * and `truncate: false`, adds the steps of those sources only (a bulk load sums the
- * members' steps itself).
+ * and `truncate: false`, adds the steps of those sources only (a bulk load sums the steps
+ * of members and reports itself); `whole: true` takes each source in one statement, which
+ * is faster when the sources are small (everything but members).
  */
 export async function rebuildRollups(
   db: Db,
   onProgress?: (done: number, total: number) => void,
-  options: { sources?: Source[]; truncate?: boolean } = {},
+  options: { sources?: Source[]; truncate?: boolean; whole?: boolean } = {},
 ): Promise<void> {
   if (options.truncate ?? true) await db.execute(sql`TRUNCATE kpi_rollup_year, kpi_rollup_month, kpi_rollup_day`);
   const sources = options.sources ?? SOURCES;
+  if (options.whole) {
+    const all = heldBy(sql`SELECT id FROM units`);
+    for (const [i, source] of sources.entries()) {
+      await applyEvents(db, { [source]: all[source] }, 1);
+      onProgress?.(i + 1, sources.length);
+    }
+    return;
+  }
   const provinces = await rows<{ id: number }>(db, sql`SELECT id FROM units WHERE level = 'PROVINCE' ORDER BY id`);
   const parts = [
     ...provinces.map((p) => sql`SELECT id FROM units WHERE path @> ARRAY[${p.id}::int]`),

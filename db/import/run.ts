@@ -265,6 +265,7 @@ async function bulkImport(db: Db, source: Source, options: ImportOptions, starte
       await rebuildRollups(tx, (d, parts) => progress('rollups', d, parts, writer.records, writer.batches), {
         sources: SOURCES.filter((s) => s !== 'members' && s !== 'reports'),
         truncate: false,
+        whole: true,
       });
     });
   } catch (error) {
