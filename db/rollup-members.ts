@@ -113,18 +113,20 @@ export class MemberRollups {
     const s = Math.max(m.joinedAt, unit.from);
     const e = m.leftAt === null ? unit.to : unit.to === null ? m.leftAt : Math.min(m.leftAt, unit.to);
     if (e !== null && s >= e) return;
+    this.interval(m.unitId, unit, SV_MEMBERS, s, e);
+    if (m.digitizedAt !== null) this.interval(m.unitId, unit, SV_DIGITIZED, Math.max(s, m.digitizedAt), e);
+    if (m.appActivatedAt !== null) this.interval(m.unitId, unit, SV_APP, Math.max(s, m.appActivatedAt), e);
+    for (const ev of m.evaluations) this.interval(m.unitId, unit, SV_EVALUATED + ev.year - FIRST_EVALUATION_YEAR, Math.max(s, ev.recordedAt), e);
+  }
+
+  /** +1 at `start` and −1 at `end` (null: open), when it starts before it ends. */
+  private interval(unitId: number, unit: UnitLife, sv: number, start: number, end: number | null): void {
+    if (end !== null && start >= end) return;
+    this.touched.add(unitId * SV_BITS + Math.min(sv, SV_EVALUATED));
     const monthUnit = unit.months[unit.months.length - 1];
     const dayUnit = unit.days[unit.days.length - 1];
-    const interval = (sv: number, start: number) => {
-      if (e !== null && start >= e) return;
-      this.touched.add(m.unitId * SV_BITS + Math.min(sv, SV_EVALUATED));
-      this.step(monthUnit, dayUnit, sv, start, 1);
-      if (e !== null) this.step(monthUnit, dayUnit, sv, e, -1);
-    };
-    interval(SV_MEMBERS, s);
-    if (m.digitizedAt !== null) interval(SV_DIGITIZED, Math.max(s, m.digitizedAt));
-    if (m.appActivatedAt !== null) interval(SV_APP, Math.max(s, m.appActivatedAt));
-    for (const ev of m.evaluations) interval(SV_EVALUATED + ev.year - FIRST_EVALUATION_YEAR, Math.max(s, ev.recordedAt));
+    this.step(monthUnit, dayUnit, sv, start, 1);
+    if (end !== null) this.step(monthUnit, dayUnit, sv, end, -1);
   }
 
   /**

@@ -106,27 +106,47 @@ function itemStart(row: ImportRow): { field: string; at: Instant } | null {
   }
 }
 
-/** The natural key of a record, unique within a file, and the field a duplicate is reported on. */
-function keyOf(row: ImportRow): { key: string; field: string; what: string } | null {
+/** The natural key of a record, unique within a file (checked for every record: kept cheap). */
+function keyOf(row: ImportRow): string | null {
   switch (row.type) {
     case 'member':
     case 'model':
     case 'team':
     case 'product':
     case 'relic':
-      return { key: `${row.type}\u0000${row.id}`, field: 'id', what: `${row.type} id "${row.id}"` };
+      return `${row.type}\u0000${row.id}`;
     case 'report':
-      return row.id
-        ? { key: `report\u0000${row.id}`, field: 'id', what: `report id "${row.id}"` }
-        : { key: `report@\u0000${row.unit}\u0000${row.kind}\u0000${row.date}`, field: 'date', what: `a report of ${row.unit}, ${row.kind}, ${row.date} without id` };
+      return row.id ? `report\u0000${row.id}` : `report@\u0000${row.unit}\u0000${row.kind}\u0000${row.date}`;
     case 'target':
-      return { key: `target\u0000${row.unit}\u0000${row.kpi}\u0000${row.period.id}`, field: 'period', what: `a target of ${row.unit}, ${row.kpi}, ${row.period.id}` };
+      return `target\u0000${row.unit}\u0000${row.kpi}\u0000${row.period.id}`;
     case 'evaluation':
-      return { key: `evaluation\u0000${row.member}\u0000${row.year}`, field: 'year', what: `an evaluation of member "${row.member}" for ${row.year}` };
+      return `evaluation\u0000${row.member}\u0000${row.year}`;
     case 'rosterEntry':
-      return { key: `roster\u0000${row.team}\u0000${row.person}\u0000${row.from.ms}`, field: 'from', what: `a roster entry of team "${row.team}" for ${row.person} from ${row.from.text}` };
+      return `roster\u0000${row.team}\u0000${row.person}\u0000${row.from.ms}`;
     case 'unit':
       return null;
+  }
+}
+
+/** The field a duplicate is reported on, and what the key is in words. */
+function keyWords(row: ImportRow): { field: string; what: string } {
+  switch (row.type) {
+    case 'member':
+    case 'model':
+    case 'team':
+    case 'product':
+    case 'relic':
+      return { field: 'id', what: `${row.type} id "${row.id}"` };
+    case 'report':
+      return row.id ? { field: 'id', what: `report id "${row.id}"` } : { field: 'date', what: `a report of ${row.unit}, ${row.kind}, ${row.date} without id` };
+    case 'target':
+      return { field: 'period', what: `a target of ${row.unit}, ${row.kpi}, ${row.period.id}` };
+    case 'evaluation':
+      return { field: 'year', what: `an evaluation of member "${row.member}" for ${row.year}` };
+    case 'rosterEntry':
+      return { field: 'from', what: `a roster entry of team "${row.team}" for ${row.person} from ${row.from.text}` };
+    case 'unit':
+      return { field: 'code', what: `unit "${row.code}"` };
   }
 }
 
@@ -213,7 +233,7 @@ export class ValidationPass {
       }
     } else {
       const key = keyOf(row);
-      if (key && this.filter.add(key.key)) this.candidates.add(key.key);
+      if (key && this.filter.add(key)) this.candidates.add(key);
       if ('unit' in row) this.reference(row, entry);
     }
     return this.problemCount === before ? row : null;
@@ -341,10 +361,14 @@ export async function confirmDuplicates(source: Source, candidates: Set<string>,
       const result = validateRecord(entry.value);
       if (!('row' in result)) continue;
       const key = keyOf(result.row);
-      if (!key || !candidates.has(key.key)) continue;
-      const seen = first.get(key.key);
-      if (seen) problems.push({ file: entry.file, line: entry.line, field: key.field, reason: `${key.what} appears twice (first on ${location(seen.file, seen.line)})` });
-      else first.set(key.key, { file: entry.file, line: entry.line });
+      if (!key || !candidates.has(key)) continue;
+      const seen = first.get(key);
+      if (!seen) {
+        first.set(key, { file: entry.file, line: entry.line });
+        continue;
+      }
+      const { field, what } = keyWords(result.row);
+      problems.push({ file: entry.file, line: entry.line, field, reason: `${what} appears twice (first on ${location(seen.file, seen.line)})` });
     }
   }
   return problems;
