@@ -141,8 +141,8 @@ export const memberEvaluations = pgTable(
     recordedAt: instant('recorded_at').notNull(),
   },
   (t) => [
+    // Evaluations are always looked up by member (and year): the key serves them all.
     primaryKey({ columns: [t.memberId, t.year] }),
-    index('member_evaluations_year_idx').on(t.year),
     check('member_evaluations_year_range', sql`${t.year} BETWEEN 1950 AND 2100`),
   ],
 );

@@ -310,7 +310,9 @@ export class BulkLoad {
   async finish(onStep?: (done: number, total: number) => void): Promise<void> {
     await this.addRollups();
     if (this.lastId >= this.firstId) await this.tx.execute(sql`SELECT setval(pg_get_serial_sequence('members', 'id'), ${this.lastId}::bigint)`);
-    await this.tx.execute(sql`SET LOCAL maintenance_work_mem = '512MB'`);
+    // Sorts for the indexes and the hash joins that check the foreign keys, in memory rather than in temporary files.
+    await this.tx.execute(sql`SET LOCAL maintenance_work_mem = '1GB'`);
+    await this.tx.execute(sql`SET LOCAL work_mem = '512MB'`);
     onStep?.(0, this.definitions.length);
     for (const [i, d] of this.definitions.entries()) {
       await this.tx.execute(sql.raw(d.create));

@@ -1,0 +1,1 @@
+DROP INDEX "member_evaluations_year_idx";
