@@ -40,6 +40,8 @@ export interface ImportOptions {
   /** Problems kept for the report; the rest are only counted. */
   maxProblems?: number;
   onProgress?: (progress: ImportProgress) => void;
+  /** All or nothing into an empty database over node-postgres: a bulk load (./bulk.ts); default true. */
+  bulk?: boolean;
   /** Bulk load: sums of member roll-up steps kept in memory before they are added to the roll-ups (bounds the memory). */
   bulkSums?: number;
   /** Bulk load: NDJSON files from this size on are read by two threads, each a half (default 16 MiB). */
@@ -131,7 +133,7 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
 
   const stored = await storedUnits(db);
   // Into an empty database, all or nothing, over node-postgres: a bulk load.
-  if (mode === 'all-or-nothing' && stored.size === 0 && !options.dryRun) {
+  if (mode === 'all-or-nothing' && stored.size === 0 && !options.dryRun && options.bulk !== false) {
     const bulk = await bulkImport(db, source, options, started);
     if (bulk) return bulk;
   }

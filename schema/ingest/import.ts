@@ -73,6 +73,8 @@ builder.mutationField('importRecords', (t) =>
           mode: args.mode === 'PER_BATCH' ? 'per-batch' : 'all-or-nothing',
           dryRun: args.dryRun ?? false,
           maxProblems: 100,
+          // A chunk is small: worker threads and dropped constraints would cost more than they save.
+          bulk: false,
         });
       } finally {
         await rm(dir, { recursive: true, force: true });
