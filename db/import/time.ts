@@ -32,6 +32,16 @@ function checkDate(year: number, month: number, day: number): string | null {
   return null;
 }
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil): Date.UTC without a Date. */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
 /** The number written by `count` digits at `at`, or -1. Instants are parsed by hand: there are millions of them. */
 function digits(text: string, at: number, count: number): number {
   let n = 0;
@@ -56,7 +66,7 @@ export function parseInstant(text: string): Instant | string {
   if (text.length < 10 || year < 0 || month < 0 || day < 0 || text[4] !== '-' || text[7] !== '-') return SHAPE;
   const bad = checkDate(year, month, day);
   if (bad) return bad;
-  if (text.length === 10) return { ms: Date.UTC(year, month - 1, day) - VIETNAM_OFFSET_MS, text: `${text}T00:00:00+07:00` };
+  if (text.length === 10) return { ms: daysFromCivil(year, month, day) * DAY_MS - VIETNAM_OFFSET_MS, text: `${text}T00:00:00+07:00` };
   // THH:MM, then optionally :SS and .fraction, then the offset.
   const hour = digits(text, 11, 2);
   const minute = digits(text, 14, 2);
@@ -93,7 +103,7 @@ export function parseInstant(text: string): Instant | string {
   } else {
     return SHAPE;
   }
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second, fraction) - offset;
+  const ms = daysFromCivil(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + fraction - offset;
   return micros ? { ms, text, us: micros } : { ms, text };
 }
 

@@ -2,6 +2,7 @@
 // return the very row it returns; everything else goes the schema's way.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseInstant } from '../../db/import/time.js';
 import { validateRecord } from '../../db/import/validate.js';
 
 const INSTANTS = ['2024-03-01T08:00:00+07:00', '2024-03-01', '2023-12-31T17:00:00Z', '2025-01-01T00:00:00.5+07:00', '2024-02-29T23:59:59-05:30'];
@@ -83,5 +84,27 @@ describe('the fast paths of the import validation', () => {
         evaluations: [{ member: 'HN-0001-001-0001', year: 2023 }, { year: 2024 }],
       },
     });
+  });
+});
+
+describe('instants read by hand', () => {
+  it('are the instants JavaScript’s own Date reads, for any date from 1900 to 2199, time and offset', () => {
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date(Date.UTC(1900, 0, 2)), max: new Date(Date.UTC(2199, 11, 30)), noInvalidDate: true }),
+        fc.constantFrom('Z', '+07:00', '-05:30', '+14:00', '-12:00'),
+        fc.constantFrom('', '.5', '.123', '.123456'),
+        fc.boolean(),
+        (date, offset, fraction, bare) => {
+          const d = `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
+          const text = bare ? d : `${d}T${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${fraction}${offset}`;
+          const read = parseInstant(text);
+          expect(typeof read).toBe('object');
+          expect((read as { ms: number }).ms).toBe(Date.parse(bare ? `${d}T00:00:00+07:00` : text));
+        },
+      ),
+      { numRuns: 5000, seed: Number(process.env.PROPERTY_SEED ?? 13) },
+    );
   });
 });
