@@ -267,7 +267,8 @@ export class BulkLoad {
         const { message } = next;
         if (message.type === 'batch') {
           reader.bytes = message.bytes;
-          this.bytes = readers.reduce((sum, r) => sum + r.bytes, 0);
+          // The first reader reads on past the cut to the end of its last line: count the file once.
+          this.bytes = Math.min(source.totalBytes, readers.reduce((sum, r) => sum + r.bytes, 0));
           reader.worker.postMessage('more');
           yield message.batch;
           continue;
