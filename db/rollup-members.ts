@@ -2,8 +2,9 @@
 // load of millions of members cannot afford to derive steps in SQL row by row
 // (db/rollup.ts, `events('members')`): here the same rule runs on each member as it
 // streams past, for a member with no placement history (its unit since it joined), and
-// the sums are written in a few large statements. The property that both give the same roll-ups is tested
-// (test/db/bulk-import.test.ts compares a bulk load with a rebuild from the base tables).
+// the sums are written in a few large statements. That both give the same roll-ups is
+// tested (test/db/bulk-import.test.ts compares a bulk load with a rebuild from the base
+// tables).
 //
 // A member held by unit U over its membership clipped to U's life, [s, e):
 //   MEMBERS            +1 at s, −1 at e
@@ -14,10 +15,10 @@
 // Steps are bucketed by Vietnam day.
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
+import { vietnamDay } from './import/time.js';
 import { REPORT_KINDS, type ReportKind, type UnitLevel } from './schema.js';
 
 const DAY_MS = 86_400_000;
-const VIETNAM_OFFSET_MS = 7 * 3_600_000;
 /** Day numbers from 1900 on are ≥ 0 with this offset. */
 const DAY_OFFSET = 30_000;
 const FIRST_EVALUATION_YEAR = 1950;
@@ -81,8 +82,6 @@ export interface NewMember {
   evaluations: { year: number; recordedAt: number }[];
 }
 
-const vietnamDay = (ms: number) => Math.floor((ms + VIETNAM_OFFSET_MS) / DAY_MS);
-
 /** Month index year × 12 + (month − 1) of a day number. */
 function monthOf(day: number): number {
   const d = new Date(day * DAY_MS);
@@ -91,8 +90,8 @@ function monthOf(day: number): number {
 
 /**
  * Sums of steps per (lowest month unit, series, month) and (lowest day unit, series, day):
- * two additions a step. `flush` spreads them over the ancestors and adds them to the roll-up
- * tables.
+ * two additions a step. `drain` spreads them over the ancestors as rows that
+ * `addRollupRows` adds to the roll-up tables.
  */
 export class MemberRollups {
   private months = new Map<number, number>();
@@ -201,11 +200,6 @@ export class MemberRollups {
       day: rowsOf(day, DAY_BITS, (d) => new Date((d - DAY_OFFSET) * DAY_MS).toISOString().slice(0, 10)),
       asOf,
     };
-  }
-
-  /** Adds the sums to the roll-up tables (and marks the series changed for `asOf`), then starts again from zero. */
-  async flush(db: Db): Promise<void> {
-    await addRollupRows(db, this.drain());
   }
 }
 

@@ -1,15 +1,15 @@
 // The bulk load: how a whole national file goes into an empty database in one
-// transaction and one reading of the file (after a quick scan for its units), PostgreSQL's own recipe for populating a database ("Populating a
-// Database" in its manual): the foreign keys and secondary indexes of the member tables
-// are dropped at the start and made again at the end (one sorted build and one join
-// each, instead of a check and an index insertion per row), members and their
-// evaluations are sent with COPY, and their roll-up steps are summed in memory
-// (db/rollup-members.ts). The file is read, checked and put in COPY form by a worker
-// thread (./bulk-reader.ts) while this thread writes; if the check finds a problem,
-// everything is rolled back and the problems are reported. The definitions are read from the catalog before they are
-// dropped, so what is made again is exactly what the migrations made; and everything
-// happens in the import's transaction, so a failure (or a killed process) leaves the
-// database as it was, constraints included.
+// transaction and one reading of the file (after a quick scan for its units), following
+// PostgreSQL's own recipe ("Populating a Database" in its manual). The foreign keys and
+// secondary indexes of the member tables are dropped at the start and made again at the
+// end (one sorted build and one join each, instead of a check and an index insertion per
+// row); members and their evaluations are sent with COPY, and their roll-up steps are
+// summed in memory (db/rollup-members.ts). Worker threads (./bulk-reader.ts) read, check
+// and put the file in COPY form while this thread writes; if they find a problem,
+// everything is rolled back and the problems are reported. The definitions are read from
+// the catalog before they are dropped, so what is made again is exactly what the
+// migrations made; and everything happens in the import's transaction, so a failure (or a
+// killed process) leaves the database as it was, constraints included.
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,7 +21,7 @@ import { rows, type Db } from '../client.js';
 import { addRollupRows, unitLives, type RollupRows, type UnitLife } from '../rollup-members.js';
 import type { Counts } from './batch.js';
 import { EVALUATION_COLUMNS, MEMBER_COLUMNS, type BulkBatch, type ReaderInput, type ReaderMessage, type ReaderValidation } from './bulk-format.js';
-import { confirmDuplicates, ValidationPass, type FileUnit, type Problem } from './check.js';
+import { confirmDuplicates, recordsWithProblems, sortProblems, ValidationPass, type FileUnit, type Problem } from './check.js';
 import { SeenFilter } from './seen.js';
 import { cutInTwo, type Part, type Source } from './source.js';
 import type { RowType } from './validate.js';
@@ -90,7 +90,8 @@ export async function scanUnits(source: Source, maxProblems: number, onBytes?: (
   scan: for await (const chunk of source.scan ? source.scan(UNIT_LINE, seen) : source.read(seen)) {
     for (const entry of chunk) {
       if (entry.file !== null && entry.file !== 'units.csv') break scan;
-      if ((entry.value as { type?: unknown } | undefined)?.type === 'unit' || entry.file === 'units.csv') pass.add(entry);
+      // A line the pattern matched may still be another record (the words in a name, say).
+      if ((entry.value as { type?: unknown } | undefined)?.type === 'unit') pass.add(entry);
     }
   }
   await pass.finish(source);
@@ -136,7 +137,6 @@ const MIN_MEMBER_BYTES = 50;
 
 /** What the readers found, as one validation of the whole file (duplicates across parts confirmed by a second read). */
 async function merge(source: Source, ends: Extract<ReaderMessage, { type: 'done' }>[], maxProblems: number): Promise<ReaderEnd> {
-  const pass = new ValidationPass(new Map(), 1, { maxProblems });
   const types = { ...ends[0]!.validation.types };
   let records = 0;
   let problemCount = 0;
@@ -152,14 +152,14 @@ async function merge(source: Source, ends: Extract<ReaderMessage, { type: 'done'
     for (const key of end.candidates) candidates.add(key);
   }
   const duplicates = candidates.size > 0 ? await confirmDuplicates(source, candidates) : [];
-  pass.addProblems([...problems, ...duplicates]);
   return {
     validation: {
       records,
       types,
-      problems: pass.sortedProblems(),
+      // The first kept, as one validation keeps them, in file order.
+      problems: sortProblems([...problems, ...duplicates].slice(0, maxProblems)),
       problemCount: problemCount + duplicates.length,
-      invalidRecords: invalidRecords + new Set(duplicates.map((p) => `${p.file}:${p.line}`)).size,
+      invalidRecords: invalidRecords + recordsWithProblems(duplicates),
     },
     unscannedUnit: ends.find((e) => e.unscannedUnit)?.unscannedUnit ?? null,
   };
@@ -215,7 +215,7 @@ export class BulkLoad {
         : [undefined];
     const own = new URL(import.meta.url);
     const entry = new URL(`./bulk-reader${own.pathname.endsWith('.ts') ? '.ts' : '.js'}`, own).href;
-    const filter = new SeenFilter(Math.ceil(source.totalBytes / 50)).buffer;
+    const filter = SeenFilter.shared(Math.ceil(source.totalBytes / 50));
     const common = {
       entry,
       path: source.path,
@@ -311,9 +311,8 @@ export class BulkLoad {
   async finish(onStep?: (done: number, total: number) => void): Promise<void> {
     await this.addRollups();
     if (this.lastId >= this.firstId) await this.tx.execute(sql`SELECT setval(pg_get_serial_sequence('members', 'id'), ${this.lastId}::bigint)`);
-    // Sorts for the indexes and the hash joins that check the foreign keys, in memory rather than in temporary files.
+    // Room for the sorts of the index builds.
     await this.tx.execute(sql`SET LOCAL maintenance_work_mem = '1GB'`);
-    await this.tx.execute(sql`SET LOCAL work_mem = '512MB'`);
     onStep?.(0, this.definitions.length);
     for (const [i, d] of this.definitions.entries()) {
       await this.tx.execute(sql.raw(d.create));

@@ -8,7 +8,7 @@ import { rows, type Db } from '../client.js';
 import { unitLevelRank, type UnitLevel } from '../schema.js';
 import { SeenFilter } from './seen.js';
 import { CSV_LAYOUT, location, type Source, type SourceEntry } from './source.js';
-import { formatVietnam, vietnamMidnightMs, type Instant } from './time.js';
+import { formatVietnam, vietnamDay, vietnamMidnightMs, type Instant } from './time.js';
 import { validateRecord, type ImportRow, type RowType, type UnitRow } from './validate.js';
 
 export interface Problem {
@@ -86,10 +86,6 @@ interface Pending {
 }
 
 const LISTED_PLACES = 20;
-const DAY_MS = 86_400_000;
-const VIETNAM_OFFSET_MS = 7 * 3_600_000;
-
-const vietnamDay = (ms: number) => Math.floor((ms + VIETNAM_OFFSET_MS) / DAY_MS);
 
 /** The instant an item of a unit starts, which must come before the unit closes. */
 function itemStart(row: ImportRow): { field: string; at: Instant } | null {
@@ -346,10 +342,18 @@ export class ValidationPass {
 
   /** The kept problems in file order. */
   sortedProblems(): Problem[] {
-    const order = (file: string | null) => (file === null ? -1 : CSV_LAYOUT.findIndex((l) => l.file === file));
-    return [...this.problems].sort((a, b) => order(a.file) - order(b.file) || a.line - b.line);
+    return sortProblems(this.problems);
   }
 }
+
+/** Problems in file order: CSV files in their reading order, then lines. */
+export function sortProblems(problems: Problem[]): Problem[] {
+  const order = (file: string | null) => (file === null ? -1 : CSV_LAYOUT.findIndex((l) => l.file === file));
+  return [...problems].sort((a, b) => order(a.file) - order(b.file) || a.line - b.line);
+}
+
+/** How many records the problems name (a record may have several). */
+export const recordsWithProblems = (problems: Problem[]): number => new Set(problems.map((p) => `${p.file}:${p.line}`)).size;
 
 /** The second read for duplicates: each candidate key seen again after its first record is a problem. */
 export async function confirmDuplicates(source: Source, candidates: Set<string>, onBytes?: (bytes: number) => void): Promise<Problem[]> {

@@ -21,7 +21,7 @@ import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
 import { rebuildRollups, SOURCES } from '../rollup.js';
 import { addCounts, isDataError, problemOf, RowsRejected, writeBatch, type Counts, type Item } from './batch.js';
-import { storedUnits, ValidationPass, type FileUnit, type Problem, type StoredUnit } from './check.js';
+import { recordsWithProblems, storedUnits, ValidationPass, type FileUnit, type Problem, type StoredUnit } from './check.js';
 import { openSource, type Source } from './source.js';
 import type { BulkLoad } from './bulk.js';
 import type { BulkCopy, ReaderValidation } from './bulk-format.js';
@@ -128,8 +128,7 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
   const source = await openSource(path);
   const mode = options.mode ?? 'per-batch';
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const progress = (phase: ImportProgress['phase'], done: number, total: number, records = 0, batches = 0) =>
-    options.onProgress?.({ phase, done, total, records, batches });
+  const progress = reporter(options);
 
   const stored = await storedUnits(db);
   // Into an empty database, all or nothing, over node-postgres: a bulk load.
@@ -182,16 +181,23 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
     }
   } catch (error) {
     if (!(error instanceof Refused)) throw error;
-    result.status = 'stopped';
-    result.problems = error.problems;
-    result.problemCount = error.problems.length;
-    result.invalidRecords = new Set(error.problems.map((p) => `${p.file}:${p.line}`)).size;
+    Object.assign(result, stopped(error));
     if (mode === 'all-or-nothing') return done();
   }
   result.batches = writer.batches;
   result.recordsWritten = writer.records;
   result.counts = writer.counts;
   return done();
+}
+
+const reporter =
+  (options: ImportOptions) =>
+  (phase: ImportProgress['phase'], done: number, total: number, records = 0, batches = 0): void =>
+    options.onProgress?.({ phase, done, total, records, batches });
+
+/** What a result says when the database refused records. */
+function stopped(error: Refused): Pick<ImportResult, 'status' | 'problems' | 'problemCount' | 'invalidRecords'> {
+  return { status: 'stopped', problems: error.problems, problemCount: error.problems.length, invalidRecords: recordsWithProblems(error.problems) };
 }
 
 /** The bulk load could not be used (no COPY connection, a unit the scan missed, evaluations apart): the usual way then. */
@@ -211,8 +217,7 @@ async function bulkImport(db: Db, source: Source, options: ImportOptions, starte
   if (source.kind === 'csv' && existsSync(join(source.path, 'member_evaluations.csv'))) return null;
   // Loaded only when needed: the GraphQL function never bulk-loads.
   const { BulkLoad, copyConnection, scanUnits } = await import('./bulk.js');
-  const progress = (phase: ImportProgress['phase'], done: number, total: number, records = 0, batches = 0) =>
-    options.onProgress?.({ phase, done, total, records, batches });
+  const progress = reporter(options);
   const maxProblems = options.maxProblems ?? 1_000;
   const { pass: units, middle } = await scanUnits(source, maxProblems, (bytes) => progress('units', bytes, source.totalBytes));
   // Problems of the units alone: the usual way reports them with the rest.
@@ -277,7 +282,7 @@ async function bulkImport(db: Db, source: Source, options: ImportOptions, starte
       return { ...done(), status: 'invalid', records: v.records, types: v.types, problems: v.problems, problemCount: v.problemCount, invalidRecords: v.invalidRecords };
     }
     if (!(error instanceof Refused)) throw error;
-    return { ...done(), status: 'stopped', problems: error.problems, problemCount: error.problems.length, invalidRecords: new Set(error.problems.map((p) => `${p.file}:${p.line}`)).size };
+    return { ...done(), ...stopped(error) };
   }
   result.batches = writer.batches;
   result.recordsWritten = writer.records;

@@ -6,23 +6,29 @@ const MIN_BITS = 1 << 23; // 1 MiB
 const MAX_BITS = 1 << 29; // 64 MiB
 const HASHES = 7;
 
+/** Bytes for about `expected` keys at ~16 bits each, within 1–64 MiB. */
+function bytesFor(expected: number): number {
+  let size = MIN_BITS;
+  while (size < expected * 16 && size < MAX_BITS) size *= 2;
+  return size >>> 3;
+}
+
 export class SeenFilter {
   private readonly bits: Int32Array;
   private readonly mask: number;
+  /** Set bits atomically: other threads set bits of the same words. */
+  private readonly atomic: boolean;
 
-  /**
-   * Sized for about `expected` keys at ~16 bits each, within 1–64 MiB. Readers of parts of
-   * one file (threads) share one filter: pass the `buffer` of the first to the others.
-   */
+  /** Sized for about `expected` keys; or over `shared`, the memory of a filter that readers of parts of one file (threads) share. */
   constructor(expected: number, shared?: SharedArrayBuffer) {
-    let size = MIN_BITS;
-    while (size < expected * 16 && size < MAX_BITS) size *= 2;
-    this.bits = new Int32Array(shared ?? new SharedArrayBuffer(size >>> 3));
+    this.atomic = shared !== undefined;
+    this.bits = new Int32Array(shared ?? new ArrayBuffer(bytesFor(expected)));
     this.mask = this.bits.length * 32 - 1;
   }
 
-  get buffer(): SharedArrayBuffer {
-    return this.bits.buffer as SharedArrayBuffer;
+  /** The memory of a filter for about `expected` keys, for threads to share. */
+  static shared(expected: number): SharedArrayBuffer {
+    return new SharedArrayBuffer(bytesFor(expected));
   }
 
   /** Adds a key; returns whether it may have been added before. */
@@ -42,8 +48,13 @@ export class SeenFilter {
       const bit = (h1 + Math.imul(k, h2)) & this.mask;
       const word = bit >>> 5;
       const flag = 1 << (bit & 31);
-      // Atomically, as another thread may set bits of the same word.
-      if ((this.bits[word]! & flag) === 0 && (Atomics.or(this.bits, word, flag) & flag) === 0) seen = false;
+      if ((this.bits[word]! & flag) !== 0) continue;
+      if (!this.atomic) {
+        this.bits[word] = this.bits[word]! | flag;
+        seen = false;
+      } else if ((Atomics.or(this.bits, word, flag) & flag) === 0) {
+        seen = false;
+      }
     }
     return seen;
   }

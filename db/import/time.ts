@@ -117,6 +117,9 @@ export function parseDay(text: string): number | string {
   return Date.UTC(year, month - 1, day) / DAY_MS;
 }
 
+/** The Vietnam day number (days since 1970-01-01) of an instant in ms. */
+export const vietnamDay = (ms: number): number => Math.floor((ms + VIETNAM_OFFSET_MS) / DAY_MS);
+
 /** 00:00 Vietnam time of a day number, in ms. */
 export const vietnamMidnightMs = (dayNo: number): number => dayNo * DAY_MS - VIETNAM_OFFSET_MS;
 
