@@ -13,9 +13,17 @@ function bytesFor(expected: number): number {
   return size >>> 3;
 }
 
+/** MurmurHash3's finalizer: every bit of the result depends on every bit of `h`. */
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
 export class SeenFilter {
   private readonly bits: Int32Array;
-  private readonly mask: number;
+  /** Blocks of 16 words, less one: a mask. */
+  private readonly blocks: number;
   /** Set bits atomically: other threads set bits of the same words. */
   private readonly atomic: boolean;
 
@@ -23,7 +31,7 @@ export class SeenFilter {
   constructor(expected: number, shared?: SharedArrayBuffer) {
     this.atomic = shared !== undefined;
     this.bits = new Int32Array(shared ?? new ArrayBuffer(bytesFor(expected)));
-    this.mask = this.bits.length * 32 - 1;
+    this.blocks = (this.bits.length >>> 4) - 1;
   }
 
   /** The memory of a filter for about `expected` keys, for threads to share. */
@@ -31,9 +39,14 @@ export class SeenFilter {
     return new SharedArrayBuffer(bytesFor(expected));
   }
 
-  /** Adds a key; returns whether it may have been added before. */
+  /**
+   * Adds a key; returns whether it may have been added before. Its bits all lie in one
+   * 64-byte block (a "blocked" Bloom filter): one cache miss a key instead of one a probe,
+   * which is what a filter of tens of MiB costs.
+   */
   add(key: string): boolean {
-    // Two independent 32-bit hashes (FNV-1a and a multiplicative one), combined per probe.
+    // Two independent 32-bit hashes (FNV-1a and a multiplicative one): the first picks the
+    // block, the second the bits in it.
     let h1 = 0x811c9dc5;
     let h2 = 0x9747b28c;
     for (let i = 0; i < key.length; i++) {
@@ -42,11 +55,17 @@ export class SeenFilter {
       h2 = Math.imul(h2 ^ c, 0x5bd1e995);
       h2 ^= h2 >>> 15;
     }
-    h2 |= 1;
+    h1 = mix(h1);
+    h2 = mix(h2);
+    const block = (h1 & this.blocks) << 4;
+    // Seven probes of nine bits each, a bit of the block's 512 each, taken from three
+    // hashes (not h2 + k·step: two keys in a block would then share all seven bits one
+    // time in 2^18).
+    const h3 = mix(h2 ^ Math.imul(h1, 0x9e3779b1));
     let seen = true;
     for (let k = 0; k < HASHES; k++) {
-      const bit = (h1 + Math.imul(k, h2)) & this.mask;
-      const word = bit >>> 5;
+      const bit = (k < 3 ? h2 >>> (9 * k) : k < 6 ? h3 >>> (9 * (k - 3)) : (h2 >>> 27) ^ (h3 >>> 23)) & 511;
+      const word = block + (bit >>> 5);
       const flag = 1 << (bit & 31);
       if ((this.bits[word]! & flag) !== 0) continue;
       if (!this.atomic) {

@@ -110,12 +110,16 @@ function ndjsonFile(path: string, size: number): Source {
       let bytes = 0;
       let line = 0;
       let carry: Buffer = Buffer.alloc(0);
+      /** The buffer starts at the file's first byte (where a byte order mark may be). */
+      let fileStart = true;
       for await (const chunk of createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
         bytes += chunk.length;
         const buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
         const end = buffer.lastIndexOf(10) + 1;
         carry = buffer.subarray(end);
         if (end === 0) continue;
+        const bom = fileStart ? bomLength(buffer) : 0;
+        fileStart = false;
         // One byte, one character: the ASCII pattern matches where it matches in UTF-8, and nothing is decoded but the lines it matches.
         const text = buffer.toString('latin1', 0, end);
         const out: SourceEntry[] = [];
@@ -126,7 +130,7 @@ function ndjsonFile(path: string, size: number): Source {
           const stop = text.indexOf('\n', m.index);
           line += newlines(text, counted, start);
           counted = start;
-          parseLine(out, line + 1, buffer.toString('utf8', start, stop));
+          parseLine(out, line + 1, buffer.toString('utf8', Math.max(start, bom), stop));
           re.lastIndex = stop + 1;
         }
         line += newlines(text, counted, text.length);
@@ -135,51 +139,86 @@ function ndjsonFile(path: string, size: number): Source {
       }
       if (carry.length > 0 && pattern.test(carry.toString('latin1'))) {
         const out: SourceEntry[] = [];
-        parseLine(out, line + 1, carry.toString('utf8'));
+        parseLine(out, line + 1, carry.toString('utf8', fileStart ? bomLength(carry) : 0));
         if (out.length > 0) yield out;
       }
     },
     async *read(onBytes, part) {
-      let bytes = 0;
-      let line = (part?.firstLine ?? 1) - 1;
-      const last = part?.lastLine ?? Infinity;
-      // A part that starts inside the file starts after the first line break at or after its first byte − 1.
-      let skipping = part !== undefined && part.from > 0;
-      let rest = '';
-      const decoder = new TextDecoder('utf-8', { fatal: false });
-      const start = skipping ? part!.from - 1 : 0;
-      for await (const chunk of createReadStream(path, { highWaterMark: CHUNK, start }) as AsyncIterable<Buffer>) {
-        bytes += chunk.length;
-        let text = rest + decoder.decode(chunk, { stream: true });
-        if (skipping) {
-          const lf = text.indexOf('\n');
-          if (lf < 0) {
-            rest = '';
-            continue;
-          }
-          text = text.slice(lf + 1);
-          skipping = false;
-        }
-        const lines = text.split('\n');
-        rest = lines.pop()!;
+      for await (const chunk of ndjsonLines(path, part, onBytes)) {
         const out: SourceEntry[] = [];
-        for (const raw of lines) {
-          if (line >= last) break;
-          parseLine(out, ++line, raw);
-        }
-        onBytes?.(bytes, line);
-        if (out.length > 0) yield out;
-        if (line >= last) return;
-      }
-      if (skipping) return;
-      rest += decoder.decode();
-      if (rest.length > 0 && line < last) {
-        const out: SourceEntry[] = [];
-        parseLine(out, ++line, rest);
+        let at = 0;
+        chunk.ends.forEach((end, i) => {
+          parseLine(out, chunk.firstLine + i, chunk.buffer.toString('utf8', at, end));
+          at = end + 1;
+        });
         if (out.length > 0) yield out;
       }
     },
   };
+}
+
+/** Whole lines of an NDJSON file, as bytes (the bulk load reads member records without decoding them). */
+export interface LineChunk {
+  buffer: Buffer;
+  /** Where each line ends in `buffer` (its line break, if it has one); the next starts one byte after. */
+  ends: number[];
+  /** The line number of the first line. */
+  firstLine: number;
+}
+
+/**
+ * The lines of an NDJSON file (or of a part of it) in chunks of whole lines, a leading
+ * byte order mark left out. Lines hold UTF-8 bytes: a line break is never inside a
+ * character, so each line decodes alone as it would with the whole file.
+ */
+export async function* ndjsonLines(path: string, part?: Part, onBytes?: (bytes: number, lines: number) => void): AsyncGenerator<LineChunk> {
+  let bytes = 0;
+  let line = (part?.firstLine ?? 1) - 1;
+  const last = part?.lastLine ?? Infinity;
+  // A part that starts inside the file starts after the first line break at or after its first byte − 1.
+  let skipping = part !== undefined && part.from > 0;
+  let first = !skipping;
+  let carry: Buffer | null = null;
+  const start = skipping ? part!.from - 1 : 0;
+  for await (const read of createReadStream(path, { highWaterMark: CHUNK, start }) as AsyncIterable<Buffer>) {
+    bytes += read.length;
+    let buffer: Buffer = carry ? Buffer.concat([carry, read]) : read;
+    carry = null;
+    if (skipping) {
+      const lf = buffer.indexOf(10);
+      if (lf < 0) continue;
+      buffer = buffer.subarray(lf + 1);
+      skipping = false;
+    }
+    if (first && buffer.length < 3) {
+      carry = buffer;
+      continue;
+    }
+    if (first) {
+      buffer = buffer.subarray(bomLength(buffer));
+      first = false;
+    }
+    const ends: number[] = [];
+    const firstLine = line + 1;
+    let at = 0;
+    for (let lf = buffer.indexOf(10); lf >= 0 && line < last; lf = buffer.indexOf(10, at)) {
+      ends.push(lf);
+      line += 1;
+      at = lf + 1;
+    }
+    if (at < buffer.length && line < last) carry = buffer.subarray(at);
+    onBytes?.(bytes, line);
+    if (ends.length > 0) yield { buffer, ends, firstLine };
+    if (line >= last) return;
+  }
+  if (skipping || !carry || carry.length === 0) return;
+  if (first) carry = carry.subarray(bomLength(carry));
+  if (carry.length > 0) yield { buffer: carry, ends: [carry.length], firstLine: line + 1 };
+}
+
+/** The bytes of a UTF-8 byte order mark at the start of `buffer`: 3 or 0. */
+function bomLength(buffer: Buffer): number {
+  return buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
 }
 
 function newlines(text: string, from: number, to: number): number {

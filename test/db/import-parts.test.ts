@@ -28,6 +28,7 @@ describe('an NDJSON file cut in two', () => {
   for (const [name, text] of [
     ['ending with a line break', `${LINES.join('\n')}\n`],
     ['ending without one, with a blank line inside', `${LINES.slice(0, 5).join('\n')}\n\n${LINES.slice(5).join('\n')}`],
+    ['with a byte order mark and CRLF line breaks', `\uFEFF${LINES.join('\r\n')}\r\n`],
   ] as const) {
     it(`is read whole, each record once with its line, wherever it is cut (${name})`, async () => {
       const path = join(dir, 'relics.ndjson');
@@ -57,7 +58,8 @@ describe('the quick scan of an NDJSON file', () => {
           ? `{"type"${i % 2 ? ' : ' : ':'}"unit","code":"U${i}","name":"Xã ${'Đ'.repeat(i % 5)}"}`
           : JSON.stringify({ type: 'relic', id: `r${i}`, unit: `U${i}`, name: `Di tích ${'ầ'.repeat(200 + (i % 300))}` }),
       );
-      await writeFile(path, lines.join('\n'));
+      // A byte order mark before the first record, which is a unit.
+      await writeFile(path, `\uFEFF${lines.join('\n')}`);
       const source = await openSource(path);
       const found: string[] = [];
       for await (const chunk of source.scan!(/"type"\s*:\s*"unit"/)) for (const e of chunk) found.push(`${e.line} ${(e.value as { code: string }).code}`);
