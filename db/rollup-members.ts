@@ -15,6 +15,7 @@
 // Steps are bucketed by Vietnam day.
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
+import { CopyRows } from './import/bulk-format.js';
 import { vietnamDay } from './import/time.js';
 import { REPORT_KINDS, type ReportKind, type UnitLevel } from './schema.js';
 
@@ -157,8 +158,12 @@ export class MemberRollups {
     }
   }
 
-  /** The sums spread over the ancestors, as rows of the roll-up tables; the sums start again from zero. */
-  drain(): RollupRows {
+  /**
+   * The sums spread over the ancestors, as rows of the staging table in binary COPY form;
+   * the sums start again from zero. Rows of different drains may share a key:
+   * `addStagedRollups` adds them up.
+   */
+  drain(): StagedSums {
     const [months, days, touched] = [this.months, this.days, this.touched];
     this.months = new Map();
     this.days = new Map();
@@ -189,78 +194,86 @@ export class MemberRollups {
         day.set(k, (day.get(k) ?? 0) + delta);
       }
     }
-    const asOf = { units: [] as number[], series: [] as string[] };
+    const out = new CopyRows();
+    stage(out, GRAIN_YEAR, year, MONTH_BITS, 0);
+    stage(out, GRAIN_MONTH, month, MONTH_BITS, 0);
+    stage(out, GRAIN_DAY, day, DAY_BITS, DAY_OFFSET);
     for (const t of touched) {
-      asOf.units.push(Math.floor(t / SV_BITS));
-      asOf.series.push(series(t % SV_BITS));
+      out.row(6);
+      out.int2(GRAIN_AS_OF);
+      out.int4(Math.floor(t / SV_BITS));
+      out.text(series(t % SV_BITS));
+      out.int2(0);
+      out.int4(0);
+      out.int8(0);
     }
-    return {
-      year: rowsOf(year, MONTH_BITS, (y) => y),
-      month: rowsOf(month, MONTH_BITS, (m) => `${Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}-01`),
-      day: rowsOf(day, DAY_BITS, (d) => new Date((d - DAY_OFFSET) * DAY_MS).toISOString().slice(0, 10)),
-      asOf,
-    };
+    return { rows: out.rows, copy: out.take() };
   }
 }
 
-/** Rows of one roll-up table, column by column, in key order. */
-export interface BucketRows {
-  units: number[];
-  series: string[];
-  variants: number[];
-  buckets: (number | string)[];
-  deltas: number[];
+/** Sums of roll-up steps as rows of the staging table, in binary COPY form. */
+export interface StagedSums {
+  rows: number;
+  copy: Uint8Array;
 }
 
-export interface RollupRows {
-  year: BucketRows;
-  month: BucketRows;
-  day: BucketRows;
-  /** The (holding unit, series) pairs whose values changed. */
-  asOf: { units: number[]; series: string[] };
-}
+const GRAIN_YEAR = 0;
+const GRAIN_MONTH = 1;
+const GRAIN_DAY = 2;
+/** A (holding unit, series) whose values changed, for `kpi_as_of`. */
+const GRAIN_AS_OF = 3;
 
-function rowsOf(sums: Map<number, number>, bits: number, bucket: (b: number) => number | string): BucketRows {
-  const out: BucketRows = { units: [], series: [], variants: [], buckets: [], deltas: [] };
-  const keys = [...sums.keys()].filter((k) => sums.get(k) !== 0).sort((a, b) => a - b);
-  for (const key of keys) {
+/**
+ * Rows of one grain: the bucket is the year, the month index (year × 12 + month − 1) or
+ * the day number since 1970-01-01.
+ */
+function stage(out: CopyRows, grain: number, sums: Map<number, number>, bits: number, offset: number): void {
+  for (const [key, delta] of sums) {
+    if (delta === 0) continue;
     const b = key % bits;
     const unitSv = (key - b) / bits;
     const sv = unitSv % SV_BITS;
-    out.units.push((unitSv - sv) / SV_BITS);
-    out.series.push(series(sv));
-    out.variants.push(variant(sv));
-    out.buckets.push(bucket(b));
-    out.deltas.push(sums.get(key)!);
+    out.row(6);
+    out.int2(grain);
+    out.int4((unitSv - sv) / SV_BITS);
+    out.text(series(sv));
+    out.int2(variant(sv));
+    out.int4(b - offset);
+    out.int8(delta);
   }
-  return out;
 }
 
-const array = (values: (number | string)[], type: string) => sql`${`{${values.join(',')}}`}::${sql.raw(type)}[]`;
+/** Where a bulk load puts the sums of its readers until the end (a temporary table, gone at commit). */
+export const STAGING_COLUMNS = 'bulk_rollup_sums (grain, unit_id, series, variant, bucket, delta)';
 
-/** Adds roll-up rows to the tables, a chunk of rows per statement. */
-export async function addRollupRows(db: Db, rows: RollupRows, chunk = 50_000): Promise<void> {
-  for (const [table, column, type, r] of [
-    ['kpi_rollup_year', 'year', 'smallint', rows.year],
-    ['kpi_rollup_month', 'month', 'date', rows.month],
-    ['kpi_rollup_day', 'day', 'date', rows.day],
+export async function createRollupStaging(db: Db): Promise<void> {
+  await db.execute(sql`
+    CREATE TEMP TABLE bulk_rollup_sums (grain smallint NOT NULL, unit_id int NOT NULL, series text NOT NULL, variant smallint NOT NULL,
+                                        bucket int NOT NULL, delta bigint NOT NULL) ON COMMIT DROP`);
+}
+
+/**
+ * Adds the staged sums to the roll-up tables, one statement a table: rows of a key are
+ * summed, zeros left out. The tables must hold no rows of these series (a bulk load starts
+ * from an empty database), and have their primary keys dropped: rows are only appended,
+ * and the primary key made again checks that no key came twice.
+ */
+export async function addStagedRollups(db: Db): Promise<void> {
+  for (const [table, column, grain, bucket] of [
+    ['kpi_rollup_year', 'year', GRAIN_YEAR, sql`bucket::smallint`],
+    ['kpi_rollup_month', 'month', GRAIN_MONTH, sql`make_date(bucket / 12, bucket % 12 + 1, 1)`],
+    ['kpi_rollup_day', 'day', GRAIN_DAY, sql`date '1970-01-01' + bucket`],
   ] as const) {
-    for (let i = 0; i < r.units.length; i += chunk) {
-      const part = <T>(values: T[]) => values.slice(i, i + chunk) as (number | string)[];
-      await db.execute(sql`
-        INSERT INTO ${sql.identifier(table)} AS r (unit_id, series, variant, ${sql.identifier(column)}, delta)
-        SELECT * FROM unnest(${array(part(r.units), 'int')}, ${array(part(r.series), 'text')}, ${array(part(r.variants), 'smallint')},
-                             ${array(part(r.buckets), type)}, ${array(part(r.deltas), 'bigint')})
-        ON CONFLICT (unit_id, series, variant, ${sql.identifier(column)}) DO UPDATE SET delta = r.delta + excluded.delta`);
-    }
-  }
-  if (rows.asOf.units.length > 0) {
     await db.execute(sql`
-      INSERT INTO kpi_as_of (unit_id, series, changed_at)
-      SELECT DISTINCT a.id, t.series, now()
-        FROM unnest(${array(rows.asOf.units, 'int')}, ${array(rows.asOf.series, 'text')}) AS t(unit_id, series)
-        JOIN units u ON u.id = t.unit_id CROSS JOIN LATERAL unnest(u.path) AS a(id)
-       ORDER BY 1, 2
-      ON CONFLICT (unit_id, series) DO UPDATE SET changed_at = excluded.changed_at, seq = nextval('kpi_change_seq')`);
+      INSERT INTO ${sql.identifier(table)} (unit_id, series, variant, ${sql.identifier(column)}, delta)
+      SELECT unit_id, series, variant, ${bucket}, sum(delta)::bigint FROM bulk_rollup_sums WHERE grain = ${grain}
+       GROUP BY unit_id, series, variant, bucket HAVING sum(delta) <> 0`);
   }
+  await db.execute(sql`
+    INSERT INTO kpi_as_of (unit_id, series, changed_at)
+    SELECT DISTINCT a.id, t.series, now()
+      FROM bulk_rollup_sums t JOIN units u ON u.id = t.unit_id CROSS JOIN LATERAL unnest(u.path) AS a(id)
+     WHERE t.grain = ${GRAIN_AS_OF}
+     ORDER BY 1, 2
+    ON CONFLICT (unit_id, series) DO UPDATE SET changed_at = excluded.changed_at, seq = nextval('kpi_change_seq')`);
 }

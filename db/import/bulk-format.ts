@@ -1,6 +1,6 @@
 // What the reading worker of a bulk load and the writing thread exchange, and the COPY
 // text form of a member (PostgreSQL's text format: tab-separated, \N for null).
-import type { RollupRows, UnitLife } from '../rollup-members.js';
+import type { StagedSums, UnitLife } from '../rollup-members.js';
 import type { Item } from './batch.js';
 import type { Place } from './tx.js';
 import type { FileUnit, Problem } from './check.js';
@@ -67,16 +67,20 @@ export class CopyRows {
     this.at += 4 + bytes;
   }
 
+  /** bigint: a safe integer, 8 bytes. */
+  int8(v: number): void {
+    this.room(12);
+    const high = Math.floor(v / 2 ** 32);
+    this.buffer.writeInt32BE(8, this.at);
+    this.buffer.writeInt32BE(high, this.at + 4);
+    this.buffer.writeUInt32BE(v - high * 2 ** 32, this.at + 8);
+    this.at += 12;
+  }
+
   /** timestamptz: microseconds since 2000-01-01 UTC, 8 bytes. */
   instant(v: Instant | null): void {
     if (v === null) return this.null();
-    this.room(12);
-    const us = (v.ms - POSTGRES_EPOCH_MS) * 1000 + (v.us ?? 0);
-    const high = Math.floor(us / 2 ** 32);
-    this.buffer.writeInt32BE(8, this.at);
-    this.buffer.writeInt32BE(high, this.at + 4);
-    this.buffer.writeUInt32BE(us - high * 2 ** 32, this.at + 8);
-    this.at += 12;
+    this.int8((v.ms - POSTGRES_EPOCH_MS) * 1000 + (v.us ?? 0));
   }
 
   /** The rows with the format's trailer. */
@@ -134,8 +138,8 @@ export interface ReaderValidation {
 
 export type ReaderMessage =
   | { type: 'batch'; batch: BulkBatch; bytes: number }
-  | { type: 'rollups'; rows: RollupRows }
-  | { type: 'done'; rows: RollupRows; lastId: number; unscannedUnit: string | null; validation: ReaderValidation; candidates: string[] };
+  | { type: 'rollups'; sums: StagedSums }
+  | { type: 'done'; sums: StagedSums; lastId: number; unscannedUnit: string | null; validation: ReaderValidation; candidates: string[] };
 
 /** The columns `copyMember` writes, in order. */
 export const MEMBER_COLUMNS = 'members (id, external_id, unit_id, unit_since, joined_at, left_at, birth_year, gender, digitized_at, app_activated_at)';

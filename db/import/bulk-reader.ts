@@ -17,7 +17,6 @@ const AHEAD = 3;
 
 const input = workerData as ReaderInput;
 const port = parentPort!;
-const post = (message: ReaderMessage) => port.postMessage(message);
 
 let credits = AHEAD;
 let wake: (() => void) | null = null;
@@ -60,7 +59,10 @@ async function main(): Promise<void> {
     // The COPY buffers move to the writing thread without a copy.
     port.postMessage(message, [members.buffer, evaluations.buffer] as ArrayBuffer[]);
     batch = null;
-    if (rollups.size >= input.sums) post({ type: 'rollups', rows: rollups.drain() });
+    if (rollups.size >= input.sums) {
+      const sums = rollups.drain();
+      port.postMessage({ type: 'rollups', sums } satisfies ReaderMessage, [sums.copy.buffer] as ArrayBuffer[]);
+    }
   };
   for await (const chunk of source.read((b) => (bytes = b), input.part)) {
     for (const entry of chunk) {
@@ -107,9 +109,10 @@ async function main(): Promise<void> {
   if (writing) await send();
   // Duplicates across the readers' parts are confirmed by the writing thread, once.
   await validation.finish(source, undefined, { confirm: false });
-  post({
+  const sums = rollups.drain();
+  const done: ReaderMessage = {
     type: 'done',
-    rows: rollups.drain(),
+    sums,
     lastId: nextId - 1,
     unscannedUnit,
     validation: {
@@ -120,7 +123,8 @@ async function main(): Promise<void> {
       invalidRecords: validation.invalidRecords,
     },
     candidates: [...validation.candidates],
-  });
+  };
+  port.postMessage(done, [sums.copy.buffer] as ArrayBuffer[]);
 }
 
 await main();

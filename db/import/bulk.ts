@@ -18,7 +18,7 @@ import { sql } from 'drizzle-orm';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { rows, type Db } from '../client.js';
-import { addRollupRows, unitLives, type RollupRows, type UnitLife } from '../rollup-members.js';
+import { addStagedRollups, createRollupStaging, STAGING_COLUMNS, unitLives, type StagedSums, type UnitLife } from '../rollup-members.js';
 import type { Counts } from './batch.js';
 import { EVALUATION_COLUMNS, MEMBER_COLUMNS, type BulkBatch, type ReaderInput, type ReaderMessage, type ReaderValidation } from './bulk-format.js';
 import { confirmDuplicates, recordsWithProblems, sortProblems, ValidationPass, type FileUnit, type Problem } from './check.js';
@@ -26,8 +26,14 @@ import { SeenFilter } from './seen.js';
 import { cutInTwo, type Part, type Source } from './source.js';
 import type { RowType } from './validate.js';
 
-/** The tables a bulk load sends with COPY. */
-const TABLES = ['members', 'member_evaluations'];
+/** The roll-up tables the sums of members and reports go to, one statement each: their primary keys too are made after. */
+const ROLLUP_TABLES = ['kpi_rollup_year', 'kpi_rollup_month', 'kpi_rollup_day'];
+
+/**
+ * The tables a bulk load fills in bulk: members and evaluations (COPY), and the roll-ups.
+ * Their foreign keys and secondary indexes are made after.
+ */
+export const BULK_TABLES = ['members', 'member_evaluations', ...ROLLUP_TABLES, 'kpi_as_of'];
 
 /** The node-postgres connection under a transaction, or null (PGlite, Neon): COPY needs it. */
 export function copyConnection(tx: Db): PoolClient | null {
@@ -45,13 +51,17 @@ interface Definition {
   drop: string;
 }
 
-/** Foreign keys and secondary indexes (unique constraints included) of the tables, as the catalog defines them. */
+/**
+ * Foreign keys and secondary indexes (unique constraints included) of the tables, and the
+ * primary keys of the roll-ups, as the catalog defines them.
+ */
 async function deferrable(tx: Db): Promise<Definition[]> {
-  const list = sql.raw(TABLES.map((t) => `'${t}'::regclass`).join(', '));
+  const regclasses = (tables: string[]) => sql.raw(tables.map((t) => `'${t}'::regclass`).join(', '));
+  const list = regclasses(BULK_TABLES);
   const found = await rows<{ table: string; name: string; kind: string; def: string }>(
     tx,
     sql`SELECT c.conrelid::regclass::text AS table, c.conname AS name, 'constraint' AS kind, pg_get_constraintdef(c.oid) AS def
-          FROM pg_constraint c WHERE c.conrelid IN (${list}) AND c.contype IN ('f', 'u')
+          FROM pg_constraint c WHERE c.conrelid IN (${list}) AND (c.contype IN ('f', 'u') OR (c.contype = 'p' AND c.conrelid IN (${regclasses(ROLLUP_TABLES)})))
         UNION ALL
         SELECT i.indrelid::regclass::text, i.indexrelid::regclass::text, 'index', pg_get_indexdef(i.indexrelid)
           FROM pg_index i WHERE i.indrelid IN (${list}) AND NOT i.indisprimary
@@ -166,8 +176,8 @@ async function merge(source: Source, ends: Extract<ReaderMessage, { type: 'done'
 }
 
 export class BulkLoad {
-  /** Roll-up rows posted by the reader, added on the connection's next turn. */
-  private rollups: RollupRows[] = [];
+  /** Roll-up sums posted by the readers, staged on the connection's next turn. */
+  private rollups: StagedSums[] = [];
   private lastId = 0;
   /** Bytes of the file read so far. */
   bytes = 0;
@@ -188,6 +198,9 @@ export class BulkLoad {
     if (!client) throw new Error('a bulk load needs a node-postgres connection (COPY)');
     const definitions = await deferrable(tx);
     for (const d of definitions) await tx.execute(sql.raw(d.drop));
+    await createRollupStaging(tx);
+    if (process.env.COLLC) for (const t of ['kpi_rollup_year', 'kpi_rollup_month', 'kpi_rollup_day', 'kpi_as_of']) await tx.execute(sql.raw(`ALTER TABLE ${t} ALTER COLUMN series TYPE text COLLATE "C"`));
+    if (process.env.COLLC) await tx.execute(sql.raw(`ALTER TABLE members ALTER COLUMN external_id TYPE text COLLATE "C"`));
     // Members are numbered from the sequence's next value on; the sequence is moved past them at the end.
     const [reserved] = await rows<{ first: number }>(tx, sql`SELECT nextval(pg_get_serial_sequence('members', 'id'))::float8 AS first`);
     return new BulkLoad(tx, client, definitions, await unitLives(tx), Number(reserved!.first), unitIds);
@@ -273,7 +286,7 @@ export class BulkLoad {
           yield message.batch;
           continue;
         }
-        this.rollups.push(message.rows);
+        this.rollups.push(message.sums);
         if (message.type === 'done') reader.done = message;
       }
     } finally {
@@ -285,7 +298,7 @@ export class BulkLoad {
 
   /** Writes a batch's members with COPY (and the roll-up rows waiting); returns the counts. */
   async write(batch: BulkBatch): Promise<Counts> {
-    await this.addRollups();
+    await this.stageRollups();
     const c = batch.copy;
     if (c.memberCount === 0) return {};
     await this.copy(MEMBER_COLUMNS, c.members);
@@ -296,20 +309,27 @@ export class BulkLoad {
     };
   }
 
-  private async addRollups(): Promise<void> {
-    while (this.rollups.length > 0) await addRollupRows(this.tx, this.rollups.shift()!);
+  private async stageRollups(): Promise<void> {
+    while (this.rollups.length > 0) {
+      const sums = this.rollups.shift()!;
+      if (sums.rows > 0) await this.copy(STAGING_COLUMNS, sums.copy);
+    }
   }
 
   private async copy(target: string, data: Uint8Array): Promise<void> {
     await pipeline(Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]), this.client.query(copyFrom(`COPY ${target} FROM STDIN (FORMAT binary)`)));
   }
 
-  /**
-   * Adds the last roll-up rows, moves the members' sequence past the ids used, and makes
-   * the dropped constraints and indexes again (which checks them).
-   */
+  /** Adds the roll-up sums of the readers to the roll-ups. */
+  async addRollups(): Promise<void> {
+    const t = performance.now();
+    await this.stageRollups();
+    await addStagedRollups(this.tx);
+    console.error('ADDR', Math.round(performance.now() - t));
+  }
+
+  /** Moves the members' sequence past the ids used, and makes the dropped constraints and indexes again (which checks them). */
   async finish(onStep?: (done: number, total: number) => void): Promise<void> {
-    await this.addRollups();
     if (this.lastId >= this.firstId) await this.tx.execute(sql`SELECT setval(pg_get_serial_sequence('members', 'id'), ${this.lastId}::bigint)`);
     // Room for the sorts of the index builds.
     await this.tx.execute(sql`SET LOCAL maintenance_work_mem = '1GB'`);

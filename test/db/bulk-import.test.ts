@@ -17,7 +17,7 @@ import { importPath, type ImportResult } from '../../db/import/run.js';
 import { loadRecords } from '../../db/load.js';
 import { rollupSnapshot } from '../../db/rollup.js';
 import { SMALL_TREE } from '../fixtures/small-tree.js';
-import { memberCatalog } from '../support/catalog.js';
+import { bulkCatalog } from '../support/catalog.js';
 import { openTestDb } from '../support/db.js';
 import { rebuiltSnapshot } from '../support/rollups.js';
 
@@ -45,7 +45,7 @@ describe('a bulk load of the small tree', () => {
   beforeAll(async () => {
     [direct, bulk] = await Promise.all([openTestDb('postgres'), openTestDb('postgres')]);
     await loadRecords(direct.db, SMALL_TREE);
-    catalog = await memberCatalog(bulk.db);
+    catalog = await bulkCatalog(bulk.db);
     result = await importPath(bulk.db, NDJSON, { batchSize: 4, mode: 'all-or-nothing' });
   });
   afterAll(async () => Promise.all([direct?.close(), bulk?.close()]));
@@ -60,7 +60,7 @@ describe('a bulk load of the small tree', () => {
 
   it('leaves the constraints and indexes exactly as the migrations made them', async () => {
     expect(catalog.length).toBeGreaterThanOrEqual(12);
-    expect(await memberCatalog(bulk.db)).toEqual(catalog);
+    expect(await bulkCatalog(bulk.db)).toEqual(catalog);
   });
 
   it('gives roll-ups equal to a rebuild from the base tables, and to loading the records directly', async () => {
@@ -100,7 +100,7 @@ describe('a bulk load of a file with problems, or with a unit record it cannot s
   beforeAll(async () => {
     handle = await openTestDb('postgres');
     dir = await mkdtemp(join(tmpdir(), 'bulk-problems-'));
-    catalog = await memberCatalog(handle.db);
+    catalog = await bulkCatalog(handle.db);
   });
   afterAll(async () => {
     await handle?.close();
@@ -140,7 +140,7 @@ describe('a bulk load of a file with problems, or with a unit record it cannot s
       const [r] = await rows<{ n: number }>(handle.db, sql`SELECT count(*)::int AS n FROM ${sql.identifier(t)}`);
       expect([t, r!.n]).toEqual([t, 0]);
     }
-    expect(await memberCatalog(handle.db)).toEqual(catalog);
+    expect(await bulkCatalog(handle.db)).toEqual(catalog);
   });
 
   it('loads the usual way when a unit record is written so that the scan for units does not see it', async () => {
@@ -155,7 +155,7 @@ describe('a bulk load of a file with problems, or with a unit record it cannot s
     expect(result.load).toBe('batches');
     expect(result.counts.members).toEqual({ inserted: 9, updated: 0, unchanged: 0 });
     expect(await rollupSnapshot(handle.db)).toEqual(await rebuiltSnapshot(handle.db));
-    expect(await memberCatalog(handle.db)).toEqual(catalog);
+    expect(await bulkCatalog(handle.db)).toEqual(catalog);
   });
 });
 

@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, rows, type Db, type DbHandle } from '../../db/client.js';
 import { rollupSnapshot } from '../../db/rollup.js';
-import { memberCatalog } from '../support/catalog.js';
+import { bulkCatalog } from '../support/catalog.js';
 import { createTestDatabase } from '../support/db.js';
 import { rebuiltSnapshot } from '../support/rollups.js';
 
@@ -162,20 +162,20 @@ describe('an import killed half-way', () => {
     const empty = await openDb({ url: url2, driver: 'pg' });
     try {
       await empty.migrate();
-      const catalog = await memberCatalog(empty.db);
+      const catalog = await bulkCatalog(empty.db);
       const killed = await cli(url2, [file, '--all-or-nothing', '--batch-size', String(BATCH), '--progress-every', '0.1'], (output) => {
         const batches = [...output.matchAll(/loading .*?(\d+) batches committed/g)].map((m) => Number(m[1]));
         return Math.max(0, ...batches) >= 4;
       });
       expect(killed.signal).toBe('SIGKILL');
       for (const t of ['units', 'members', 'member_evaluations', 'audit_log', 'kpi_rollup_month']) expect(await count(empty.db, t)).toBe(0);
-      expect(await memberCatalog(empty.db)).toEqual(catalog);
+      expect(await bulkCatalog(empty.db)).toEqual(catalog);
 
       const rerun = await cli(url2, [file, '--all-or-nothing', '--batch-size', String(BATCH)]);
       expect(rerun.code).toBe(0);
       expect(rerun.stdout).toMatch(/members by bulk load \(COPY\)/);
       expect(await count(empty.db, 'members')).toBe(MEMBERS);
-      expect(await memberCatalog(empty.db)).toEqual(catalog);
+      expect(await bulkCatalog(empty.db)).toEqual(catalog);
       expect(await rollupSnapshot(empty.db)).toEqual(await rebuiltSnapshot(empty.db));
     } finally {
       await empty.close();
