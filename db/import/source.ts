@@ -107,39 +107,19 @@ function ndjsonFile(path: string, size: number): Source {
     totalBytes: size,
     async *scan(pattern, onBytes) {
       const re = new RegExp(pattern.source, 'g');
-      let bytes = 0;
-      let line = 0;
-      let carry: Buffer = Buffer.alloc(0);
-      /** The buffer starts at the file's first byte (where a byte order mark may be). */
-      let fileStart = true;
-      for await (const chunk of createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
-        bytes += chunk.length;
-        const buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-        const end = buffer.lastIndexOf(10) + 1;
-        carry = buffer.subarray(end);
-        if (end === 0) continue;
-        const bom = fileStart ? bomLength(buffer) : 0;
-        fileStart = false;
+      for await (const chunk of ndjsonLines(path, undefined, onBytes)) {
+        const { buffer, ends } = chunk;
         // One byte, one character: the ASCII pattern matches where it matches in UTF-8, and nothing is decoded but the lines it matches.
-        const text = buffer.toString('latin1', 0, end);
+        const text = buffer.toString('latin1', 0, ends[ends.length - 1]);
         const out: SourceEntry[] = [];
-        let counted = 0;
+        let i = 0;
         re.lastIndex = 0;
         for (let m = re.exec(text); m; m = re.exec(text)) {
-          const start = text.lastIndexOf('\n', m.index) + 1;
-          const stop = text.indexOf('\n', m.index);
-          line += newlines(text, counted, start);
-          counted = start;
-          parseLine(out, line + 1, buffer.toString('utf8', Math.max(start, bom), stop));
-          re.lastIndex = stop + 1;
+          while (ends[i]! < m.index) i += 1;
+          const start = i === 0 ? 0 : ends[i - 1]! + 1;
+          parseLine(out, chunk.firstLine + i, buffer.toString('utf8', start, ends[i]));
+          re.lastIndex = ends[i]! + 1;
         }
-        line += newlines(text, counted, text.length);
-        onBytes?.(bytes, line);
-        if (out.length > 0) yield out;
-      }
-      if (carry.length > 0 && pattern.test(carry.toString('latin1'))) {
-        const out: SourceEntry[] = [];
-        parseLine(out, line + 1, carry.toString('utf8', fileStart ? bomLength(carry) : 0));
         if (out.length > 0) yield out;
       }
     },
@@ -177,27 +157,11 @@ export async function* ndjsonLines(path: string, part?: Part, onBytes?: (bytes: 
   const last = part?.lastLine ?? Infinity;
   // A part that starts inside the file starts after the first line break at or after its first byte − 1.
   let skipping = part !== undefined && part.from > 0;
-  let first = !skipping;
+  let head = !skipping;
+  /** The start of a line that goes on in the next read. */
   let carry: Buffer | null = null;
-  const start = skipping ? part!.from - 1 : 0;
-  for await (const read of createReadStream(path, { highWaterMark: CHUNK, start }) as AsyncIterable<Buffer>) {
-    bytes += read.length;
-    let buffer: Buffer = carry ? Buffer.concat([carry, read]) : read;
-    carry = null;
-    if (skipping) {
-      const lf = buffer.indexOf(10);
-      if (lf < 0) continue;
-      buffer = buffer.subarray(lf + 1);
-      skipping = false;
-    }
-    if (first && buffer.length < 3) {
-      carry = buffer;
-      continue;
-    }
-    if (first) {
-      buffer = buffer.subarray(bomLength(buffer));
-      first = false;
-    }
+  /** The whole lines of `buffer`, which starts a line; what is left is carried. */
+  const split = (buffer: Buffer): LineChunk | null => {
     const ends: number[] = [];
     const firstLine = line + 1;
     let at = 0;
@@ -206,25 +170,69 @@ export async function* ndjsonLines(path: string, part?: Part, onBytes?: (bytes: 
       line += 1;
       at = lf + 1;
     }
-    if (at < buffer.length && line < last) carry = buffer.subarray(at);
+    carry = at < buffer.length && line < last ? buffer.subarray(at) : null;
+    return ends.length > 0 ? { buffer, ends, firstLine } : null;
+  };
+  for await (let read of readsOf(path, skipping ? part!.from - 1 : 0)) {
+    bytes += read.length;
+    if (skipping) {
+      const lf = read.indexOf(10);
+      if (lf < 0) continue;
+      read = read.subarray(lf + 1);
+      skipping = false;
+    }
+    if (head) {
+      // A file's first read holds its first bytes whole (CHUNK of them, or the whole file).
+      read = read.subarray(bomLength(read));
+      head = false;
+    }
+    if (carry) {
+      // Only the line that spans the two reads is copied, not the whole read.
+      const lf = read.indexOf(10);
+      if (lf < 0) {
+        carry = Buffer.concat([carry, read]);
+        continue;
+      }
+      const spanning = split(Buffer.concat([carry, read.subarray(0, lf + 1)]));
+      if (spanning) yield spanning;
+      read = read.subarray(lf + 1);
+    }
+    const chunk = line < last ? split(read) : null;
     onBytes?.(bytes, line);
-    if (ends.length > 0) yield { buffer, ends, firstLine };
+    if (chunk) yield chunk;
     if (line >= last) return;
   }
-  if (skipping || !carry || carry.length === 0) return;
-  if (first) carry = carry.subarray(bomLength(carry));
-  if (carry.length > 0) yield { buffer: carry, ends: [carry.length], firstLine: line + 1 };
+  if (!skipping && carry && (carry as Buffer).length > 0) yield { buffer: carry, ends: [(carry as Buffer).length], firstLine: line + 1 };
+}
+
+/**
+ * The bytes of a file from `start` on, CHUNK at a time, the next read under way while one
+ * is used. Three buffers in turn: a read stays valid until the next but one is taken (so a
+ * line carried from it can be joined to the next), and gigabytes read make no garbage.
+ */
+async function* readsOf(path: string, start: number): AsyncGenerator<Buffer> {
+  const handle = await fs.open(path, 'r');
+  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let position = start;
+  const read = (turn: number) => handle.read(buffers[turn]!, 0, CHUNK, position).then(({ bytesRead }) => buffers[turn]!.subarray(0, bytesRead));
+  let next = read(0);
+  try {
+    for (let turn = 0; ; turn = (turn + 1) % 3) {
+      const buffer = await next;
+      if (buffer.length === 0) return;
+      position += buffer.length;
+      next = read((turn + 1) % 3);
+      yield buffer;
+    }
+  } finally {
+    await next.catch(() => undefined);
+    await handle.close();
+  }
 }
 
 /** The bytes of a UTF-8 byte order mark at the start of `buffer`: 3 or 0. */
 function bomLength(buffer: Buffer): number {
   return buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
-}
-
-function newlines(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n += 1;
-  return n;
 }
 
 function parseLine(out: SourceEntry[], line: number, raw: string): void {

@@ -47,6 +47,31 @@ describe('an NDJSON file cut in two', () => {
   }
 });
 
+describe('an NDJSON file read in chunks', () => {
+  it('reads lines that span reads, and a line longer than a read, once each with its number', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'import-long-'));
+    try {
+      const path = join(dir, 'long.ndjson');
+      // Reads are 1 MiB: line 2 spans three of them, and lines 3–600 cross read boundaries here and there.
+      const lines = [
+        JSON.stringify({ type: 'relic', id: 'r1', unit: 'U', name: 'a' }),
+        JSON.stringify({ type: 'relic', id: 'r2', unit: 'U', name: 'Đ'.repeat(1_300_000) }),
+        ...Array.from({ length: 598 }, (_, i) => JSON.stringify({ type: 'relic', id: `r${i + 3}`, unit: 'U', name: 'ầ'.repeat(2_000 + i) })),
+      ];
+      await writeFile(path, lines.join('\n'));
+      const expected = lines.map((l, i) => `${i + 1} ${l}`);
+      expect(await entries(path)).toEqual(expected);
+      const bytes = Buffer.from(lines.join('\n'));
+      for (const at of [10, 1_500_000, 2_700_000, 3_000_000, bytes.length - 5]) {
+        const [first, second] = await cutInTwo(path, at, bytes.subarray(0, at).filter((b) => b === 10).length);
+        expect([...(await entries(path, first)), ...(await entries(path, second))], `cut at byte ${at}`).toEqual(expected);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the quick scan of an NDJSON file', () => {
   it('finds the lines a pattern matches, with their line numbers, across chunks and without a last line break', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'import-scan-'));
