@@ -6,7 +6,7 @@ import type { Place } from './tx.js';
 import type { FileUnit, Problem } from './check.js';
 import type { Part } from './source.js';
 import type { Instant } from './time.js';
-import type { MemberRow, RowType } from './validate.js';
+import type { MemberRow, ReportRow, RowType } from './validate.js';
 
 /**
  * Rows in PostgreSQL's binary COPY format: numbers and instants go as they are stored,
@@ -77,6 +77,11 @@ export class CopyRows {
     this.at += 12;
   }
 
+  /** date: days since 2000-01-01, 4 bytes, of a day number (days since 1970-01-01). */
+  date(day: number): void {
+    this.int4(day - POSTGRES_EPOCH_DAY);
+  }
+
   /** timestamptz: microseconds since 2000-01-01 UTC, 8 bytes. */
   instant(v: Instant | null): void {
     if (v === null) return this.null();
@@ -92,6 +97,7 @@ export class CopyRows {
 }
 
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
+const POSTGRES_EPOCH_DAY = POSTGRES_EPOCH_MS / 86_400_000;
 
 export interface BulkBatch {
   first: Place;
@@ -101,12 +107,14 @@ export interface BulkBatch {
   copy: BulkCopy;
 }
 
-/** Members and their evaluations, in binary COPY form. */
+/** Members, their evaluations and activity reports, in binary COPY form. */
 export interface BulkCopy {
   members: Uint8Array;
   memberCount: number;
   evaluations: Uint8Array;
   evaluationCount: number;
+  reports: Uint8Array;
+  reportCount: number;
 }
 
 export interface ReaderInput {
@@ -144,6 +152,7 @@ export type ReaderMessage =
 /** The columns `copyMember` writes, in order. */
 export const MEMBER_COLUMNS = 'members (id, external_id, unit_id, unit_since, joined_at, left_at, birth_year, gender, digitized_at, app_activated_at)';
 export const EVALUATION_COLUMNS = 'member_evaluations (member_id, year, recorded_at)';
+export const REPORT_COLUMNS = 'activity_reports (external_id, unit_id, kind, date, count)';
 
 /** Appends a member (placed in its unit since it joined) and its evaluations. */
 export function copyMember(members: CopyRows, evaluations: CopyRows, id: number, unitId: number, m: MemberRow): void {
@@ -164,4 +173,14 @@ export function copyMember(members: CopyRows, evaluations: CopyRows, id: number,
     evaluations.int2(e.year);
     evaluations.instant(e.recordedAt);
   }
+}
+
+/** Appends an activity report (its id is the table's own). */
+export function copyReport(reports: CopyRows, unitId: number, r: ReportRow): void {
+  reports.row(5);
+  reports.text(r.id);
+  reports.int4(unitId);
+  reports.text(r.kind);
+  reports.date(r.day);
+  reports.int4(r.count);
 }

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { MemberRollups, type UnitLife } from '../rollup-members.js';
 import type { Item } from './batch.js';
-import { copyMember, CopyRows, type ReaderInput, type ReaderMessage } from './bulk-format.js';
+import { copyMember, copyReport, CopyRows, type ReaderInput, type ReaderMessage } from './bulk-format.js';
 import { ValidationPass } from './check.js';
 import { openSource } from './source.js';
 import type { Place } from './tx.js';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
    */
   let unscannedUnit: string | null = null;
   let bytes = 0;
-  type Pending = { first: Place; last: Place; records: number; items: Item[]; members: CopyRows; evaluations: CopyRows };
+  type Pending = { first: Place; last: Place; records: number; items: Item[]; members: CopyRows; evaluations: CopyRows; reports: CopyRows };
   let batch: Pending | null = null;
   const send = async () => {
     if (!batch) return;
@@ -54,10 +54,11 @@ async function main(): Promise<void> {
     credits -= 1;
     const members = batch.members.take();
     const evaluations = batch.evaluations.take();
-    const copy = { members, memberCount: batch.members.rows, evaluations, evaluationCount: batch.evaluations.rows };
+    const reports = batch.reports.take();
+    const copy = { members, memberCount: batch.members.rows, evaluations, evaluationCount: batch.evaluations.rows, reports, reportCount: batch.reports.rows };
     const message: ReaderMessage = { type: 'batch', batch: { first: batch.first, last: batch.last, records: batch.records, items: batch.items, copy }, bytes };
     // The COPY buffers move to the writing thread without a copy.
-    port.postMessage(message, [members.buffer, evaluations.buffer] as ArrayBuffer[]);
+    port.postMessage(message, [members.buffer, evaluations.buffer, reports.buffer] as ArrayBuffer[]);
     batch = null;
     if (rollups.size >= input.sums) {
       const sums = rollups.drain();
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
       // A unit code nobody sent: the validation reports it at the end.
       if ('unit' in row && unitId === undefined) continue;
       const place = { file: entry.file, line: entry.line };
-      batch ??= { first: place, last: place, records: 0, items: [], members: new CopyRows(), evaluations: new CopyRows() };
+      batch ??= { first: place, last: place, records: 0, items: [], members: new CopyRows(), evaluations: new CopyRows(), reports: new CopyRows() };
       batch.last = place;
       batch.records += 1;
       if (row.type === 'member') {
@@ -102,8 +103,12 @@ async function main(): Promise<void> {
         });
         continue;
       }
+      if (row.type === 'report') {
+        copyReport(batch.reports, unitId!, row);
+        rollups.addReport(unitId!, row.kind, row.day, row.count);
+        continue;
+      }
       batch.items.push({ ...place, row } satisfies Item);
-      if (row.type === 'report') rollups.addReport(unitId!, row.kind, row.day, row.count);
     }
   }
   if (writing) await send();

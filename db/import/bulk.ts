@@ -20,7 +20,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { rows, type Db } from '../client.js';
 import { addStagedRollups, createRollupStaging, STAGING_COLUMNS, unitLives, type StagedSums, type UnitLife } from '../rollup-members.js';
 import type { Counts } from './batch.js';
-import { EVALUATION_COLUMNS, MEMBER_COLUMNS, type BulkBatch, type ReaderInput, type ReaderMessage, type ReaderValidation } from './bulk-format.js';
+import { EVALUATION_COLUMNS, MEMBER_COLUMNS, REPORT_COLUMNS, type BulkBatch, type ReaderInput, type ReaderMessage, type ReaderValidation } from './bulk-format.js';
 import { confirmDuplicates, recordsWithProblems, sortProblems, ValidationPass, type FileUnit, type Problem } from './check.js';
 import { SeenFilter } from './seen.js';
 import { cutInTwo, type Part, type Source } from './source.js';
@@ -30,10 +30,10 @@ import type { RowType } from './validate.js';
 const ROLLUP_TABLES = ['kpi_rollup_year', 'kpi_rollup_month', 'kpi_rollup_day'];
 
 /**
- * The tables a bulk load fills in bulk: members and evaluations (COPY), and the roll-ups.
+ * The tables a bulk load fills in bulk: members, evaluations and reports (COPY), and the roll-ups.
  * Their foreign keys and secondary indexes are made after.
  */
-export const BULK_TABLES = ['members', 'member_evaluations', ...ROLLUP_TABLES, 'kpi_as_of'];
+export const BULK_TABLES = ['members', 'member_evaluations', 'activity_reports', ...ROLLUP_TABLES, 'kpi_as_of'];
 
 /** The node-postgres connection under a transaction, or null (PGlite, Neon): COPY needs it. */
 export function copyConnection(tx: Db): PoolClient | null {
@@ -199,8 +199,6 @@ export class BulkLoad {
     const definitions = await deferrable(tx);
     for (const d of definitions) await tx.execute(sql.raw(d.drop));
     await createRollupStaging(tx);
-    if (process.env.COLLC) for (const t of ['kpi_rollup_year', 'kpi_rollup_month', 'kpi_rollup_day', 'kpi_as_of']) await tx.execute(sql.raw(`ALTER TABLE ${t} ALTER COLUMN series TYPE text COLLATE "C"`));
-    if (process.env.COLLC) await tx.execute(sql.raw(`ALTER TABLE members ALTER COLUMN external_id TYPE text COLLATE "C"`));
     // Members are numbered from the sequence's next value on; the sequence is moved past them at the end.
     const [reserved] = await rows<{ first: number }>(tx, sql`SELECT nextval(pg_get_serial_sequence('members', 'id'))::float8 AS first`);
     return new BulkLoad(tx, client, definitions, await unitLives(tx), Number(reserved!.first), unitIds);
@@ -296,17 +294,20 @@ export class BulkLoad {
     this.end = await merge(source, readers.map((r) => r.done!), options.maxProblems);
   }
 
-  /** Writes a batch's members with COPY (and the roll-up rows waiting); returns the counts. */
+  /** Writes a batch's members and reports with COPY (and the roll-up sums waiting); returns the counts. */
   async write(batch: BulkBatch): Promise<Counts> {
     await this.stageRollups();
-    const c = batch.copy;
-    if (c.memberCount === 0) return {};
-    await this.copy(MEMBER_COLUMNS, c.members);
-    if (c.evaluationCount > 0) await this.copy(EVALUATION_COLUMNS, c.evaluations);
-    return {
-      members: { inserted: c.memberCount, updated: 0, unchanged: 0 },
-      ...(c.evaluationCount > 0 ? { member_evaluations: { inserted: c.evaluationCount, updated: 0, unchanged: 0 } } : {}),
-    };
+    const counts: Counts = {};
+    for (const [table, columns, data, count] of [
+      ['members', MEMBER_COLUMNS, batch.copy.members, batch.copy.memberCount],
+      ['member_evaluations', EVALUATION_COLUMNS, batch.copy.evaluations, batch.copy.evaluationCount],
+      ['activity_reports', REPORT_COLUMNS, batch.copy.reports, batch.copy.reportCount],
+    ] as const) {
+      if (count === 0) continue;
+      await this.copy(columns, data);
+      counts[table] = { inserted: count, updated: 0, unchanged: 0 };
+    }
+    return counts;
   }
 
   private async stageRollups(): Promise<void> {
@@ -322,10 +323,8 @@ export class BulkLoad {
 
   /** Adds the roll-up sums of the readers to the roll-ups. */
   async addRollups(): Promise<void> {
-    const t = performance.now();
     await this.stageRollups();
     await addStagedRollups(this.tx);
-    console.error('ADDR', Math.round(performance.now() - t));
   }
 
   /** Moves the members' sequence past the ids used, and makes the dropped constraints and indexes again (which checks them). */

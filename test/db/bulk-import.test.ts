@@ -36,6 +36,14 @@ const memberRows = (db: Db) =>
           FROM members m JOIN units u ON u.id = m.unit_id ORDER BY 1`,
   );
 
+/** Activity reports, with every field, as text. */
+const reportRows = (db: Db) =>
+  table(
+    db,
+    sql`SELECT concat_ws('|', coalesce(a.external_id, '(none)'), u.code, a.kind, a.date, a.count) AS r
+          FROM activity_reports a JOIN units u ON u.id = a.unit_id ORDER BY 1`,
+  );
+
 describe('a bulk load of the small tree', () => {
   let direct: DbHandle;
   let bulk: DbHandle;
@@ -55,7 +63,16 @@ describe('a bulk load of the small tree', () => {
     expect(result.status).toBe('imported');
     expect(result.load).toBe('bulk');
     expect(result.counts.members).toEqual({ inserted: 9, updated: 0, unchanged: 0 });
+    expect(result.counts.activity_reports).toEqual({ inserted: 5, updated: 0, unchanged: 0 });
     expect(await memberRows(bulk.db)).toEqual(await memberRows(direct.db));
+    expect(await reportRows(bulk.db)).toEqual([
+      '(none)|B11|VNEID_INSTALLS|2026-03-01|3',
+      '(none)|C1|DIGITAL_ACCOUNTS|2025-12-31|4',
+      '(none)|C1|VNEID_INSTALLS|2026-03-31|10',
+      '(none)|C1|VNEID_INSTALLS|2026-04-01|5',
+      '(none)|C2|VNEID_INSTALLS|2026-03-10|7',
+    ]);
+    expect(await reportRows(bulk.db)).toEqual(await reportRows(direct.db));
   });
 
   it('leaves the constraints and indexes exactly as the migrations made them', async () => {
@@ -172,7 +189,7 @@ describe('members sent in binary COPY form', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('are stored exactly as the batch path stores them: microseconds, instants before 2000, any text, nulls', async () => {
+  it('are stored exactly as the batch path stores them: microseconds, instants and dates before 2000, any text, nulls', async () => {
     const file = join(dir, 'edges.ndjson');
     const records = [
       { type: 'unit', code: 'TW', name: 'Trung ương', level: 'CENTRAL', validFrom: '1990-01-01' },
@@ -191,6 +208,9 @@ describe('members sent in binary COPY form', () => {
       },
       { type: 'member', id: 'm2', unit: 'B1', joinedAt: '2000-01-01T00:00:00Z', birthYear: null, gender: null, evaluations: [] },
       { type: 'member', id: 'm3', unit: 'B1', joinedAt: '2020-06-15T10:20:30.654321+07:00', birthYear: 2100, gender: 'FEMALE' },
+      { type: 'report', id: 'Báo cáo\t1\\x', unit: 'B1', kind: 'VNEID_INSTALLS', date: '1990-01-01', count: 0 },
+      { type: 'report', unit: 'B1', kind: 'VNEID_INSTALLS', date: '2099-12-31', count: 2_147_483_647 },
+      { type: 'report', id: null, unit: 'TW', kind: 'DIGITAL_ACCOUNTS', date: '2000-02-29', count: 1 },
     ];
     await writeFile(file, records.map((r) => JSON.stringify(r)).join('\n'));
     const r = await importPath(bulk.db, file, { mode: 'all-or-nothing' });
@@ -199,6 +219,12 @@ describe('members sent in binary COPY form', () => {
     await importPath(batches.db, file, {});
     const stored = await memberRows(bulk.db);
     expect(stored).toEqual(await memberRows(batches.db));
+    expect(await reportRows(bulk.db)).toEqual([
+      '(none)|B1|VNEID_INSTALLS|2099-12-31|2147483647',
+      '(none)|TW|DIGITAL_ACCOUNTS|2000-02-29|1',
+      'Báo cáo\t1\\x|B1|VNEID_INSTALLS|1990-01-01|0',
+    ]);
+    expect(await reportRows(bulk.db)).toEqual(await reportRows(batches.db));
     // Whatever the session's time zone, the microseconds are kept.
     const first = stored.find((r) => r.startsWith('Đoàn viên'));
     expect(first).toMatch(/:59\.999999[+-]/);
@@ -257,6 +283,8 @@ describe('a bulk load of generated national data', () => {
     expect(stats[0]!.evaluated).toBeGreaterThan(1_000);
     expect(stats[0]!.app).toBeGreaterThan(1_000);
     expect(await memberRows(bulk.db)).toEqual(await memberRows(batches.db));
+    expect(result.counts.activity_reports?.inserted).toBeGreaterThan(100);
+    expect(await reportRows(bulk.db)).toEqual(await reportRows(batches.db));
     const rollups = await rollupSnapshot(bulk.db);
     expect(rollups).toEqual(await rollupSnapshot(batches.db));
     expect(rollups).toEqual(await rebuiltSnapshot(bulk.db));
