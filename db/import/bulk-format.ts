@@ -77,13 +77,21 @@ export class CopyRows {
     this.at += 12;
   }
 
+  /** text: bytes `buf[start, end)` as they are (ASCII, which is UTF-8). */
+  latin1(buf: Buffer, start: number, end: number): void {
+    this.room(4 + end - start);
+    this.buffer.writeInt32BE(end - start, this.at);
+    buf.copy(this.buffer, this.at + 4, start, end);
+    this.at += 4 + end - start;
+  }
+
   /** date: days since 2000-01-01, 4 bytes, of a day number (days since 1970-01-01). */
   date(day: number): void {
     this.int4(day - POSTGRES_EPOCH_DAY);
   }
 
   /** timestamptz: microseconds since 2000-01-01 UTC, 8 bytes. */
-  instant(v: Instant | null): void {
+  instant(v: Pick<Instant, 'ms' | 'us'> | null): void {
     if (v === null) return this.null();
     this.int8((v.ms - POSTGRES_EPOCH_MS) * 1000 + (v.us ?? 0));
   }

@@ -8,8 +8,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { MemberRollups, type UnitLife } from '../rollup-members.js';
 import type { Item } from './batch.js';
 import { copyMember, copyReport, CopyRows, type ReaderInput, type ReaderMessage } from './bulk-format.js';
-import { ValidationPass } from './check.js';
-import { openSource } from './source.js';
+import { ValidationPass, type FileUnit } from './check.js';
+import { MemberLine } from './member-line.js';
+import { lineEntry, ndjsonLines, openSource, type SourceEntry } from './source.js';
 import type { Place } from './tx.js';
 
 /** Batches posted and not yet taken: the reader waits beyond this many. */
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   let unscannedUnit: string | null = null;
   let bytes = 0;
   type Pending = { first: Place; last: Place; records: number; items: Item[]; members: CopyRows; evaluations: CopyRows; reports: CopyRows };
-  let batch: Pending | null = null;
+  let batch = null as Pending | null;
   const send = async () => {
     if (!batch) return;
     await room();
@@ -65,50 +66,82 @@ async function main(): Promise<void> {
       port.postMessage({ type: 'rollups', sums } satisfies ReaderMessage, [sums.copy.buffer] as ArrayBuffer[]);
     }
   };
-  for await (const chunk of source.read((b) => (bytes = b), input.part)) {
-    for (const entry of chunk) {
-      if (batch && (batch.records >= input.batchSize || batch.first.file !== entry.file)) await send();
-      const row = validation.add(entry);
-      if (!validation.valid || unscannedUnit) writing = false;
-      if (!row || !writing) continue;
-      if (row.type === 'unit') {
-        if (!scanned.has(row.code)) {
-          unscannedUnit = row.code;
-          writing = false;
-        }
-        continue;
-      }
-      if (row.type === 'evaluation') {
-        // Evaluations sent apart from their member name it by id: the usual way looks it up.
-        unscannedUnit ??= '(evaluation records)';
+  const batchFor = (place: Place): Pending =>
+    (batch ??= { first: place, last: place, records: 0, items: [], members: new CopyRows(), evaluations: new CopyRows(), reports: new CopyRows() });
+  /** A record the usual way: parsed, checked, put in COPY form or kept as an item. */
+  const take = async (entry: SourceEntry) => {
+    if (batch && (batch.records >= input.batchSize || batch.first.file !== entry.file)) await send();
+    const row = validation.add(entry);
+    if (!validation.valid || unscannedUnit) writing = false;
+    if (!row || !writing) return;
+    if (row.type === 'unit') {
+      if (!scanned.has(row.code)) {
+        unscannedUnit = row.code;
         writing = false;
-        continue;
       }
-      const unitId = 'unit' in row ? unitIds.get(row.unit) : undefined;
-      // A unit code nobody sent: the validation reports it at the end.
-      if ('unit' in row && unitId === undefined) continue;
-      const place = { file: entry.file, line: entry.line };
-      batch ??= { first: place, last: place, records: 0, items: [], members: new CopyRows(), evaluations: new CopyRows(), reports: new CopyRows() };
-      batch.last = place;
-      batch.records += 1;
-      if (row.type === 'member') {
-        copyMember(batch.members, batch.evaluations, nextId++, unitId!, row);
-        rollups.add({
-          unitId: unitId!,
-          joinedAt: row.joinedAt.ms,
-          leftAt: row.leftAt?.ms ?? null,
-          digitizedAt: row.digitizedAt?.ms ?? null,
-          appActivatedAt: row.appActivatedAt?.ms ?? null,
-          evaluations: row.evaluations.map((e) => ({ year: e.year, recordedAt: e.recordedAt.ms })),
-        });
-        continue;
+      return;
+    }
+    if (row.type === 'evaluation') {
+      // Evaluations sent apart from their member name it by id: the usual way looks it up.
+      unscannedUnit ??= '(evaluation records)';
+      writing = false;
+      return;
+    }
+    const unitId = 'unit' in row ? unitIds.get(row.unit) : undefined;
+    // A unit code nobody sent: the validation reports it at the end.
+    if ('unit' in row && unitId === undefined) return;
+    const place = { file: entry.file, line: entry.line };
+    const pending = batchFor(place);
+    pending.last = place;
+    pending.records += 1;
+    if (row.type === 'member') {
+      copyMember(pending.members, pending.evaluations, nextId++, unitId!, row);
+      rollups.add({
+        unitId: unitId!,
+        joinedAt: row.joinedAt.ms,
+        leftAt: row.leftAt?.ms ?? null,
+        digitizedAt: row.digitizedAt?.ms ?? null,
+        appActivatedAt: row.appActivatedAt?.ms ?? null,
+        evaluations: row.evaluations.map((e) => ({ year: e.year, recordedAt: e.recordedAt.ms })),
+      });
+      return;
+    }
+    if (row.type === 'report') {
+      copyReport(pending.reports, unitId!, row);
+      rollups.addReport(unitId!, row.kind, row.day, row.count);
+      return;
+    }
+    pending.items.push({ ...place, row } satisfies Item);
+  };
+  if (source.kind !== 'ndjson') {
+    for await (const chunk of source.read((b) => (bytes = b), input.part)) for (const entry of chunk) await take(entry);
+  } else {
+    // Member lines are read from their bytes when they can be (./member-line.ts), the others the usual way.
+    const line = new MemberLine();
+    const units = new UnitsByBytes(validation.units, unitIds);
+    for await (const chunk of ndjsonLines(input.path, input.part, (b) => (bytes = b))) {
+      const { buffer, ends } = chunk;
+      let start = 0;
+      for (let i = 0; i < ends.length; start = ends[i]! + 1, i++) {
+        const end = ends[i]!;
+        if (line.read(buffer, start, end)) {
+          const unit = units.get(buffer, line.unitStart, line.unitEnd);
+          if (unit && (unit.closes === null || line.joinedAt.ms < unit.closes)) {
+            if (batch && batch.records >= input.batchSize) await send();
+            validation.addMemberBytes(buffer, line.idStart, line.idEnd);
+            if (!writing) continue;
+            const place = { file: null, line: chunk.firstLine + i };
+            const pending = batchFor(place);
+            pending.last = place;
+            pending.records += 1;
+            line.copyTo(pending.members, pending.evaluations, nextId++, unit.id);
+            rollups.add(line.forRollups(unit.id));
+            continue;
+          }
+        }
+        const entry = lineEntry(chunk.firstLine + i, buffer.toString('utf8', start, end));
+        if (entry) await take(entry);
       }
-      if (row.type === 'report') {
-        copyReport(batch.reports, unitId!, row);
-        rollups.addReport(unitId!, row.kind, row.day, row.count);
-        continue;
-      }
-      batch.items.push({ ...place, row } satisfies Item);
     }
   }
   if (writing) await send();
@@ -130,6 +163,29 @@ async function main(): Promise<void> {
     candidates: [...validation.candidates],
   };
   port.postMessage(done, [sums.copy.buffer] as ArrayBuffer[]);
+}
+
+/** The unit a member line names, by its bytes: members come unit by unit, so the last one is kept. */
+class UnitsByBytes {
+  private last: Buffer = Buffer.alloc(0);
+  private found: { id: number; closes: number | null } | null = null;
+
+  constructor(
+    private readonly units: Map<string, FileUnit>,
+    private readonly ids: Map<string, number>,
+  ) {}
+
+  /** The unit's id and closing (ms), or null when the file does not hold it (the usual way reports that). */
+  get(buf: Buffer, start: number, end: number): { id: number; closes: number | null } | null {
+    if (this.found && end - start === this.last.length && buf.compare(this.last, 0, this.last.length, start, end) === 0) return this.found;
+    const code = buf.toString('latin1', start, end);
+    const unit = this.units.get(code);
+    const id = this.ids.get(code);
+    if (!unit || id === undefined) return null;
+    this.last = Buffer.from(buf.subarray(start, end));
+    this.found = { id, closes: unit.validTo?.ms ?? null };
+    return this.found;
+  }
 }
 
 await main();

@@ -102,6 +102,9 @@ function itemStart(row: ImportRow): { field: string; at: Instant } | null {
   }
 }
 
+/** The start of a member's key. */
+const MEMBER_KEY = 'member\u0000';
+
 /** The natural key of a record, unique within a file (checked for every record: kept cheap). */
 function keyOf(row: ImportRow): string | null {
   switch (row.type) {
@@ -233,6 +236,17 @@ export class ValidationPass {
       if ('unit' in row) this.reference(row, entry);
     }
     return this.problemCount === before ? row : null;
+  }
+
+  /**
+   * A member record the bulk reader read from its bytes (./member-line.ts), of a unit the
+   * file holds and open when it joined: counted, and its id (ASCII `buf[idStart, idEnd)`)
+   * kept for duplicates as `add` keeps it.
+   */
+  addMemberBytes(buf: Buffer, idStart: number, idEnd: number): void {
+    this.records += 1;
+    this.counts.member += 1;
+    if (this.filter.addBytes(MEMBER_KEY, buf, idStart, idEnd)) this.candidates.add(MEMBER_KEY + buf.toString('latin1', idStart, idEnd));
   }
 
   private reference(row: ImportRow & { unit: string }, place: Place): void {

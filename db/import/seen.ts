@@ -13,6 +13,14 @@ function bytesFor(expected: number): number {
   return size >>> 3;
 }
 
+const H1 = 0x811c9dc5;
+const H2 = 0x9747b28c;
+const step1 = (h: number, c: number) => Math.imul(h ^ c, 0x01000193);
+const step2 = (h: number, c: number) => {
+  const m = Math.imul(h ^ c, 0x5bd1e995);
+  return m ^ (m >>> 15);
+};
+
 /** MurmurHash3's finalizer: every bit of the result depends on every bit of `h`. */
 function mix(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
@@ -45,16 +53,32 @@ export class SeenFilter {
    * which is what a filter of tens of MiB costs.
    */
   add(key: string): boolean {
-    // Two independent 32-bit hashes (FNV-1a and a multiplicative one): the first picks the
-    // block, the second the bits in it.
-    let h1 = 0x811c9dc5;
-    let h2 = 0x9747b28c;
+    let h1 = H1;
+    let h2 = H2;
     for (let i = 0; i < key.length; i++) {
-      const c = key.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-      h2 ^= h2 >>> 15;
+      h1 = step1(h1, key.charCodeAt(i));
+      h2 = step2(h2, key.charCodeAt(i));
     }
+    return this.probe(h1, h2);
+  }
+
+  /** Adds the key `prefix` + the ASCII bytes `buf[start, end)`: the same as `add` of that text, without making it. */
+  addBytes(prefix: string, buf: Buffer, start: number, end: number): boolean {
+    let h1 = H1;
+    let h2 = H2;
+    for (let i = 0; i < prefix.length; i++) {
+      h1 = step1(h1, prefix.charCodeAt(i));
+      h2 = step2(h2, prefix.charCodeAt(i));
+    }
+    for (let i = start; i < end; i++) {
+      h1 = step1(h1, buf[i]!);
+      h2 = step2(h2, buf[i]!);
+    }
+    return this.probe(h1, h2);
+  }
+
+  /** Sets the key's bits, given its two hashes (FNV-1a and a multiplicative one): the first picks the block, the second the bits in it. */
+  private probe(h1: number, h2: number): boolean {
     h1 = mix(h1);
     h2 = mix(h2);
     const block = (h1 & this.blocks) << 4;

@@ -236,12 +236,18 @@ function bomLength(buffer: Buffer): number {
 }
 
 function parseLine(out: SourceEntry[], line: number, raw: string): void {
+  const entry = lineEntry(line, raw);
+  if (entry) out.push(entry);
+}
+
+/** The record of an NDJSON line, or why it is not one; null for a blank line. */
+export function lineEntry(line: number, raw: string): SourceEntry | null {
   const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-  if (text.trim() === '') return;
+  if (text.trim() === '') return null;
   try {
-    out.push({ file: null, line, value: JSON.parse(text) });
+    return { file: null, line, value: JSON.parse(text) };
   } catch (error) {
-    out.push({ file: null, line, issue: { field: '(line)', reason: `is not valid JSON: ${(error as Error).message}` } });
+    return { file: null, line, issue: { field: '(line)', reason: `is not valid JSON: ${(error as Error).message}` } };
   }
 }
 

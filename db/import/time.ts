@@ -42,11 +42,15 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146_097 + doe - 719_468;
 }
 
-/** The number written by `count` digits at `at`, or -1. Instants are parsed by hand: there are millions of them. */
-function digits(text: string, at: number, count: number): number {
+/** The characters of an instant's text, read one at a time (from a string, or bytes of a file). */
+export type Chars = (i: number) => number;
+
+/** The number written by `count` digits at `at` of `length` characters, or -1. Instants are parsed by hand: there are millions of them. */
+function digits(code: Chars, length: number, at: number, count: number): number {
+  if (at + count > length) return -1;
   let n = 0;
   for (let i = at; i < at + count; i++) {
-    const c = text.charCodeAt(i) - 48;
+    const c = code(i) - 48;
     if (c < 0 || c > 9) return -1;
     n = n * 10 + c;
   }
@@ -55,56 +59,86 @@ function digits(text: string, at: number, count: number): number {
 
 const SHAPE = 'must be an instant like 2026-03-01T08:00:00+07:00 (or a bare date 2026-03-01)';
 
+/** What `readInstant` read: milliseconds since the epoch, microseconds after them, and whether it was a bare date. */
+export interface InstantParts {
+  ms: number;
+  us: number;
+  bare: boolean;
+}
+
 /**
- * An instant: ISO 8601 with an offset (`Z` or `±HH:MM`), or a bare date meaning 00:00 in
- * Vietnam. Returns the reason as a string when the text is not one.
+ * The instant written by `length` characters, ISO 8601 with an offset (`Z` or `±HH:MM`),
+ * or a bare date meaning 00:00 in Vietnam: fills `out` and returns null, or returns the
+ * reason it is not one (`text`, when there is one, names an impossible offset).
  */
-export function parseInstant(text: string): Instant | string {
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  if (text.length < 10 || year < 0 || month < 0 || day < 0 || text[4] !== '-' || text[7] !== '-') return SHAPE;
+export function readInstant(code: Chars, length: number, out: InstantParts, text?: string): string | null {
+  const year = digits(code, length, 0, 4);
+  const month = digits(code, length, 5, 2);
+  const day = digits(code, length, 8, 2);
+  if (length < 10 || year < 0 || month < 0 || day < 0 || code(4) !== 45 || code(7) !== 45) return SHAPE;
   const bad = checkDate(year, month, day);
   if (bad) return bad;
-  if (text.length === 10) return { ms: daysFromCivil(year, month, day) * DAY_MS - VIETNAM_OFFSET_MS, text: `${text}T00:00:00+07:00` };
+  if (length === 10) {
+    out.ms = daysFromCivil(year, month, day) * DAY_MS - VIETNAM_OFFSET_MS;
+    out.us = 0;
+    out.bare = true;
+    return null;
+  }
   // THH:MM, then optionally :SS and .fraction, then the offset.
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  if (text[10] !== 'T' || text.length < 16 || hour < 0 || minute < 0 || text[13] !== ':') return SHAPE;
+  const hour = digits(code, length, 11, 2);
+  const minute = digits(code, length, 14, 2);
+  if (code(10) !== 84 || length < 16 || hour < 0 || minute < 0 || code(13) !== 58) return SHAPE;
   let i = 16;
   let second = 0;
   let fraction = 0;
   let micros = 0;
-  if (text[i] === ':') {
-    second = digits(text, i + 1, 2);
+  if (i < length && code(i) === 58) {
+    second = digits(code, length, i + 1, 2);
     if (second < 0) return SHAPE;
     i += 3;
-    if (text[i] === '.') {
+    if (i < length && code(i) === 46) {
       let j = i + 1;
-      while (j < text.length && j - i <= 6 && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
+      let all = 0;
+      while (j < length && j - i <= 6 && code(j) >= 48 && code(j) <= 57) all = all * 10 + code(j++) - 48;
       if (j === i + 1) return SHAPE;
-      const all = Number(text.slice(i + 1, j).padEnd(6, '0'));
+      // Up to six digits: 0.5 is 500 ms, 0.000001 is 1 µs.
+      all *= 10 ** (7 - (j - i));
       fraction = Math.floor(all / 1000);
       micros = all % 1000;
       i = j;
     }
   }
-  if (i === text.length) return 'needs an offset (Z or +07:00): a time without one is ambiguous';
+  if (i === length) return 'needs an offset (Z or +07:00): a time without one is ambiguous';
   if (hour > 23 || minute > 59 || second > 59) return 'has no such time of day';
   let offset = 0;
-  if (text[i] === 'Z' && i + 1 === text.length) {
+  const sign = i < length ? code(i) : -1;
+  if (sign === 90 && i + 1 === length) {
     offset = 0;
-  } else if ((text[i] === '+' || text[i] === '-') && i + 6 === text.length && text[i + 3] === ':') {
-    const oh = digits(text, i + 1, 2);
-    const om = digits(text, i + 4, 2);
+  } else if ((sign === 43 || sign === 45) && i + 6 === length && code(i + 3) === 58) {
+    const oh = digits(code, length, i + 1, 2);
+    const om = digits(code, length, i + 4, 2);
     if (oh < 0 || om < 0) return SHAPE;
-    if (oh > 14 || om > 59) return `has an impossible offset ${text.slice(i)}`;
-    offset = (text[i] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+    if (oh > 14 || om > 59) return `has an impossible offset ${text?.slice(i) ?? ''}`;
+    offset = (sign === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
   } else {
     return SHAPE;
   }
-  const ms = daysFromCivil(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + fraction - offset;
-  return micros ? { ms, text, us: micros } : { ms, text };
+  out.ms = daysFromCivil(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + fraction - offset;
+  out.us = micros;
+  out.bare = false;
+  return null;
+}
+
+/**
+ * An instant: ISO 8601 with an offset (`Z` or `±HH:MM`), or a bare date meaning 00:00 in
+ * Vietnam. Returns the reason as a string when the text is not one.
+ */
+export function parseInstant(text: string): Instant | string {
+  const parts: InstantParts = { ms: 0, us: 0, bare: false };
+  const bad = readInstant((i) => text.charCodeAt(i), text.length, parts, text);
+  if (bad !== null) return bad;
+  if (parts.bare) return { ms: parts.ms, text: `${text}T00:00:00+07:00` };
+  return parts.us ? { ms: parts.ms, text, us: parts.us } : { ms: parts.ms, text };
 }
 
 /** A Vietnam calendar day YYYY-MM-DD; returns the day number (days since 1970-01-01) or the reason. */
