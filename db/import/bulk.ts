@@ -35,6 +35,20 @@ const ROLLUP_TABLES = ['kpi_rollup_year', 'kpi_rollup_month', 'kpi_rollup_day'];
  */
 export const BULK_TABLES = ['members', 'member_evaluations', 'activity_reports', ...ROLLUP_TABLES, 'kpi_as_of'];
 
+/** The tables a bulk load fills, and those that refer to them: TRUNCATE takes them together. */
+const EMPTIED = [...BULK_TABLES, 'member_unit_history'];
+
+/**
+ * Truncates the tables a bulk load fills when they are empty (they are: a bulk load starts
+ * from a database without units). Their files are then made in this transaction, and a
+ * server run with `wal_level = minimal` (the manual's advice for populating a database)
+ * writes them without WAL; with any other setting nothing changes.
+ */
+async function emptyAnew(tx: Db): Promise<void> {
+  const [found] = await rows<{ any: boolean }>(tx, sql.raw(`SELECT ${EMPTIED.map((t) => `EXISTS (SELECT 1 FROM ${t})`).join(' OR ')} AS any`));
+  if (!found!.any) await tx.execute(sql.raw(`TRUNCATE ${EMPTIED.join(', ')}`));
+}
+
 /** The node-postgres connection under a transaction, or null (PGlite, Neon): COPY needs it. */
 export function copyConnection(tx: Db): PoolClient | null {
   const client = (tx as unknown as { session?: { client?: object } }).session?.client;
@@ -198,6 +212,7 @@ export class BulkLoad {
     if (!client) throw new Error('a bulk load needs a node-postgres connection (COPY)');
     const definitions = await deferrable(tx);
     for (const d of definitions) await tx.execute(sql.raw(d.drop));
+    await emptyAnew(tx);
     await createRollupStaging(tx);
     // Members are numbered from the sequence's next value on; the sequence is moved past them at the end.
     const [reserved] = await rows<{ first: number }>(tx, sql`SELECT nextval(pg_get_serial_sequence('members', 'id'))::float8 AS first`);
@@ -317,8 +332,13 @@ export class BulkLoad {
     }
   }
 
+  /** Seconds the COPY statements took so far. */
+  copySeconds = 0;
+
   private async copy(target: string, data: Uint8Array): Promise<void> {
+    const started = performance.now();
     await pipeline(Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]), this.client.query(copyFrom(`COPY ${target} FROM STDIN (FORMAT binary)`)));
+    this.copySeconds += (performance.now() - started) / 1000;
   }
 
   /** Adds the roll-up sums of the readers to the roll-ups. */

@@ -81,6 +81,8 @@ export interface ImportResult {
   rollups: 'incremental' | 'rebuilt' | 'none';
   /** bulk: members went in with COPY (all-or-nothing into an empty database, over node-postgres). */
   load: 'batches' | 'bulk';
+  /** A bulk load: the seconds its COPY statements took (Postgres taking the rows), of `seconds`. */
+  copySeconds?: number;
   seconds: number;
 }
 
@@ -288,6 +290,7 @@ async function bulkImport(db: Db, source: Source, options: ImportOptions, starte
   result.batches = writer.batches;
   result.recordsWritten = writer.records;
   result.counts = writer.counts;
+  result.copySeconds = load!.copySeconds;
   return done();
 }
 

@@ -1,4 +1,4 @@
-// npm run bench:import [-- --members N] [--batch-size N] [--modes per-batch,all-or-nothing] [--file PATH]
+// npm run bench:import [-- --members N] [--batch-size N] [--modes per-batch,all-or-nothing] [--file PATH] [--minimal-wal]
 // Writes a national-scale NDJSON file of N members (default 1,000,000) from the demo
 // generator (the provinces it reaches, with their units, models, teams, products, relics
 // and reports) into a temporary folder, and imports it into a throwaway PostgreSQL 15 (or
@@ -7,7 +7,10 @@
 // again over the filled database (a re-run: nothing changes). Prints records, seconds,
 // members per second, peak RSS and the seconds of each phase. All-or-nothing into the
 // empty database is the bulk load (db/import/bulk.ts). `--modes all-or-nothing` runs only
-// that one (the whole national file: --members 6000000).
+// that one (the whole national file: --members 6000000). `--minimal-wal` adds, side by
+// side, the all-or-nothing import into a second server set up as the manual advises for
+// populating a database (wal_level = minimal): the bulk load's tables are then written
+// without WAL.
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,12 +29,18 @@ const { values } = parseArgs({
     modes: { type: 'string', default: 'per-batch,all-or-nothing' },
     /** Keeps the generated file here, and takes it from here when it is there already. */
     file: { type: 'string' },
+    /**
+     * Also runs the all-or-nothing import into a second server set up as PostgreSQL's manual
+     * advises for populating a database (wal_level = minimal, no WAL senders), side by side.
+     */
+    'minimal-wal': { type: 'boolean', default: false },
   },
 });
 const modes = values.modes.split(',').map((m) => m.trim());
 for (const m of modes) if (m !== 'per-batch' && m !== 'all-or-nothing') throw new Error(`--modes takes per-batch and/or all-or-nothing (got ${m})`);
 const members = Number(values.members);
 const batchSize = Number(values['batch-size']);
+if (values['minimal-wal'] && process.env.TEST_DATABASE_URL) throw new Error('--minimal-wal starts servers of its own: unset TEST_DATABASE_URL');
 if (!Number.isInteger(members) || members < 1) throw new Error(`--members must be a whole number ≥ 1 (got ${values.members})`);
 if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a whole number ≥ 1 (got ${values['batch-size']})`);
 
@@ -108,7 +117,7 @@ async function run(label: string, handle: DbHandle, file: string, mode: CommitMo
     'members/s': Math.round(result.types.member / result.seconds),
     'records/s': Math.round(result.records / result.seconds),
     'peak RSS MB': Math.round(peak / 1e6),
-    load: result.load === 'bulk' ? 'bulk (COPY)' : `batches, roll-ups ${result.rollups}`,
+    load: result.load === 'bulk' ? `bulk (COPY ${result.copySeconds!.toFixed(1)} s)` : `batches, roll-ups ${result.rollups}`,
     phases: phaseSeconds,
   };
 }
@@ -133,6 +142,20 @@ try {
       if (mode === 'per-batch') results.push(await run('per-batch, again (no change)', handle, file, mode));
     } finally {
       await handle.close();
+    }
+  }
+  if (values['minimal-wal']) {
+    const bulkServer = await startPostgres(['wal_level=minimal', 'max_wal_senders=0']);
+    try {
+      const handle = await openDb({ url: await recreateDatabase(bulkServer.url, 'bench_import_minimal_wal') });
+      try {
+        await handle.migrate();
+        results.push(await run('all-or-nothing, wal_level=minimal', handle, file, 'all-or-nothing'));
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await bulkServer.stop();
     }
   }
   console.log(`batch size ${batchSize.toLocaleString('en')}; node ${process.version}`);

@@ -179,6 +179,7 @@ function startServer(
   dataDir: string,
   port: number,
   spawnOpts: SpawnOptions,
+  settings: string[] = [],
 ): Started {
   const child = spawn(
     path.join(bin, 'postgres'),
@@ -192,6 +193,7 @@ function startServer(
       '-c', 'full_page_writes=off',
       '-c', 'max_connections=100',
       '-c', 'shared_buffers=128MB',
+      ...settings.flatMap((setting) => ['-c', setting]),
     ],
     { ...spawnOpts, stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -262,7 +264,8 @@ async function waitReady(bin: string, port: number, s: Started): Promise<void> {
   throw new Error(`postgres did not become ready within ${READY_TIMEOUT_MS / 1000}s on port ${port}:\n${s.stderr()}`);
 }
 
-export async function startPostgres(): Promise<PgServer> {
+/** `settings`: more server settings (`name=value`), for a benchmark. */
+export async function startPostgres(settings: string[] = []): Promise<PgServer> {
   const external = process.env.TEST_DATABASE_URL;
   if (external !== undefined && external !== '') {
     return { url: external, stop: async () => {} };
@@ -318,7 +321,7 @@ export async function startPostgres(): Promise<PgServer> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
       const port = await freePort();
-      const s = startServer(bin, dir, dataDir, port, spawnOpts);
+      const s = startServer(bin, dir, dataDir, port, spawnOpts, settings);
       const entry: Live = { child: s.child, dir };
       installExitHook();
       live.add(entry);
