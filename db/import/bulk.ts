@@ -1,15 +1,16 @@
 // The bulk load: how a whole national file goes into an empty database in one
 // transaction and one reading of the file (after a quick scan for its units), following
 // PostgreSQL's own recipe ("Populating a Database" in its manual). The foreign keys and
-// secondary indexes of the member tables are dropped at the start and made again at the
-// end (one sorted build and one join each, instead of a check and an index insertion per
-// row); members and their evaluations are sent with COPY, and their roll-up steps are
-// summed in memory (db/rollup-members.ts). Worker threads (./bulk-reader.ts) read, check
-// and put the file in COPY form while this thread writes; if they find a problem,
-// everything is rolled back and the problems are reported. The definitions are read from
-// the catalog before they are dropped, so what is made again is exactly what the
-// migrations made; and everything happens in the import's transaction, so a failure (or a
-// killed process) leaves the database as it was, constraints included.
+// secondary indexes of the tables it fills (members, evaluations, reports; the roll-ups'
+// keys too) are dropped at the start and made again at the end (one sorted build and one
+// join each, instead of a check and an index insertion per row); members, evaluations and
+// reports are sent with COPY, and their roll-up steps are summed in memory
+// (db/rollup-members.ts), staged with COPY and added once. Worker threads
+// (./bulk-reader.ts) read, check and put the file in COPY form while this thread writes;
+// if they find a problem, everything is rolled back and the problems are reported. The
+// definitions are read from the catalog before they are dropped, so what is made again is
+// exactly what the migrations made; and everything happens in the import's transaction,
+// so a failure (or a killed process) leaves the database as it was, constraints included.
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -34,6 +35,9 @@ const ROLLUP_TABLES = ['kpi_rollup_year', 'kpi_rollup_month', 'kpi_rollup_day'];
  * Their foreign keys and secondary indexes are made after.
  */
 export const BULK_TABLES = ['members', 'member_evaluations', 'activity_reports', ...ROLLUP_TABLES, 'kpi_as_of'];
+
+/** The tables whose rows carry roll-up values (their foreign keys name units). */
+const ROLLUP_KEYED = [...ROLLUP_TABLES, 'kpi_as_of'];
 
 /** The tables a bulk load fills, and those that refer to them: TRUNCATE takes them together. */
 const EMPTIED = [...BULK_TABLES, 'member_unit_history'];
@@ -347,15 +351,28 @@ export class BulkLoad {
     await addStagedRollups(this.tx);
   }
 
-  /** Moves the members' sequence past the ids used, and makes the dropped constraints and indexes again (which checks them). */
-  async finish(onStep?: (done: number, total: number) => void): Promise<void> {
+  /**
+   * Moves the members' sequence past the ids used, and makes the dropped constraints and
+   * indexes again (which checks them). `beforeRollupForeignKeys` runs once the roll-ups
+   * have their primary keys again but not yet their foreign keys: roll-up rows added then
+   * are checked against units once, by the foreign keys' join, instead of one by one.
+   */
+  async finish(onStep?: (done: number, total: number) => void, beforeRollupForeignKeys?: () => Promise<void>): Promise<void> {
     if (this.lastId >= this.firstId) await this.tx.execute(sql`SELECT setval(pg_get_serial_sequence('members', 'id'), ${this.lastId}::bigint)`);
     // Room for the sorts of the index builds.
     await this.tx.execute(sql`SET LOCAL maintenance_work_mem = '1GB'`);
-    onStep?.(0, this.definitions.length);
-    for (const [i, d] of this.definitions.entries()) {
-      await this.tx.execute(sql.raw(d.create));
-      onStep?.(i + 1, this.definitions.length);
-    }
+    const rollupForeignKey = (d: Definition) => ROLLUP_KEYED.includes(d.table) && / FOREIGN KEY /.test(d.create);
+    const total = this.definitions.length;
+    let done = 0;
+    const make = async (list: Definition[]) => {
+      for (const d of list) {
+        await this.tx.execute(sql.raw(d.create));
+        onStep?.(++done, total);
+      }
+    };
+    onStep?.(0, total);
+    await make(this.definitions.filter((d) => !rollupForeignKey(d)));
+    await beforeRollupForeignKeys?.();
+    await make(this.definitions.filter(rollupForeignKey));
   }
 }

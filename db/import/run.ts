@@ -269,14 +269,17 @@ async function bulkImport(db: Db, source: Source, options: ImportOptions, starte
       if (end.unscannedUnit) throw new NotBulk();
       if (end.validation.problemCount > 0) throw new Invalid(end.validation);
       Object.assign(result, { records: end.validation.records, types: end.validation.types });
-      // The readers summed the roll-ups of members and reports; those of the other sources are added once the keys are back.
+      // The readers summed the roll-ups of members and reports; those of the other sources are added once the primary keys are back.
       await load!.addRollups();
-      await load!.finish((d, total) => progress('indexes', d, total, writer.records, writer.batches));
-      await rebuildRollups(tx, (d, parts) => progress('rollups', d, parts, writer.records, writer.batches), {
-        sources: SOURCES.filter((s) => s !== 'members' && s !== 'reports'),
-        truncate: false,
-        whole: true,
-      });
+      await load!.finish(
+        (d, total) => progress('indexes', d, total, writer.records, writer.batches),
+        () =>
+          rebuildRollups(tx, (d, parts) => progress('rollups', d, parts, writer.records, writer.batches), {
+            sources: SOURCES.filter((s) => s !== 'members' && s !== 'reports'),
+            truncate: false,
+            whole: true,
+          }),
+      );
     });
   } catch (error) {
     if (error instanceof NotBulk) return null;
