@@ -89,7 +89,7 @@ function events(source: Source, where: SQL): SQL {
         SELECT u.id AS unit_id,
                greatest(t.established_at, tu.valid_from, u.valid_from) AS s,
                least(t.disbanded_at, tu.valid_to, u.valid_to) AS e
-          FROM units u JOIN units tu ON tu.path @> ARRAY[u.id] JOIN teams t ON t.unit_id = tu.id
+          FROM teams t JOIN units tu ON tu.id = t.unit_id CROSS JOIN LATERAL unnest(tu.path) AS a(id) JOIN units u ON u.id = a.id
          WHERE u.level = 'COMMUNE' AND ${where}`;
       return sql`
         ${steps(life)}
