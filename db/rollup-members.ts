@@ -16,7 +16,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
 import { CopyRows } from './import/bulk-format.js';
-import { vietnamDay } from './import/time.js';
+import { daysFromCivil, vietnamDay } from './import/time.js';
 import { REPORT_KINDS, type ReportKind, type UnitLevel } from './schema.js';
 
 const DAY_MS = 86_400_000;
@@ -46,6 +46,8 @@ export interface UnitLife {
   months: number[];
   /** Units whose day roll-ups it reaches: the Central Committee and the province of its path. */
   days: number[];
+  /** The unit and those above it. */
+  path: number[];
 }
 
 export async function unitLives(db: Db): Promise<Map<number, UnitLife>> {
@@ -68,6 +70,7 @@ export async function unitLives(db: Db): Promise<Map<number, UnitLife>> {
           to: u.to_ms === null ? null : Number(u.to_ms),
           months: u.level === 'BRANCH' ? path.slice(0, -1) : path,
           days: ints(u.top),
+          path,
         },
       ];
     }),
@@ -159,11 +162,11 @@ export class MemberRollups {
   }
 
   /**
-   * The sums spread over the ancestors, as rows of the staging table in binary COPY form;
-   * the sums start again from zero. Rows of different drains may share a key:
-   * `addStagedRollups` adds them up.
+   * The sums spread over the ancestors, as (key, sum) pairs of each roll-up table; the sums
+   * start again from zero. Pairs of different drains may share a key: `RollupTotals` adds
+   * them up.
    */
-  drain(): StagedSums {
+  drain(): DrainedSums {
     const [months, days, touched] = [this.months, this.days, this.touched];
     this.months = new Map();
     this.days = new Map();
@@ -194,86 +197,99 @@ export class MemberRollups {
         day.set(k, (day.get(k) ?? 0) + delta);
       }
     }
-    const out = new CopyRows();
-    stage(out, GRAIN_YEAR, year, MONTH_BITS, 0);
-    stage(out, GRAIN_MONTH, month, MONTH_BITS, 0);
-    stage(out, GRAIN_DAY, day, DAY_BITS, DAY_OFFSET);
-    for (const t of touched) {
-      out.row(6);
-      out.int2(GRAIN_AS_OF);
-      out.int4(Math.floor(t / SV_BITS));
-      out.text(series(t % SV_BITS));
-      out.int2(0);
-      out.int4(0);
-      out.int8(0);
-    }
-    return { rows: out.rows, copy: out.take() };
+    return { year: pairs(year), month: pairs(month), day: pairs(day), touched: Float64Array.from(touched) };
   }
 }
 
-/** Sums of roll-up steps as rows of the staging table, in binary COPY form. */
-export interface StagedSums {
-  rows: number;
-  copy: Uint8Array;
+/** Sums of one drain: (key, sum) pairs one after the other, for each roll-up table; and the (unit, series) pairs touched. */
+export interface DrainedSums {
+  year: Float64Array;
+  month: Float64Array;
+  day: Float64Array;
+  touched: Float64Array;
 }
 
-const GRAIN_YEAR = 0;
-const GRAIN_MONTH = 1;
-const GRAIN_DAY = 2;
-/** A (holding unit, series) whose values changed, for `kpi_as_of`. */
-const GRAIN_AS_OF = 3;
+function pairs(sums: Map<number, number>): Float64Array {
+  const out = new Float64Array(sums.size * 2);
+  let i = 0;
+  for (const [key, delta] of sums) {
+    if (delta === 0) continue;
+    out[i++] = key;
+    out[i++] = delta;
+  }
+  return out.subarray(0, i);
+}
+
+/** Where `RollupTotals.write` sends rows: a COPY of binary rows into `target` (table and columns). */
+export type CopyInto = (target: string, rows: Uint8Array) => Promise<void>;
 
 /**
- * Rows of one grain: the bucket is the year, the month index (year × 12 + month − 1) or
- * the day number since 1970-01-01.
+ * The drained sums of a bulk load's readers, added up, then written into the roll-up
+ * tables with COPY: their rows are only appended (the tables hold none of these series, and
+ * their primary keys, dropped, are made again after, which checks that no key came twice).
+ * As many entries as roll-up rows, whatever the number of members.
  */
-function stage(out: CopyRows, grain: number, sums: Map<number, number>, bits: number, offset: number): void {
+export class RollupTotals {
+  private readonly year = new Map<number, number>();
+  private readonly month = new Map<number, number>();
+  private readonly day = new Map<number, number>();
+  private readonly touched = new Set<number>();
+
+  add(sums: DrainedSums): void {
+    for (const [into, from] of [[this.year, sums.year], [this.month, sums.month], [this.day, sums.day]] as const) {
+      for (let i = 0; i < from.length; i += 2) into.set(from[i]!, (into.get(from[i]!) ?? 0) + from[i + 1]!);
+    }
+    for (const t of sums.touched) this.touched.add(t);
+  }
+
+  /**
+   * Writes the non-zero sums, and the `kpi_as_of` rows of the (unit, series) pairs touched
+   * and their ancestors (`paths`: each unit's path), dated `changedAt` (µs since the epoch).
+   */
+  async write(copy: CopyInto, paths: Map<number, number[]>, changedAt: number): Promise<void> {
+    await writeRows(copy, 'kpi_rollup_year (unit_id, series, variant, year, delta)', this.year, MONTH_BITS, (out, y) => out.int2(y));
+    await writeRows(copy, 'kpi_rollup_month (unit_id, series, variant, month, delta)', this.month, MONTH_BITS, (out, m) => out.date(daysFromCivil(Math.floor(m / 12), (m % 12) + 1, 1)));
+    await writeRows(copy, 'kpi_rollup_day (unit_id, series, variant, day, delta)', this.day, DAY_BITS, (out, d) => out.date(d - DAY_OFFSET));
+    const asOf = new Map<string, [number, string]>();
+    for (const t of this.touched) {
+      const name = series(t % SV_BITS);
+      for (const a of paths.get(Math.floor(t / SV_BITS))!) asOf.set(`${a}\u0000${name}`, [a, name]);
+    }
+    // In (unit, series) order, as the change feed numbers them.
+    const sorted = [...asOf.values()].sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
+    for (let i = 0; i < sorted.length; i += CHUNK) {
+      const out = new CopyRows();
+      for (const [unit, name] of sorted.slice(i, i + CHUNK)) {
+        out.row(3);
+        out.int4(unit);
+        out.text(name);
+        out.microseconds(changedAt);
+      }
+      await copy('kpi_as_of (unit_id, series, changed_at)', out.take());
+    }
+  }
+}
+
+/** Rows a COPY statement takes at most. */
+const CHUNK = 200_000;
+
+async function writeRows(copy: CopyInto, target: string, sums: Map<number, number>, bits: number, bucket: (out: CopyRows, b: number) => void): Promise<void> {
+  let out = new CopyRows();
   for (const [key, delta] of sums) {
     if (delta === 0) continue;
     const b = key % bits;
     const unitSv = (key - b) / bits;
     const sv = unitSv % SV_BITS;
-    out.row(6);
-    out.int2(grain);
+    out.row(5);
     out.int4((unitSv - sv) / SV_BITS);
     out.text(series(sv));
     out.int2(variant(sv));
-    out.int4(b - offset);
+    bucket(out, b);
     out.int8(delta);
+    if (out.rows === CHUNK) {
+      await copy(target, out.take());
+      out = new CopyRows();
+    }
   }
-}
-
-/** Where a bulk load puts the sums of its readers until the end (a temporary table, gone at commit). */
-export const STAGING_COLUMNS = 'bulk_rollup_sums (grain, unit_id, series, variant, bucket, delta)';
-
-export async function createRollupStaging(db: Db): Promise<void> {
-  await db.execute(sql`
-    CREATE TEMP TABLE bulk_rollup_sums (grain smallint NOT NULL, unit_id int NOT NULL, series text NOT NULL, variant smallint NOT NULL,
-                                        bucket int NOT NULL, delta bigint NOT NULL) ON COMMIT DROP`);
-}
-
-/**
- * Adds the staged sums to the roll-up tables, one statement a table: rows of a key are
- * summed, zeros left out. The tables must hold no rows of these series (a bulk load starts
- * from an empty database), and have their primary keys dropped: rows are only appended,
- * and the primary key made again checks that no key came twice.
- */
-export async function addStagedRollups(db: Db): Promise<void> {
-  for (const [table, column, grain, bucket] of [
-    ['kpi_rollup_year', 'year', GRAIN_YEAR, sql`bucket::smallint`],
-    ['kpi_rollup_month', 'month', GRAIN_MONTH, sql`make_date(bucket / 12, bucket % 12 + 1, 1)`],
-    ['kpi_rollup_day', 'day', GRAIN_DAY, sql`date '1970-01-01' + bucket`],
-  ] as const) {
-    await db.execute(sql`
-      INSERT INTO ${sql.identifier(table)} (unit_id, series, variant, ${sql.identifier(column)}, delta)
-      SELECT unit_id, series, variant, ${bucket}, sum(delta)::bigint FROM bulk_rollup_sums WHERE grain = ${grain}
-       GROUP BY unit_id, series, variant, bucket HAVING sum(delta) <> 0`);
-  }
-  await db.execute(sql`
-    INSERT INTO kpi_as_of (unit_id, series, changed_at)
-    SELECT DISTINCT a.id, t.series, now()
-      FROM bulk_rollup_sums t JOIN units u ON u.id = t.unit_id CROSS JOIN LATERAL unnest(u.path) AS a(id)
-     WHERE t.grain = ${GRAIN_AS_OF}
-     ORDER BY 1, 2
-    ON CONFLICT (unit_id, series) DO UPDATE SET changed_at = excluded.changed_at, seq = nextval('kpi_change_seq')`);
+  if (out.rows > 0) await copy(target, out.take());
 }

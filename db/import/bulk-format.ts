@@ -1,6 +1,6 @@
 // What the reading worker of a bulk load and the writing thread exchange, and the COPY
 // text form of a member (PostgreSQL's text format: tab-separated, \N for null).
-import type { StagedSums, UnitLife } from '../rollup-members.js';
+import type { DrainedSums, UnitLife } from '../rollup-members.js';
 import type { Item } from './batch.js';
 import type { Place } from './tx.js';
 import type { FileUnit, Problem } from './check.js';
@@ -96,6 +96,11 @@ export class CopyRows {
     this.int8((v.ms - POSTGRES_EPOCH_MS) * 1000 + (v.us ?? 0));
   }
 
+  /** timestamptz of microseconds since the epoch. */
+  microseconds(us: number): void {
+    this.int8(us - POSTGRES_EPOCH_MS * 1000);
+  }
+
   /** The rows with the format's trailer. */
   take(): Buffer {
     this.room(2);
@@ -154,8 +159,8 @@ export interface ReaderValidation {
 
 export type ReaderMessage =
   | { type: 'batch'; batch: BulkBatch; bytes: number }
-  | { type: 'rollups'; sums: StagedSums }
-  | { type: 'done'; sums: StagedSums; lastId: number; unscannedUnit: string | null; validation: ReaderValidation; candidates: string[] };
+  | { type: 'rollups'; sums: DrainedSums }
+  | { type: 'done'; sums: DrainedSums; lastId: number; unscannedUnit: string | null; validation: ReaderValidation; candidates: string[] };
 
 /** The columns `copyMember` writes, in order. */
 export const MEMBER_COLUMNS = 'members (id, external_id, unit_id, unit_since, joined_at, left_at, birth_year, gender, digitized_at, app_activated_at)';
@@ -192,3 +197,6 @@ export function copyReport(reports: CopyRows, unitId: number, r: ReportRow): voi
   reports.date(r.day);
   reports.int4(r.count);
 }
+
+/** The buffers of drained sums, to move them to another thread without a copy. */
+export const sumBuffers = (s: DrainedSums) => [s.year.buffer, s.month.buffer, s.day.buffer, s.touched.buffer] as ArrayBuffer[];

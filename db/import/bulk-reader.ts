@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { MemberRollups, type UnitLife } from '../rollup-members.js';
 import type { Item } from './batch.js';
-import { copyMember, copyReport, CopyRows, type ReaderInput, type ReaderMessage } from './bulk-format.js';
+import { copyMember, copyReport, CopyRows, sumBuffers, type ReaderInput, type ReaderMessage } from './bulk-format.js';
 import { ValidationPass, type FileUnit } from './check.js';
 import { MemberLine } from './member-line.js';
 import { lineEntry, ndjsonLines, openSource, type SourceEntry } from './source.js';
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     batch = null;
     if (rollups.size >= input.sums) {
       const sums = rollups.drain();
-      port.postMessage({ type: 'rollups', sums } satisfies ReaderMessage, [sums.copy.buffer] as ArrayBuffer[]);
+      port.postMessage({ type: 'rollups', sums } satisfies ReaderMessage, sumBuffers(sums));
     }
   };
   const batchFor = (place: Place): Pending =>
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     },
     candidates: [...validation.candidates],
   };
-  port.postMessage(done, [sums.copy.buffer] as ArrayBuffer[]);
+  port.postMessage(done, sumBuffers(sums));
 }
 
 /** The unit a member line names, by its bytes: members come unit by unit, so the last one is kept. */

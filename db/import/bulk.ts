@@ -5,7 +5,7 @@
 // keys too) are dropped at the start and made again at the end (one sorted build and one
 // join each, instead of a check and an index insertion per row); members, evaluations and
 // reports are sent with COPY, and their roll-up steps are summed in memory
-// (db/rollup-members.ts), staged with COPY and added once. Worker threads
+// (db/rollup-members.ts), added up here and written with COPY once. Worker threads
 // (./bulk-reader.ts) read, check and put the file in COPY form while this thread writes;
 // if they find a problem, everything is rolled back and the problems are reported. The
 // definitions are read from the catalog before they are dropped, so what is made again is
@@ -19,7 +19,7 @@ import { sql } from 'drizzle-orm';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { rows, type Db } from '../client.js';
-import { addStagedRollups, createRollupStaging, STAGING_COLUMNS, unitLives, type StagedSums, type UnitLife } from '../rollup-members.js';
+import { RollupTotals, unitLives, type UnitLife } from '../rollup-members.js';
 import type { Counts } from './batch.js';
 import { EVALUATION_COLUMNS, MEMBER_COLUMNS, REPORT_COLUMNS, type BulkBatch, type ReaderInput, type ReaderMessage, type ReaderValidation } from './bulk-format.js';
 import { confirmDuplicates, recordsWithProblems, sortProblems, ValidationPass, type FileUnit, type Problem } from './check.js';
@@ -194,8 +194,8 @@ async function merge(source: Source, ends: Extract<ReaderMessage, { type: 'done'
 }
 
 export class BulkLoad {
-  /** Roll-up sums posted by the readers, staged on the connection's next turn. */
-  private rollups: StagedSums[] = [];
+  /** The roll-up sums the readers drained, added up. */
+  private readonly totals = new RollupTotals();
   private lastId = 0;
   /** Bytes of the file read so far. */
   bytes = 0;
@@ -217,7 +217,6 @@ export class BulkLoad {
     const definitions = await deferrable(tx);
     for (const d of definitions) await tx.execute(sql.raw(d.drop));
     await emptyAnew(tx);
-    await createRollupStaging(tx);
     // Members are numbered from the sequence's next value on; the sequence is moved past them at the end.
     const [reserved] = await rows<{ first: number }>(tx, sql`SELECT nextval(pg_get_serial_sequence('members', 'id'))::float8 AS first`);
     return new BulkLoad(tx, client, definitions, await unitLives(tx), Number(reserved!.first), unitIds);
@@ -303,7 +302,7 @@ export class BulkLoad {
           yield message.batch;
           continue;
         }
-        this.rollups.push(message.sums);
+        this.totals.add(message.sums);
         if (message.type === 'done') reader.done = message;
       }
     } finally {
@@ -315,7 +314,6 @@ export class BulkLoad {
 
   /** Writes a batch's members and reports with COPY (and the roll-up sums waiting); returns the counts. */
   async write(batch: BulkBatch): Promise<Counts> {
-    await this.stageRollups();
     const counts: Counts = {};
     for (const [table, columns, data, count] of [
       ['members', MEMBER_COLUMNS, batch.copy.members, batch.copy.memberCount],
@@ -329,12 +327,7 @@ export class BulkLoad {
     return counts;
   }
 
-  private async stageRollups(): Promise<void> {
-    while (this.rollups.length > 0) {
-      const sums = this.rollups.shift()!;
-      if (sums.rows > 0) await this.copy(STAGING_COLUMNS, sums.copy);
-    }
-  }
+
 
   /** Seconds the COPY statements took so far. */
   copySeconds = 0;
@@ -345,10 +338,11 @@ export class BulkLoad {
     this.copySeconds += (performance.now() - started) / 1000;
   }
 
-  /** Adds the roll-up sums of the readers to the roll-ups. */
+  /** Adds the roll-up sums of the readers to the roll-ups, with COPY. */
   async addRollups(): Promise<void> {
-    await this.stageRollups();
-    await addStagedRollups(this.tx);
+    const [now] = await rows<{ us: string }>(this.tx, sql`SELECT (extract(epoch FROM now()) * 1000000)::int8::text AS us`);
+    const paths = new Map([...this.lives].map(([id, life]) => [id, life.path]));
+    await this.totals.write((target, data) => this.copy(target, data), paths, Number(now!.us));
   }
 
   /**

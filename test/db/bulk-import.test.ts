@@ -285,6 +285,11 @@ describe('a bulk load of generated national data', () => {
     expect(await memberRows(bulk.db)).toEqual(await memberRows(batches.db));
     expect(result.counts.activity_reports?.inserted).toBeGreaterThan(100);
     expect(await reportRows(bulk.db)).toEqual(await reportRows(batches.db));
+    // The change feed knows the same (unit, series) pairs changed, numbered in that order.
+    const changed = (db: Db) => table(db, sql`SELECT unit_id || '|' || series AS r FROM kpi_as_of ORDER BY seq`);
+    const fed = await changed(bulk.db);
+    expect(fed.length).toBeGreaterThan(1_000);
+    expect([...fed].sort()).toEqual([...(await changed(batches.db))].sort());
     const rollups = await rollupSnapshot(bulk.db);
     expect(rollups).toEqual(await rollupSnapshot(batches.db));
     expect(rollups).toEqual(await rebuiltSnapshot(bulk.db));
