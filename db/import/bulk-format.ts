@@ -1,5 +1,5 @@
-// What the reading worker of a bulk load and the writing thread exchange, and the COPY
-// text form of a member (PostgreSQL's text format: tab-separated, \N for null).
+// What the reading worker of a bulk load and the writing thread exchange, and the binary
+// COPY form of members, evaluations and activity reports.
 import type { DrainedSums, UnitLife } from '../rollup-members.js';
 import type { Item } from './batch.js';
 import type { Place } from './tx.js';
@@ -93,7 +93,7 @@ export class CopyRows {
   /** timestamptz: microseconds since 2000-01-01 UTC, 8 bytes. */
   instant(v: Pick<Instant, 'ms' | 'us'> | null): void {
     if (v === null) return this.null();
-    this.int8((v.ms - POSTGRES_EPOCH_MS) * 1000 + (v.us ?? 0));
+    this.microseconds(v.ms * 1000 + (v.us ?? 0));
   }
 
   /** timestamptz of microseconds since the epoch. */
@@ -169,23 +169,36 @@ export const REPORT_COLUMNS = 'activity_reports (external_id, unit_id, kind, dat
 
 /** Appends a member (placed in its unit since it joined) and its evaluations. */
 export function copyMember(members: CopyRows, evaluations: CopyRows, id: number, unitId: number, m: MemberRow): void {
-  members.row(10);
+  members.row(MEMBER_FIELDS);
   members.int4(id);
   members.text(m.id);
+  copyMemberFields(members, unitId, m.joinedAt, m.leftAt, m.birthYear, m.gender, m.digitizedAt, m.appActivatedAt);
+  for (const e of m.evaluations) copyEvaluation(evaluations, id, e.year, e.recordedAt);
+}
+
+/** The columns of MEMBER_COLUMNS. */
+export const MEMBER_FIELDS = 10;
+
+type At = Pick<Instant, 'ms' | 'us'> | null;
+
+/** A member's fields after its id and external id, in MEMBER_COLUMNS order. */
+export function copyMemberFields(members: CopyRows, unitId: number, joinedAt: At, leftAt: At, birthYear: number | null, gender: string | null, digitizedAt: At, appActivatedAt: At): void {
   members.int4(unitId);
-  members.instant(m.joinedAt);
-  members.instant(m.joinedAt);
-  members.instant(m.leftAt);
-  members.int2(m.birthYear);
-  members.text(m.gender);
-  members.instant(m.digitizedAt);
-  members.instant(m.appActivatedAt);
-  for (const e of m.evaluations) {
-    evaluations.row(3);
-    evaluations.int4(id);
-    evaluations.int2(e.year);
-    evaluations.instant(e.recordedAt);
-  }
+  members.instant(joinedAt);
+  members.instant(joinedAt);
+  members.instant(leftAt);
+  members.int2(birthYear);
+  members.text(gender);
+  members.instant(digitizedAt);
+  members.instant(appActivatedAt);
+}
+
+/** An evaluation row, in EVALUATION_COLUMNS order. */
+export function copyEvaluation(evaluations: CopyRows, memberId: number, year: number, recordedAt: At): void {
+  evaluations.row(3);
+  evaluations.int4(memberId);
+  evaluations.int2(year);
+  evaluations.instant(recordedAt);
 }
 
 /** Appends an activity report (its id is the table's own). */

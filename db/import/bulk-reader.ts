@@ -1,14 +1,14 @@
 // The reading side of a bulk load, in a worker thread, in one pass over the file: it
-// checks every record (the validation pass, whole), puts members in COPY form with ids
-// from the reserved range, sums the roll-up steps of members and activity reports, and
-// posts batches to the thread that writes them. Parsing and writing run side by side (on
+// checks every record (the validation pass, whole), puts members (ids from the reserved
+// range), their evaluations and activity reports in COPY form, sums their roll-up steps,
+// and posts batches to the thread that writes them. Parsing and writing run side by side (on
 // two cores, one each) instead of taking turns on one thread. Once a problem is found it
 // only checks: the writing thread rolls everything back and reports the problems.
 import { parentPort, workerData } from 'node:worker_threads';
 import { MemberRollups, type UnitLife } from '../rollup-members.js';
 import type { Item } from './batch.js';
 import { copyMember, copyReport, CopyRows, sumBuffers, type ReaderInput, type ReaderMessage } from './bulk-format.js';
-import { ValidationPass, type FileUnit } from './check.js';
+import { startsBeforeClosing, ValidationPass, type FileUnit } from './check.js';
 import { MemberLine } from './member-line.js';
 import { lineEntry, ndjsonLines, openSource, type SourceEntry } from './source.js';
 import type { Place } from './tx.js';
@@ -66,8 +66,13 @@ async function main(): Promise<void> {
       port.postMessage({ type: 'rollups', sums } satisfies ReaderMessage, sumBuffers(sums));
     }
   };
-  const batchFor = (place: Place): Pending =>
-    (batch ??= { first: place, last: place, records: 0, items: [], members: new CopyRows(), evaluations: new CopyRows(), reports: new CopyRows() });
+  /** The batch a record at `place` joins (a new one when none is open). */
+  const recordIn = (place: Place): Pending => {
+    const pending = (batch ??= { first: place, last: place, records: 0, items: [], members: new CopyRows(), evaluations: new CopyRows(), reports: new CopyRows() });
+    pending.last = place;
+    pending.records += 1;
+    return pending;
+  };
   /** A record the usual way: parsed, checked, put in COPY form or kept as an item. */
   const take = async (entry: SourceEntry) => {
     if (batch && (batch.records >= input.batchSize || batch.first.file !== entry.file)) await send();
@@ -91,9 +96,7 @@ async function main(): Promise<void> {
     // A unit code nobody sent: the validation reports it at the end.
     if ('unit' in row && unitId === undefined) return;
     const place = { file: entry.file, line: entry.line };
-    const pending = batchFor(place);
-    pending.last = place;
-    pending.records += 1;
+    const pending = recordIn(place);
     if (row.type === 'member') {
       copyMember(pending.members, pending.evaluations, nextId++, unitId!, row);
       rollups.add({
@@ -126,14 +129,11 @@ async function main(): Promise<void> {
         const end = ends[i]!;
         if (line.read(buffer, start, end)) {
           const unit = units.get(buffer, line.unitStart, line.unitEnd);
-          if (unit && (unit.closes === null || line.joinedAt.ms < unit.closes)) {
+          if (unit && startsBeforeClosing(unit.life, line.joinedAt.ms)) {
             if (batch && batch.records >= input.batchSize) await send();
             validation.addMemberBytes(buffer, line.idStart, line.idEnd);
             if (!writing) continue;
-            const place = { file: null, line: chunk.firstLine + i };
-            const pending = batchFor(place);
-            pending.last = place;
-            pending.records += 1;
+            const pending = recordIn({ file: null, line: chunk.firstLine + i });
             line.copyTo(pending.members, pending.evaluations, nextId++, unit.id);
             rollups.add(line.forRollups(unit.id));
             continue;
@@ -168,22 +168,22 @@ async function main(): Promise<void> {
 /** The unit a member line names, by its bytes: members come unit by unit, so the last one is kept. */
 class UnitsByBytes {
   private last: Buffer = Buffer.alloc(0);
-  private found: { id: number; closes: number | null } | null = null;
+  private found: { id: number; life: FileUnit } | null = null;
 
   constructor(
     private readonly units: Map<string, FileUnit>,
     private readonly ids: Map<string, number>,
   ) {}
 
-  /** The unit's id and closing (ms), or null when the file does not hold it (the usual way reports that). */
-  get(buf: Buffer, start: number, end: number): { id: number; closes: number | null } | null {
+  /** The unit's id and record, or null when the file does not hold it (the usual way reports that). */
+  get(buf: Buffer, start: number, end: number): { id: number; life: FileUnit } | null {
     if (this.found && end - start === this.last.length && buf.compare(this.last, 0, this.last.length, start, end) === 0) return this.found;
     const code = buf.toString('latin1', start, end);
     const unit = this.units.get(code);
     const id = this.ids.get(code);
     if (!unit || id === undefined) return null;
     this.last = Buffer.from(buf.subarray(start, end));
-    this.found = { id, closes: unit.validTo?.ms ?? null };
+    this.found = { id, life: unit };
     return this.found;
   }
 }

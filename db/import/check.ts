@@ -102,6 +102,9 @@ function itemStart(row: ImportRow): { field: string; at: Instant } | null {
   }
 }
 
+/** Whether something of a unit starting at `ms` starts before the unit closes (nothing of a unit starts once it has closed). */
+export const startsBeforeClosing = (unit: { validTo: Instant | null }, ms: number): boolean => !unit.validTo || ms < unit.validTo.ms;
+
 /** The start of a member's key. */
 const MEMBER_KEY = 'member\u0000';
 
@@ -109,6 +112,7 @@ const MEMBER_KEY = 'member\u0000';
 function keyOf(row: ImportRow): string | null {
   switch (row.type) {
     case 'member':
+      return MEMBER_KEY + row.id;
     case 'model':
     case 'team':
     case 'product':
@@ -276,8 +280,8 @@ export class ValidationPass {
   }
 
   private checkItem(unit: Life, place: Place, field: string, at: Instant): void {
-    if (unit.validTo && at.ms >= unit.validTo.ms) {
-      this.problem(place, field, `is at or after the closing of unit ${unit.code} (${unit.validTo.text}): nothing of a unit starts once it has closed`);
+    if (!startsBeforeClosing(unit, at.ms)) {
+      this.problem(place, field, `is at or after the closing of unit ${unit.code} (${unit.validTo!.text}): nothing of a unit starts once it has closed`);
     }
   }
 

@@ -7,8 +7,9 @@
 // That the two read the same is tested (test/db/member-line.test.ts).
 import { GENDERS } from '../schema.js';
 import type { NewMember } from '../rollup-members.js';
-import type { CopyRows } from './bulk-format.js';
+import { copyEvaluation, copyMemberFields, MEMBER_FIELDS, type CopyRows } from './bulk-format.js';
 import { readInstant, type InstantParts } from './time.js';
+import { BIRTH_YEARS, EVALUATION_YEARS } from './validate.js';
 
 /** An instant of the line: its parts, and whether it was there (not null, not left out). */
 interface Slot extends InstantParts {
@@ -16,6 +17,8 @@ interface Slot extends InstantParts {
 }
 
 const slot = (): Slot => ({ ms: 0, us: 0, bare: false, set: false });
+/** The instant, or null when the line has none. */
+const present = (s: Slot): Slot | null => (s.set ? s : null);
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 const START = bytes('{"type":"member","id":"');
@@ -36,8 +39,8 @@ const QUOTE = 34;
 const BACKSLASH = 92;
 const SPACE = 32;
 
-/** The most evaluations a line may hold on this path (one a year from 1950 to 2100). */
-const MAX_EVALUATIONS = 151;
+/** The most evaluations a line may hold (one a year). */
+const MAX_EVALUATIONS = EVALUATION_YEARS.max - EVALUATION_YEARS.min + 1;
 
 /** The fields of the last member line read; `read` fills them, `copyTo` and `forRollups` use them. */
 export class MemberLine {
@@ -83,7 +86,7 @@ export class MemberLine {
     this.birthYear = -1;
     if (this.literal(BIRTH_YEAR) && !this.literal(NULL)) {
       this.birthYear = this.integer();
-      if (this.birthYear < 1900 || this.birthYear > 2100) return false;
+      if (this.birthYear < BIRTH_YEARS.min || this.birthYear > BIRTH_YEARS.max) return false;
     }
     this.gender = -1;
     if (this.literal(GENDER) && !this.literal(NULL)) {
@@ -95,23 +98,20 @@ export class MemberLine {
 
   /** Appends the member (placed in its unit since it joined) and its evaluations, as copyMember does. */
   copyTo(members: CopyRows, evaluations: CopyRows, id: number, unitId: number): void {
-    members.row(10);
+    members.row(MEMBER_FIELDS);
     members.int4(id);
     members.latin1(this.buf, this.idStart, this.idEnd);
-    members.int4(unitId);
-    members.instant(this.joinedAt);
-    members.instant(this.joinedAt);
-    members.instant(this.leftAt.set ? this.leftAt : null);
-    members.int2(this.birthYear < 0 ? null : this.birthYear);
-    members.text(this.gender < 0 ? null : GENDERS[this.gender]!);
-    members.instant(this.digitizedAt.set ? this.digitizedAt : null);
-    members.instant(this.appActivatedAt.set ? this.appActivatedAt : null);
-    for (let i = 0; i < this.evaluationCount; i++) {
-      evaluations.row(3);
-      evaluations.int4(id);
-      evaluations.int2(this.years[i]!);
-      evaluations.instant(this.recordedAt[i]!);
-    }
+    copyMemberFields(
+      members,
+      unitId,
+      this.joinedAt,
+      present(this.leftAt),
+      this.birthYear < 0 ? null : this.birthYear,
+      this.gender < 0 ? null : GENDERS[this.gender]!,
+      present(this.digitizedAt),
+      present(this.appActivatedAt),
+    );
+    for (let i = 0; i < this.evaluationCount; i++) copyEvaluation(evaluations, id, this.years[i]!, this.recordedAt[i]!);
   }
 
   /** The member for the roll-up sums (one object, used again for every line). */
@@ -179,7 +179,7 @@ export class MemberLine {
     return true;
   }
 
-  /** `,"evaluations":[…]` of `{"year":Y,"recordedAt":"…"}`, years distinct and within 1950–2100; or left out. */
+  /** `,"evaluations":[…]` of `{"year":Y,"recordedAt":"…"}`, years distinct and within EVALUATION_YEARS; or left out. */
   private evaluations(): boolean {
     this.evaluationCount = 0;
     if (!this.literal(EVALUATIONS)) return true;
@@ -190,7 +190,7 @@ export class MemberLine {
     for (;;) {
       if (this.evaluationCount === MAX_EVALUATIONS || !this.literal(YEAR)) return false;
       const year = this.integer();
-      if (year < 1950 || year > 2100) return false;
+      if (year < EVALUATION_YEARS.min || year > EVALUATION_YEARS.max) return false;
       for (let i = 0; i < this.evaluationCount; i++) if (this.years[i] === year) return false;
       if (!this.literal(RECORDED) || !this.instant(this.recordedAt[this.evaluationCount]!)) return false;
       this.years[this.evaluationCount] = year;

@@ -44,7 +44,11 @@ const period = z.string().transform((s, ctx): TargetPeriod => {
   return r;
 });
 
-const evaluation = z.strictObject({ year: z.number().int().min(1950).max(2100), recordedAt: instant });
+/** The years a member can be evaluated for, and born in (the database checks the same). */
+export const EVALUATION_YEARS = { min: 1950, max: 2100 } as const;
+export const BIRTH_YEARS = { min: 1900, max: 2100 } as const;
+
+const evaluation = z.strictObject({ year: z.number().int().min(EVALUATION_YEARS.min).max(EVALUATION_YEARS.max), recordedAt: instant });
 const rosterEntry = z.strictObject({ person: id, from: instant, to: instant.nullish() });
 
 const SCHEMAS = {
@@ -67,7 +71,7 @@ const SCHEMAS = {
     digitizedAt: instant.nullish(),
     appActivatedAt: instant.nullish(),
     evaluations: z.array(evaluation).nullish(),
-    birthYear: z.number().int().min(1900).max(2100).nullish(),
+    birthYear: z.number().int().min(BIRTH_YEARS.min).max(BIRTH_YEARS.max).nullish(),
     gender: z.enum(GENDERS).nullish(),
   }),
   model: z.strictObject({
@@ -389,7 +393,7 @@ function fastMember(r: Record<string, unknown>): MemberRow | undefined {
   if (!joinedAt || leftAt === undefined || digitizedAt === undefined || appActivatedAt === undefined) return undefined;
   if (leftAt && leftAt.ms <= joinedAt.ms) return undefined;
   const birthYear = r.birthYear ?? null;
-  if (birthYear !== null && !intIn(birthYear, 1900, 2100)) return undefined;
+  if (birthYear !== null && !intIn(birthYear, BIRTH_YEARS.min, BIRTH_YEARS.max)) return undefined;
   const gender = r.gender ?? null;
   if (gender !== null && !GENDER_SET.has(gender)) return undefined;
   const evaluations: EvaluationRow[] = [];
@@ -398,7 +402,7 @@ function fastMember(r: Record<string, unknown>): MemberRow | undefined {
   for (const e of list as unknown[]) {
     if (typeof e !== 'object' || e === null || Array.isArray(e)) return undefined;
     const { year, recordedAt } = e as Record<string, unknown>;
-    if (Object.keys(e).length !== 2 || !intIn(year, 1950, 2100) || typeof recordedAt !== 'string') return undefined;
+    if (Object.keys(e).length !== 2 || !intIn(year, EVALUATION_YEARS.min, EVALUATION_YEARS.max) || typeof recordedAt !== 'string') return undefined;
     const at = parseInstant(recordedAt);
     if (typeof at === 'string' || evaluations.some((x) => x.year === year)) return undefined;
     evaluations.push({ member: r.id, year, recordedAt: at });
