@@ -2,7 +2,7 @@
 // load of millions of members cannot afford to derive steps in SQL row by row
 // (db/rollup.ts, `events('members')`): here the same rule runs on each member as it
 // streams past, for a member with no placement history (its unit since it joined), and
-// the sums are written in a few large statements. That both give the same roll-ups is
+// the sums are written with COPY at the end. That both give the same roll-ups is
 // tested (test/db/bulk-import.test.ts compares a bulk load with a rebuild from the base
 // tables).
 //
@@ -17,13 +17,14 @@ import { sql } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
 import { CopyRows } from './import/bulk-format.js';
 import { daysFromCivil, vietnamDay } from './import/time.js';
+import { EVALUATION_YEARS } from './import/validate.js';
 import { REPORT_KINDS, type ReportKind, type UnitLevel } from './schema.js';
 
 const DAY_MS = 86_400_000;
 /** Day numbers from 1900 on are ≥ 0 with this offset. */
 const DAY_OFFSET = 30_000;
-const FIRST_EVALUATION_YEAR = 1950;
-/** Series (and variant) index: MEMBERS, MEMBERS_DIGITIZED, MEMBERS_APP, then MEMBERS_EVALUATED per year from 1950. */
+const FIRST_EVALUATION_YEAR = EVALUATION_YEARS.min;
+/** Series (and variant) index: MEMBERS, MEMBERS_DIGITIZED, MEMBERS_APP, then MEMBERS_EVALUATED per evaluation year. */
 const SV_MEMBERS = 0;
 const SV_DIGITIZED = 1;
 const SV_APP = 2;
@@ -31,8 +32,8 @@ const SV_EVALUATED = 3;
 const SV_BITS = 256;
 const DAY_BITS = 131_072;
 const MONTH_BITS = 32_768;
-/** Then the report kinds, after the evaluation years up to 2100. */
-const SV_REPORT = SV_EVALUATED + 2100 - FIRST_EVALUATION_YEAR + 1;
+/** Then the report kinds, after the evaluation years. */
+const SV_REPORT = SV_EVALUATED + EVALUATION_YEARS.max - FIRST_EVALUATION_YEAR + 1;
 const SERIES_OF = ['MEMBERS', 'MEMBERS_DIGITIZED', 'MEMBERS_APP'];
 
 const series = (sv: number) => (sv < SV_EVALUATED ? SERIES_OF[sv]! : sv < SV_REPORT ? 'MEMBERS_EVALUATED' : REPORT_KINDS[sv - SV_REPORT]!);
@@ -94,8 +95,8 @@ function monthOf(day: number): number {
 
 /**
  * Sums of steps per (lowest month unit, series, month) and (lowest day unit, series, day):
- * two additions a step. `drain` spreads them over the ancestors as rows that
- * `addRollupRows` adds to the roll-up tables.
+ * two additions a step. `drain` spreads them over the ancestors; `RollupTotals` adds the
+ * drains up and writes them to the roll-up tables.
  */
 export class MemberRollups {
   private months = new Map<number, number>();
@@ -244,52 +245,74 @@ export class RollupTotals {
 
   /**
    * Writes the non-zero sums, and the `kpi_as_of` rows of the (unit, series) pairs touched
-   * and their ancestors (`paths`: each unit's path), dated `changedAt` (µs since the epoch).
+   * and the units above them (`units`: each unit's path), dated `changedAt` (µs since the epoch).
    */
-  async write(copy: CopyInto, paths: Map<number, number[]>, changedAt: number): Promise<void> {
-    await writeRows(copy, 'kpi_rollup_year (unit_id, series, variant, year, delta)', this.year, MONTH_BITS, (out, y) => out.int2(y));
-    await writeRows(copy, 'kpi_rollup_month (unit_id, series, variant, month, delta)', this.month, MONTH_BITS, (out, m) => out.date(daysFromCivil(Math.floor(m / 12), (m % 12) + 1, 1)));
-    await writeRows(copy, 'kpi_rollup_day (unit_id, series, variant, day, delta)', this.day, DAY_BITS, (out, d) => out.date(d - DAY_OFFSET));
+  async write(copy: CopyInto, units: Map<number, UnitLife>, changedAt: number): Promise<void> {
+    await copyChunks(copy, 'kpi_rollup_year (unit_id, series, variant, year, delta)', nonZero(this.year, MONTH_BITS), rollupRow((out, y) => out.int2(y)));
+    await copyChunks(copy, 'kpi_rollup_month (unit_id, series, variant, month, delta)', nonZero(this.month, MONTH_BITS), rollupRow((out, m) => out.date(daysFromCivil(Math.floor(m / 12), (m % 12) + 1, 1))));
+    await copyChunks(copy, 'kpi_rollup_day (unit_id, series, variant, day, delta)', nonZero(this.day, DAY_BITS), rollupRow((out, d) => out.date(d - DAY_OFFSET)));
     const asOf = new Map<string, [number, string]>();
     for (const t of this.touched) {
       const name = series(t % SV_BITS);
-      for (const a of paths.get(Math.floor(t / SV_BITS))!) asOf.set(`${a}\u0000${name}`, [a, name]);
+      for (const a of units.get(Math.floor(t / SV_BITS))!.path) asOf.set(`${a}\u0000${name}`, [a, name]);
     }
     // In (unit, series) order, as the change feed numbers them.
     const sorted = [...asOf.values()].sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
-    for (let i = 0; i < sorted.length; i += CHUNK) {
-      const out = new CopyRows();
-      for (const [unit, name] of sorted.slice(i, i + CHUNK)) {
-        out.row(3);
-        out.int4(unit);
-        out.text(name);
-        out.microseconds(changedAt);
-      }
-      await copy('kpi_as_of (unit_id, series, changed_at)', out.take());
-    }
+    await copyChunks(copy, 'kpi_as_of (unit_id, series, changed_at)', sorted, (out, [unit, name]) => {
+      out.row(3);
+      out.int4(unit);
+      out.text(name);
+      out.microseconds(changedAt);
+    });
   }
 }
 
 /** Rows a COPY statement takes at most. */
 const CHUNK = 200_000;
 
-async function writeRows(copy: CopyInto, target: string, sums: Map<number, number>, bits: number, bucket: (out: CopyRows, b: number) => void): Promise<void> {
+/** Rows of `items`, each put by `put`, sent to `target` with COPY, CHUNK rows a statement. */
+async function copyChunks<T>(copy: CopyInto, target: string, items: Iterable<T>, put: (out: CopyRows, item: T) => void): Promise<void> {
   let out = new CopyRows();
-  for (const [key, delta] of sums) {
-    if (delta === 0) continue;
-    const b = key % bits;
-    const unitSv = (key - b) / bits;
-    const sv = unitSv % SV_BITS;
-    out.row(5);
-    out.int4((unitSv - sv) / SV_BITS);
-    out.text(series(sv));
-    out.int2(variant(sv));
-    bucket(out, b);
-    out.int8(delta);
+  for (const item of items) {
+    put(out, item);
     if (out.rows === CHUNK) {
       await copy(target, out.take());
       out = new CopyRows();
     }
   }
   if (out.rows > 0) await copy(target, out.take());
+}
+
+/** A roll-up row to be: its unit, series and variant, bucket and sum. */
+interface SumRow {
+  unit: number;
+  sv: number;
+  bucket: number;
+  delta: number;
+}
+
+/**
+ * A roll-up table's row: unit, series, variant, the bucket (`bucket` writes it: the year,
+ * the month index year × 12 + month − 1, or the day number with DAY_OFFSET) and the sum.
+ */
+const rollupRow =
+  (bucket: (out: CopyRows, b: number) => void) =>
+  (out: CopyRows, r: SumRow): void => {
+    out.row(5);
+    out.int4(r.unit);
+    out.text(series(r.sv));
+    out.int2(variant(r.sv));
+    bucket(out, r.bucket);
+    out.int8(r.delta);
+  };
+
+/** The non-zero sums of a grain whose keys hold `bits` buckets. */
+function* nonZero(sums: Map<number, number>, bits: number): Generator<SumRow> {
+  for (const [key, delta] of sums) {
+    if (delta === 0) continue;
+    const bucket = key % bits;
+    const unitSv = (key - bucket) / bits;
+    const sv = unitSv % SV_BITS;
+    yield { unit: (unitSv - sv) / SV_BITS, sv, bucket, delta };
+  }
 }

@@ -27,7 +27,7 @@ import { SeenFilter } from './seen.js';
 import { cutInTwo, type Part, type Source } from './source.js';
 import type { RowType } from './validate.js';
 
-/** The roll-up tables the sums of members and reports go to, one statement each: their primary keys too are made after. */
+/** The roll-up tables the sums of members and reports go to (with COPY): their primary keys too are made again after. */
 const ROLLUP_TABLES = ['kpi_rollup_year', 'kpi_rollup_month', 'kpi_rollup_day'];
 
 /**
@@ -199,6 +199,8 @@ export class BulkLoad {
   private lastId = 0;
   /** Bytes of the file read so far. */
   bytes = 0;
+  /** Seconds the COPY statements took so far. */
+  copySeconds = 0;
   end: ReaderEnd | null = null;
 
   private constructor(
@@ -312,7 +314,7 @@ export class BulkLoad {
     this.end = await merge(source, readers.map((r) => r.done!), options.maxProblems);
   }
 
-  /** Writes a batch's members and reports with COPY (and the roll-up sums waiting); returns the counts. */
+  /** Writes a batch's members, evaluations and reports with COPY; returns the counts. */
   async write(batch: BulkBatch): Promise<Counts> {
     const counts: Counts = {};
     for (const [table, columns, data, count] of [
@@ -327,11 +329,6 @@ export class BulkLoad {
     return counts;
   }
 
-
-
-  /** Seconds the COPY statements took so far. */
-  copySeconds = 0;
-
   private async copy(target: string, data: Uint8Array): Promise<void> {
     const started = performance.now();
     await pipeline(Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]), this.client.query(copyFrom(`COPY ${target} FROM STDIN (FORMAT binary)`)));
@@ -341,8 +338,7 @@ export class BulkLoad {
   /** Adds the roll-up sums of the readers to the roll-ups, with COPY. */
   async addRollups(): Promise<void> {
     const [now] = await rows<{ us: string }>(this.tx, sql`SELECT (extract(epoch FROM now()) * 1000000)::int8::text AS us`);
-    const paths = new Map([...this.lives].map(([id, life]) => [id, life.path]));
-    await this.totals.write((target, data) => this.copy(target, data), paths, Number(now!.us));
+    await this.totals.write((target, data) => this.copy(target, data), this.lives, Number(now!.us));
   }
 
   /**

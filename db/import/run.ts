@@ -8,9 +8,9 @@
 //    steps and one audit row. Per-batch mode commits each batch on its own; all-or-
 //    nothing mode writes everything in one transaction (each batch in a savepoint), and
 //    into an empty database builds the roll-ups once at the end instead of per batch;
-//    there, over node-postgres, members go in as a bulk load (./bulk.ts: COPY, the
-//    member tables' foreign keys and secondary indexes made again at the end, member
-//    roll-ups summed in memory).
+//    there, over node-postgres, the file goes in as a bulk load (./bulk.ts: COPY, the
+//    filled tables' foreign keys and secondary indexes made again at the end, roll-ups
+//    of members and reports summed in memory).
 //
 // The database refusing a batch (its constraints and triggers are the last line) stops
 // the import: the batch is written again in halves, in a transaction that is rolled back,
@@ -145,22 +145,13 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
   }
   await validation.finish(source, (bytes) => progress('confirm', bytes, source.totalBytes));
 
-  const result: ImportResult = {
-    status: 'imported',
-    source: source.label,
-    mode,
+  const result = newResult(source, mode, {
     records: validation.records,
     types: validation.counts,
     problems: validation.sortedProblems(),
     problemCount: validation.problemCount,
     invalidRecords: validation.invalidRecords,
-    batches: 0,
-    recordsWritten: 0,
-    counts: {},
-    rollups: 'none',
-    load: 'batches',
-    seconds: 0,
-  };
+  });
   const done = () => ({ ...result, seconds: (performance.now() - started) / 1000 });
   if (!validation.valid) return { ...done(), status: 'invalid' };
   if (options.dryRun) return { ...done(), status: 'validated' };
@@ -190,6 +181,26 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
   result.recordsWritten = writer.records;
   result.counts = writer.counts;
   return done();
+}
+
+/** A result of an import of `source` that has written nothing yet. */
+function newResult(source: Source, mode: CommitMode, fields: Partial<ImportResult> & Pick<ImportResult, 'types'>): ImportResult {
+  return {
+    status: 'imported',
+    source: source.label,
+    mode,
+    records: 0,
+    problems: [],
+    problemCount: 0,
+    invalidRecords: 0,
+    batches: 0,
+    recordsWritten: 0,
+    counts: {},
+    rollups: 'none',
+    load: 'batches',
+    seconds: 0,
+    ...fields,
+  };
 }
 
 const reporter =
@@ -225,17 +236,18 @@ async function bulkImport(db: Db, source: Source, options: ImportOptions, starte
   // Problems of the units alone: the usual way reports them with the rest.
   if (!units.valid) return null;
   let load: BulkLoad | null = null;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const writer = new Writer(
     source,
     {
-      batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+      batchSize,
       mode: 'all-or-nothing',
       rebuild: true,
       bulk: {
         source,
         middle,
         units: units.units,
-        batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+        batchSize,
         sums: options.bulkSums ?? 250_000,
         maxProblems,
         twoReadersFrom: options.bulkTwoReadersFrom,
@@ -243,22 +255,7 @@ async function bulkImport(db: Db, source: Source, options: ImportOptions, starte
     },
     (batches, records) => progress('load', load?.bytes ?? 0, source.totalBytes, records, batches),
   );
-  const result: ImportResult = {
-    status: 'imported',
-    source: source.label,
-    mode: 'all-or-nothing',
-    records: 0,
-    types: units.counts,
-    problems: [],
-    problemCount: 0,
-    invalidRecords: 0,
-    batches: 0,
-    recordsWritten: 0,
-    counts: {},
-    rollups: 'rebuilt',
-    load: 'bulk',
-    seconds: 0,
-  };
+  const result = newResult(source, 'all-or-nothing', { types: units.counts, rollups: 'rebuilt', load: 'bulk' });
   const done = () => ({ ...result, seconds: (performance.now() - started) / 1000 });
   try {
     await inTransaction(db, async (tx) => {
@@ -297,13 +294,13 @@ async function bulkImport(db: Db, source: Source, options: ImportOptions, starte
   return done();
 }
 
-/** Consecutive records of one file: all as items, or (a bulk load) the members in COPY form and the rest as items. */
+/** Consecutive records of one file: all as items, or (a bulk load) members, evaluations and reports in COPY form and the rest as items. */
 interface Batch {
   first: Place;
   last: Place;
   records: number;
   items: Item[];
-  /** A bulk load's members in COPY form. */
+  /** A bulk load's members, evaluations and reports in COPY form. */
   copy: BulkCopy | null;
 }
 

@@ -76,7 +76,7 @@ interface Row {
   'records/s': number;
   'peak RSS MB': number;
   load: string;
-  /** Seconds per phase: validate, write, indexes, roll-ups. */
+  /** Seconds per phase, in the order the progress reports them. */
   phases: string;
 }
 
@@ -134,26 +134,22 @@ try {
     process.stderr.write(`wrote ${lines.toLocaleString('en')} records (${((await stat(file)).size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
   const results: Row[] = [];
-  for (const mode of modes as CommitMode[]) {
-    const handle = await openDb({ url: await recreateDatabase(server.url, `bench_import_${mode.replace(/-/g, '_')}`) });
+  /** Imports the file into a new, migrated database `name` of the server at `url`: once, or twice (per-batch). */
+  const runIn = async (url: string, name: string, label: string, mode: CommitMode) => {
+    const handle = await openDb({ url: await recreateDatabase(url, name) });
     try {
       await handle.migrate();
-      results.push(await run(mode, handle, file, mode));
+      results.push(await run(label, handle, file, mode));
       if (mode === 'per-batch') results.push(await run('per-batch, again (no change)', handle, file, mode));
     } finally {
       await handle.close();
     }
-  }
+  };
+  for (const mode of modes as CommitMode[]) await runIn(server.url, `bench_import_${mode.replace(/-/g, '_')}`, mode, mode);
   if (values['minimal-wal']) {
     const bulkServer = await startPostgres(['wal_level=minimal', 'max_wal_senders=0']);
     try {
-      const handle = await openDb({ url: await recreateDatabase(bulkServer.url, 'bench_import_minimal_wal') });
-      try {
-        await handle.migrate();
-        results.push(await run('all-or-nothing, wal_level=minimal', handle, file, 'all-or-nothing'));
-      } finally {
-        await handle.close();
-      }
+      await runIn(bulkServer.url, 'bench_import_minimal_wal', 'all-or-nothing, wal_level=minimal', 'all-or-nothing');
     } finally {
       await bulkServer.stop();
     }
