@@ -7,7 +7,7 @@ import { rows, type Db } from './client.js';
 import { parseTargetPeriod } from './import/time.js';
 import { rebuildRollups } from './rollup.js';
 import type { ImportRecord, MemberRecord, RecordType, TeamRecord, UnitRecord } from './records.js';
-import { UNIT_LEVELS, REPORT_KINDS } from './schema.js';
+import { REPORT_COUNT_MAX, REPORT_KINDS, UNIT_LEVELS } from './schema.js';
 
 export class LoadError extends Error {
   constructor(
@@ -216,8 +216,8 @@ export class BulkLoader {
         if (!REPORT_KINDS.includes(record.kind)) {
           throw new LoadError('kind', `must be one of ${REPORT_KINDS.join(', ')} (got "${record.kind}")`, record);
         }
-        if (!Number.isInteger(record.count) || record.count < 0) {
-          throw new LoadError('count', `must be a whole number ≥ 0 (got ${record.count})`, record);
+        if (!Number.isInteger(record.count) || record.count < 0 || record.count > REPORT_COUNT_MAX) {
+          throw new LoadError('count', `must be a whole number from 0 to ${REPORT_COUNT_MAX} (got ${record.count})`, record);
         }
         await this.push('activity_reports', {
           external_id: record.id ?? null,

@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  boolean,
   check,
   date,
   index,
@@ -41,6 +42,9 @@ export const REPORT_KINDS = [
   'DIGITAL_SKILLS_TRAINED',
 ] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
+
+/** The largest count one activity report may hold (DOMAIN.md: a commune helps at most tens of thousands a month). */
+export const REPORT_COUNT_MAX = 1_000_000;
 
 export const KPI_IDS = [
   'DIGITAL_MODEL_COVERAGE',
@@ -250,6 +254,7 @@ export const activityReports = pgTable(
     index('activity_reports_kind_date_idx').on(t.kind, t.date),
     check('activity_reports_kind_known', sql`${t.kind} IN (${inList(REPORT_KINDS)})`),
     check('activity_reports_count_nonnegative', sql`${t.count} >= 0`),
+    check('activity_reports_count_bounded', sql`${t.count} <= ${sql.raw(String(REPORT_COUNT_MAX))}`),
   ],
 );
 
@@ -289,7 +294,39 @@ export const auditLog = pgTable(
   },
   (t) => [
     index('audit_log_entity_idx').on(t.entity, t.entityKey),
-    uniqueIndex('audit_log_idempotency_key').on(t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
+    // A key is the caller's own: another caller's same key is another change.
+    uniqueIndex('audit_log_actor_idempotency_key').on(t.actor, t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
+  ],
+);
+
+/**
+ * API keys of partner systems: read-only aggregates of one subtree and a set of KPIs. The
+ * secret is shown once when the key is made; only its SHA-256 is kept.
+ */
+export const partnerKeys = pgTable(
+  'partner_keys',
+  {
+    id: serial('id').primaryKey(),
+    /** Public part of the key, written in it before the secret: how a key is found. */
+    keyId: text('key_id').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    name: text('name').notNull(),
+    /** The root of the subtree the key reads. */
+    unitId: integer('unit_id').notNull().references(() => units.id),
+    kpis: text('kpis').array().$type<KpiId[]>().notNull(),
+    /** Requests a minute; more are refused with 429. */
+    rateLimit: integer('rate_limit').notNull(),
+    /** Only operations of the persisted list, sent by their hash. */
+    persistedOnly: boolean('persisted_only').notNull().default(false),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    createdBy: text('created_by').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    revokedAt: instant('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('partner_keys_key_id_key').on(t.keyId),
+    check('partner_keys_rate_limit_positive', sql`${t.rateLimit} > 0`),
+    check('partner_keys_expiry_order', sql`${t.expiresAt} > ${t.createdAt}`),
   ],
 );
 

@@ -467,6 +467,7 @@ const CONSTRAINT_FIELDS: Record<string, string> = {
   startup_products_order: 'delistedAt',
   activity_reports_kind_known: 'kind',
   activity_reports_count_nonnegative: 'count',
+  activity_reports_count_bounded: 'count',
   targets_kpi_known: 'kpi',
   targets_period_order: 'period',
   targets_value_nonnegative: 'value',

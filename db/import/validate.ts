@@ -2,7 +2,7 @@
 // types, enums, instants, and the order of the record's own dates. What needs other
 // records (unit codes, duplicates, a unit's life) is checked by the validation pass.
 import { z } from 'zod';
-import { GENDERS, KPI_IDS, REPORT_KINDS, UNIT_LEVELS, type KpiId, type ReportKind, type UnitLevel } from '../schema.js';
+import { GENDERS, KPI_IDS, REPORT_COUNT_MAX, REPORT_KINDS, UNIT_LEVELS, type KpiId, type ReportKind, type UnitLevel } from '../schema.js';
 import { parseDay, parseInstant, parseTargetPeriod, type Instant, type TargetPeriod } from './time.js';
 
 /** What is wrong with a record: the field (a path such as `evaluations[1].year`) and why. */
@@ -14,8 +14,6 @@ export interface Issue {
 /** The record types of the format; `evaluation` and `rosterEntry` are rows of the CSV files of nested lists. */
 export const RECORD_TYPES = ['unit', 'member', 'model', 'team', 'product', 'relic', 'report', 'target'] as const;
 export type RowType = (typeof RECORD_TYPES)[number] | 'evaluation' | 'rosterEntry';
-
-const INT_MAX = 2_147_483_647;
 
 const id = z.string().trim().min(1);
 const name = z.string().trim().min(1);
@@ -106,7 +104,7 @@ const SCHEMAS = {
     unit: id,
     kind: z.enum(REPORT_KINDS),
     date: day,
-    count: z.number().int().min(0).max(INT_MAX),
+    count: z.number().int().min(0).max(REPORT_COUNT_MAX, `must be at most ${REPORT_COUNT_MAX.toLocaleString('en')}`),
   }),
   target: z.strictObject({
     type: z.literal('target'),
@@ -424,7 +422,7 @@ function fastMember(r: Record<string, unknown>): MemberRow | undefined {
 function fastReport(r: Record<string, unknown>): ReportRow | undefined {
   const id = r.id ?? null;
   if (!onlyKeys(r, REPORT_KEYS) || (id !== null && !plainId(id)) || !plainId(r.unit) || !REPORT_KIND_SET.has(r.kind)) return undefined;
-  if (typeof r.date !== 'string' || !intIn(r.count, 0, INT_MAX)) return undefined;
+  if (typeof r.date !== 'string' || !intIn(r.count, 0, REPORT_COUNT_MAX)) return undefined;
   const day = parseDay(r.date);
   if (typeof day === 'string') return undefined;
   return { type: 'report', id, unit: r.unit, kind: r.kind as ReportKind, date: r.date, day, count: r.count };

@@ -105,6 +105,7 @@ const RULES: Rule[] = [
   { match: 'startup_products_order', field: 'delistedAt', reason: 'must be after listedAt' },
   { match: 'activity_reports_kind_known', field: 'kind', reason: 'is not a known kind of report' },
   { match: 'activity_reports_count_nonnegative', field: 'count', reason: 'must be ≥ 0' },
+  { match: 'activity_reports_count_bounded', field: 'count', reason: 'must be at most 1,000,000' },
   // Triggers (db/migrations/0001_unit_tree_rules.sql): their messages name the units involved.
   { match: /parent cannot change/, field: 'parent' },
   { match: /level cannot change/, field: 'level' },

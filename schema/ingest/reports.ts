@@ -1,7 +1,7 @@
 // Units' activity reports: citizens helped per kind of activity and Vietnam day. A report
 // sent again replaces the earlier one (never adds), so a unit can re-send its month.
 import { z } from 'zod';
-import { REPORT_KINDS } from '../../db/schema.js';
+import { REPORT_COUNT_MAX, REPORT_KINDS } from '../../db/schema.js';
 import { upsertReport } from '../../db/writes.js';
 import { builder } from '../builder.js';
 import { ActivityReportRecord, reportSnapshot, ReportKindEnum, type ReportSnapshot } from './records.js';
@@ -12,7 +12,7 @@ const RecordReportInput = builder.inputType('RecordReportInput', {
     unit: t.string({ required: true, description: 'Code of the reporting unit.' }),
     kind: t.field({ type: ReportKindEnum, required: true }),
     date: t.field({ type: 'Date', required: true, description: 'The Vietnam calendar day reported, inside the unit’s life (before it closed).' }),
-    count: t.int({ required: true, description: 'How many citizens were helped, ≥ 0.' }),
+    count: t.int({ required: true, description: 'How many citizens were helped: a whole number from 0 to 1,000,000.' }),
     id: t.string({
       description: 'The sender’s id for the report. Without one, a report is named by unit, kind and day, and one sent again for them replaces it.',
     }),
@@ -26,7 +26,11 @@ const recordReportSchema = z.object({
   unit: text(100),
   kind: z.enum(REPORT_KINDS, { error: 'is not a known kind of report' }),
   date: z.string().refine(isCalendarDay, 'must be a calendar day, YYYY-MM-DD'),
-  count: z.number().int('must be a whole number').min(0, 'must be ≥ 0'),
+  count: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be ≥ 0')
+    .max(REPORT_COUNT_MAX, `must be at most ${REPORT_COUNT_MAX.toLocaleString('en')}: one report counts what one unit did in one day`),
   id: text(200).nullish(),
 });
 

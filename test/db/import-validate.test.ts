@@ -10,7 +10,7 @@ const instant = fc.constantFrom(...INSTANTS);
 /** Values one field may be changed to: boundaries, wrong types, absent, null. */
 const TRICKY = [
   undefined, null, '', ' ', 'M-1 ', ' M-1', 7, 1.5, true, [], {}, 'yesterday', '2024-02-30', '2024-03-01T08:00', '2020-01-01T00:00:00+07:00',
-  '2026-12-31T23:59:59+07:00', 1899, 1900, 1949, 1950, 2100, 2101, -1, 0, 2_147_483_647, 2_147_483_648, 'MALE', 'male', 'X',
+  '2026-12-31T23:59:59+07:00', 1899, 1900, 1949, 1950, 2100, 2101, -1, 0, 1_000_000, 1_000_001, 2_147_483_647, 2_147_483_648, 'MALE', 'male', 'X',
   'VNEID_INSTALLS', 'vneid_installs', '2026-02-29', '2024-02-29', [{ year: 2024, recordedAt: '2024-01-01' }, { year: 2024, recordedAt: '2024-06-01' }],
   [{ year: 2024, recordedAt: '2024-01-01', extra: 1 }], [null], [{ year: '2024', recordedAt: '2024-01-01' }],
 ];
