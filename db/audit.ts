@@ -33,11 +33,11 @@ export interface StoredChange {
   after: unknown;
 }
 
-/** The change made under an idempotency key, if there was one. */
-export async function changeByIdempotencyKey(db: Db, key: string): Promise<StoredChange | null> {
+/** The change this actor made under an idempotency key, if there was one: a key is its caller's own. */
+export async function changeByIdempotencyKey(db: Db, actor: string, key: string): Promise<StoredChange | null> {
   const [row] = await rows<{ action: string; entity: string; entity_key: string; after: unknown }>(
     db,
-    sql`SELECT action, entity, entity_key, after FROM audit_log WHERE idempotency_key = ${key}`,
+    sql`SELECT action, entity, entity_key, after FROM audit_log WHERE actor = ${actor} AND idempotency_key = ${key}`,
   );
   if (!row) return null;
   // Some drivers hand jsonb back as text.

@@ -4,3 +4,8 @@ import { fileURLToPath } from 'node:url';
 export function defaultDataDir(): string {
   return fileURLToPath(new URL('../.data/pglite', import.meta.url));
 }
+
+/** The key pair of the local dev issuer of users' tokens (npm start, npm run token): .data/dev-issuer.json. */
+export function devIssuerKeyFile(): string {
+  return fileURLToPath(new URL('../.data/dev-issuer.json', import.meta.url));
+}

@@ -1,9 +1,13 @@
 // npm start: the API on http://localhost:4000/graphql with GraphiQL, over the embedded
 // database in .data/ (or DATABASE_URL), migrated and, when empty, filled with demo data.
+// Users' tokens come from the local dev issuer (npm run token), unless AUTH_ISSUER and
+// AUTH_JWKS_URL name a real one; GraphiQL starts with a central admin's token.
 import { createServer } from 'node:http';
 import { openDb, optionsFromEnv } from '../db/client.js';
 import { seedDemo, unitCount } from '../db/demo/seed.js';
-import { defaultDataDir } from '../db/local.js';
+import { defaultDataDir, devIssuerKeyFile } from '../db/local.js';
+import { devIssuer } from '../schema/access/tokens.js';
+import { configFromEnv, verifierFromEnv } from '../schema/config.js';
 import { makeYoga } from '../schema/yoga.js';
 
 const port = Number(process.env.PORT ?? 4000);
@@ -18,11 +22,21 @@ if ((await unitCount(handle.db)) === 0 && process.env.SEED !== '0') {
   console.log(`${stats.rows.units} units, ${stats.rows.members} members in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-const yoga = makeYoga(handle.db);
+const external = verifierFromEnv();
+const dev = external ? null : await devIssuer(devIssuerKeyFile());
+const config = configFromEnv(external ?? dev);
+const token = dev ? await dev.sign({ subject: 'dev-admin', role: 'CENTRAL_ADMIN', unit: 'TW' }) : null;
+if (token) config.graphiqlHeaders = { Authorization: `Bearer ${token}` };
+
+const yoga = makeYoga(handle.db, config);
 const server = createServer(yoga);
 server.listen(port, () => {
   console.log(`Database: ${handle.kind}${dataDir ? ` (${dataDir})` : ''}`);
   console.log(`GraphiQL: http://localhost:${port}/graphql`);
+  if (token) {
+    console.log(`Token (CENTRAL_ADMIN of TW, 12 h; others: npm run token -- --role ROLE --unit CODE):`);
+    console.log(`Authorization: Bearer ${token}`);
+  }
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

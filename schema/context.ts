@@ -1,10 +1,14 @@
-// Per-request state: the database and DataLoaders that batch what one query asks for.
+// Per-request state: the database, the caller, and DataLoaders that batch what one query
+// asks for. Every KPI value goes through the `kpi` loader, which is where the caller's scope
+// is enforced: a value outside it is an error on its own field, whatever path reached it.
 import DataLoader from 'dataloader';
 import { inArray } from 'drizzle-orm';
+import { GraphQLError } from 'graphql';
 import type { Db } from '../db/client.js';
 import { units } from '../db/schema.js';
+import type { Access, ShownParts } from './access/access.js';
 import type { Period } from './kpi/period.js';
-import { readKpis, type KpiResult } from './kpi/read.js';
+import { readKpis } from './kpi/read.js';
 import type { KpiId } from './kpi/registry.js';
 
 export type UnitRow = typeof units.$inferSelect;
@@ -15,10 +19,19 @@ export interface KpiKey {
   unit: UnitRow;
 }
 
+/** A KPI value as the caller may see it. */
+export interface KpiResult extends ShownParts {
+  /** When the data under the value last changed; null when nothing was ever recorded. */
+  asOf: Date | null;
+}
+
 export interface Context {
   db: Db;
+  access: Access;
   loaders: ReturnType<typeof createLoaders>;
-  /** The HTTP request, which graphql-yoga adds to every context (mutations read the actor from it). */
+  /** Names the request in error replies and in the logs. */
+  requestId: string;
+  /** The HTTP request, which graphql-yoga adds to every context. */
   request?: Request;
 }
 
@@ -27,7 +40,16 @@ function byKey<K, V>(keys: readonly K[], found: V[], keyOf: (v: V) => K): (V | n
   return keys.map((k) => map.get(k) ?? null);
 }
 
-export function createLoaders(db: Db) {
+/** The error of a value the caller may not read. */
+export function forbidden(reason: string): GraphQLError {
+  return new GraphQLError(`Not allowed: ${reason}`, { extensions: { code: 'FORBIDDEN', reason } });
+}
+
+export function outOfScope(unit: UnitRow, kpi: KpiId): GraphQLError {
+  return forbidden(`${kpi} of ${unit.code} is outside what this caller may read`);
+}
+
+export function createLoaders(db: Db, access: Access) {
   return {
     unitById: new DataLoader<number, UnitRow | null>(async (ids) =>
       byKey(ids, await db.select().from(units).where(inArray(units.id, [...ids])), (u) => u.id),
@@ -35,14 +57,22 @@ export function createLoaders(db: Db) {
     unitByCode: new DataLoader<string, UnitRow | null>(async (codes) =>
       byKey(codes, await db.select().from(units).where(inArray(units.code, [...codes])), (u) => u.code),
     ),
-    /** Every KPI value a request asks for, read in at most two statements. */
+    /** Every KPI value a request asks for, read in at most two statements; values out of scope are never read. */
     kpi: new DataLoader<KpiKey, KpiResult, string>(
-      (keys) => readKpis(db, keys.map((k) => ({ kpi: k.kpi, period: k.period, unitId: k.unit.id, level: k.unit.level }))),
+      async (keys) => {
+        const allowed = keys.filter((k) => access.readsAggregate(k.unit, k.kpi));
+        const read = await readKpis(db, allowed.map((k) => ({ kpi: k.kpi, period: k.period, unitId: k.unit.id, level: k.unit.level })));
+        const results = new Map(allowed.map((k, i) => [k, read[i]!]));
+        return keys.map((k) => {
+          const r = results.get(k);
+          return r ? { ...access.shown(k.kpi, r), asOf: r.asOf } : outOfScope(k.unit, k.kpi);
+        });
+      },
       { cacheKeyFn: (k) => `${k.kpi}|${k.period.id}|${k.unit.id}` },
     ),
   };
 }
 
-export function createContext(db: Db): Context {
-  return { db, loaders: createLoaders(db) };
+export function createContext(db: Db, access: Access, requestId: string): Context {
+  return { db, access, loaders: createLoaders(db, access), requestId };
 }

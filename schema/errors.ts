@@ -14,8 +14,35 @@ export function notFound(argument: string, reason: string): GraphQLError {
 }
 
 /** Page size of a connection: `first` must be 0–max. */
-export function pageSize(first: number | null | undefined, max = 500): void {
+export function pageSize(first: number | null | undefined, max = 500, argument = 'first'): void {
   if (first != null && (first < 0 || first > max)) {
-    throw badInput('first', `must be between 0 and ${max} (got ${first})`);
+    throw badInput(argument, `must be between 0 and ${max} (got ${first})`);
   }
+}
+
+/** The largest offset a cursor may name: no connection here is longer. */
+const MAX_CURSOR_OFFSET = 10_000_000;
+
+/** The offset in a cursor this API gave (`OffsetConnection:<n>`, base64), or a typed error naming the argument. */
+function cursorOffset(cursor: string, argument: string): number {
+  const text = /^[A-Za-z0-9+/]+={0,2}$/.test(cursor) ? Buffer.from(cursor, 'base64').toString('utf8') : '';
+  const match = /^OffsetConnection:(0|[1-9]\d{0,7})$/.exec(text);
+  const offset = match ? Number(match[1]) : NaN;
+  if (!(offset <= MAX_CURSOR_OFFSET)) throw badInput(argument, 'is not a cursor of this connection: pass a `cursor` or `endCursor` it returned');
+  return offset;
+}
+
+interface ConnectionArgs {
+  first?: number | null | undefined;
+  last?: number | null | undefined;
+  after?: string | null | undefined;
+  before?: string | null | undefined;
+}
+
+/** Checks a connection's arguments before any SQL: page sizes within 0–max, cursors that this API made. */
+export function connectionArgs(args: ConnectionArgs, max = 500): void {
+  pageSize(args.first, max, 'first');
+  pageSize(args.last, max, 'last');
+  if (args.after != null) cursorOffset(args.after, 'after');
+  if (args.before != null) cursorOffset(args.before, 'before');
 }

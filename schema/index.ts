@@ -5,6 +5,7 @@ import './unit/index.js';
 import './dashboard/index.js';
 import './partner/index.js';
 import './ingest/index.js';
+import './access/index.js';
 
 export const schema = builder.toSchema();
 

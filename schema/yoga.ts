@@ -1,9 +1,21 @@
 // The one GraphQL server: the dev server, the Lambda handler and the tests all use it.
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+// Before any resolver runs: who is asking (schema/access/), whether the document is within
+// the limits and what it costs (schema/limits.ts); errors carry a request id, and what was
+// not meant for the client is logged (without SQL or its parameters) and masked.
+import { randomUUID } from 'node:crypto';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Db } from '../db/client.js';
+import { authenticate, newAuthState, RequestRefused } from './access/authenticate.js';
+import type { ApiConfig } from './config.js';
 import { createContext, type Context } from './context.js';
 import { schema } from './index.js';
+import { costLimit, documentLimits, timeBudget } from './limits.js';
 import { exportPlugin } from './partner/export.js';
+import { PERSISTED_OPERATIONS } from './persisted.js';
 
 export const EXAMPLE_QUERY = `# Members using the Vietnam Youth app, Lạng Sơn and its first communes, October 2026.
 query AppAdoption {
@@ -21,13 +33,124 @@ query AppAdoption {
 }
 `;
 
-export function makeYoga(db: Db, options: { graphiql?: boolean } = {}): YogaServerInstance<{}, Context> {
+/** The header a browser client sends with GET requests, which a cross-site form cannot. */
+export const CSRF_HEADER = 'x-graphql-yoga-csrf';
+
+const requestIds = new WeakMap<Request, string>();
+
+/** The request's id: the caller's `x-request-id` when it is a plain token, else a new one. */
+export function requestIdOf(request: Request): string {
+  let id = requestIds.get(request);
+  if (!id) {
+    const given = request.headers.get('x-request-id') ?? '';
+    id = /^[A-Za-z0-9._:-]{8,100}$/.test(given) ? given : randomUUID();
+    requestIds.set(request, id);
+  }
+  return id;
+}
+
+/** A database or driver message without the statement and its parameters. */
+function safeMessage(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause;
+  const inner = cause instanceof Error ? cause : error;
+  const message = inner instanceof Error ? inner.message : String(inner);
+  return message.replace(/(Failed query|params):[\s\S]*$/i, '$1: …').slice(0, 300);
+}
+
+/**
+ * Every error leaves with the request id. An error that is not one of the API's own (a
+ * GraphQLError with a code) is logged with that id and replaced by "Unexpected error".
+ */
+function errorsWithRequestId(config: ApiConfig): Plugin<Context> {
+  const mark = (result: ExecutionResult, requestId: string): ExecutionResult => {
+    if (!result.errors?.length) return result;
+    const errors = result.errors.map((e) => {
+      const own = e.extensions?.code !== undefined && (e.originalError === undefined || e.originalError instanceof GraphQLError);
+      if (own) return new GraphQLError(e.message, { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, requestId } });
+      const original = e.originalError ?? e;
+      const pg = (original as { cause?: { code?: unknown } }).cause?.code ?? (original as { code?: unknown }).code;
+      config.logger.error(
+        { requestId, path: e.path?.join('.'), error: { name: original.name, code: typeof pg === 'string' ? pg : undefined, message: safeMessage(original) } },
+        'unexpected error',
+      );
+      return new GraphQLError('Unexpected error.', { nodes: e.nodes, path: e.path, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } });
+    });
+    return { ...result, errors };
+  };
+  return {
+    onExecute({ args }) {
+      const requestId = (args.contextValue as Context).requestId;
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (Symbol.asyncIterator in result) return;
+          setResult(mark(result, requestId));
+        },
+      };
+    },
+    onResponse({ request, response }) {
+      response.headers.set('x-request-id', requestIdOf(request));
+      if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
+    },
+  };
+}
+
+export function makeYoga(db: Db, config: ApiConfig): YogaServerInstance<{}, Context> {
+  const state = newAuthState();
+  const persistedOnly = async (request: Request) => {
+    try {
+      const access = await authenticate(db, request, config.access, state);
+      return access.principal.kind === 'partner' && access.principal.persistedOnly;
+    } catch {
+      // Refused callers are told why by the context, with the right status.
+      return false;
+    }
+  };
   return createYoga<{}, Context>({
     schema,
-    context: () => createContext(db),
+    context: async ({ request }) => {
+      const requestId = requestIdOf(request);
+      try {
+        return createContext(db, await authenticate(db, request, config.access, state), requestId);
+      } catch (error) {
+        if (!(error instanceof RequestRefused)) throw error;
+        throw new GraphQLError(error.message, {
+          extensions: { code: error.code, requestId, http: { status: error.status, headers: error.headers } },
+        });
+      }
+    },
     graphqlEndpoint: '/graphql',
-    graphiql: options.graphiql === false ? false : { defaultQuery: EXAMPLE_QUERY, title: 'Youth Union KPIs' },
+    graphiql: config.graphiql
+      ? {
+          defaultQuery: EXAMPLE_QUERY,
+          title: 'Youth Union KPIs',
+          ...(config.graphiqlHeaders ? { headers: JSON.stringify(config.graphiqlHeaders, null, 2) } : {}),
+        }
+      : false,
     landingPage: false,
-    plugins: [exportPlugin(db)],
+    cors: config.corsOrigins.length === 0 ? false : { origin: config.corsOrigins, credentials: false, allowedHeaders: ['content-type', 'authorization', 'x-api-key', CSRF_HEADER, 'x-request-id'], methods: ['GET', 'POST'] },
+    maskedErrors: { isDev: false },
+    logging: false,
+    plugins: [
+      exportPlugin(db, config.access, state),
+      useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+      usePersistedOperations({
+        getPersistedOperation: (hash) => PERSISTED_OPERATIONS.get(hash) ?? null,
+        allowArbitraryOperations: async (request) => !(await persistedOnly(request)),
+        skipDocumentValidation: false,
+        customErrors: {
+          notFound: { message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } },
+          keyNotFound: { message: 'PersistedQueryKeyNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } },
+          persistedQueryOnly: {
+            message: 'This API key may only send persisted operations (by their sha256Hash).',
+            extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 403 } },
+          },
+        },
+      }),
+      documentLimits(config.production),
+      ...(config.production ? [useDisableIntrospection()] : []),
+      costLimit(),
+      timeBudget(config.requestBudgetMs),
+      errorsWithRequestId(config),
+    ],
   });
 }

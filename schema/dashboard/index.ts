@@ -4,9 +4,8 @@ import { and, arrayContains, asc, eq, gt, isNull, lt, or } from 'drizzle-orm';
 import type { GraphQLResolveInfo } from 'graphql';
 import { unitLevelRank, units, type UnitLevel } from '../../db/schema.js';
 import { builder } from '../builder.js';
-import type { Context, UnitRow } from '../context.js';
-import { badInput, notFound, pageSize } from '../errors.js';
-import type { KpiParts } from '../kpi/compute.js';
+import type { Context, KpiResult, UnitRow } from '../context.js';
+import { badInput, connectionArgs, notFound } from '../errors.js';
 import {
   formatDay,
   parsePeriod,
@@ -18,7 +17,6 @@ import {
   type Period,
   type PeriodKind,
 } from '../kpi/period.js';
-import type { KpiResult } from '../kpi/read.js';
 import { KPIS, kpiDefinition, ratioPercent, type KpiDefinition, type KpiId } from '../kpi/registry.js';
 import { selects } from '../selection.js';
 import { Unit, UnitLevelEnum } from '../unit/index.js';
@@ -98,10 +96,21 @@ export interface KpiValueShape extends KpiResult {
   lastYear?: Promise<KpiValueShape> | undefined;
 }
 
-/** The value shown: a ratio as a percentage (null on a zero denominator), a count otherwise. */
-export function shownValue(v: KpiParts & { kpi: KpiDefinition }): number | null {
+/** The value shown: a ratio as a percentage (null on a zero denominator), a count otherwise; null when withheld. */
+export function shownValue(v: { numerator: number | null; denominator: number | null; kpi: KpiDefinition }): number | null {
+  if (v.numerator === null) return null;
   return v.kpi.kind === 'RATIO' ? ratioPercent(v.numerator, v.denominator ?? 0) : v.numerator;
 }
+
+const SuppressionEnum = builder.enumType('Suppression', {
+  description: 'Why a value is withheld from this caller.',
+  values: {
+    SMALL_CELL: {
+      description:
+        'A ratio over fewer people than the minimum cell size (5 by default) is withheld from partners and anonymous callers, so that no one can be singled out (Decree 13/2023).',
+    },
+  },
+});
 
 interface KpiChangeShape {
   current: KpiValueShape;
@@ -113,8 +122,9 @@ const KpiChange = builder.objectRef<KpiChangeShape>('KpiChange').implement({
   fields: (t) => ({
     period: t.field({ type: PeriodRef, resolve: (c) => c.base.period }),
     value: t.float({ nullable: true, resolve: (c) => shownValue(c.base) }),
-    numerator: t.int({ resolve: (c) => c.base.numerator }),
-    denominator: t.int({ nullable: true, resolve: (c) => c.base.denominator }),
+    numerator: t.field({ type: 'Count', nullable: true, resolve: (c) => c.base.numerator }),
+    denominator: t.field({ type: 'Count', nullable: true, resolve: (c) => c.base.denominator }),
+    suppressed: t.field({ type: SuppressionEnum, nullable: true, resolve: (c) => c.base.suppressed }),
     difference: t.float({
       nullable: true,
       description: 'Value now minus value then: percentage points for a ratio, a count otherwise; null when either is null.',
@@ -145,8 +155,24 @@ export const KpiValue = builder.objectRef<KpiValueShape>('KpiValue').implement({
       description: 'A ratio as a percentage (100 × numerator ÷ denominator, null when the denominator is 0); a count otherwise.',
       resolve: shownValue,
     }),
-    numerator: t.int({ description: 'The numerator of a ratio; the count itself for a stock or a flow.', resolve: (v) => v.numerator }),
-    denominator: t.int({ nullable: true, description: 'The denominator of a ratio; null for counts.', resolve: (v) => v.denominator }),
+    numerator: t.field({
+      type: 'Count',
+      nullable: true,
+      description: 'The numerator of a ratio; the count itself for a stock or a flow; null only when withheld (see `suppressed`).',
+      resolve: (v) => v.numerator,
+    }),
+    denominator: t.field({
+      type: 'Count',
+      nullable: true,
+      description: 'The denominator of a ratio; null for counts and when withheld.',
+      resolve: (v) => v.denominator,
+    }),
+    suppressed: t.field({
+      type: SuppressionEnum,
+      nullable: true,
+      description: 'Why value, numerator and denominator are withheld from this caller; null when they are shown.',
+      resolve: (v) => v.suppressed,
+    }),
     asOf: t.field({
       type: 'DateTime',
       nullable: true,
@@ -178,6 +204,8 @@ export function loadValue(ctx: Context, unit: UnitRow, kpi: KpiId, period: Perio
   if (!info) return value;
   const previous = selects(info, 'previous') ? load(previousPeriod(period)) : undefined;
   const lastYear = selects(info, 'lastYear') ? load(samePeriodLastYear(period)) : undefined;
+  // Read only if the value itself resolves; a refusal is the value's error, told once.
+  for (const p of [previous, lastYear]) p?.catch(() => undefined);
   return value.then((v) => ({ ...v, previous, lastYear }));
 }
 
@@ -193,7 +221,9 @@ export function periodArg(text: string, argument = 'period'): Period {
 builder.objectFields(Unit, (t) => ({
   kpi: t.field({
     type: KpiValue,
-    description: 'A KPI over this unit and everything under it, for a period such as "2026-03", "2026-Q1" or "2026".',
+    nullable: true,
+    complexity: KPI_COST,
+    description: `A KPI over this unit and everything under it, for a period such as "2026-03", "2026-Q1" or "2026". ${NULL_ON_ERROR}`,
     args: {
       id: t.arg({ type: KpiIdEnum, required: true }),
       period: t.arg.string({ required: true }),
@@ -202,19 +232,25 @@ builder.objectFields(Unit, (t) => ({
   }),
   kpis: t.field({
     type: [KpiValue],
-    description: 'Several KPIs (all of the catalogue when `ids` is left out) over this unit and everything under it, for one period.',
+    nullable: { list: true, items: true },
+    complexity: (args) => ({ field: KPI_COST, multiplier: args.ids?.length ?? KPIS.length }),
+    description: `Several KPIs (all of the catalogue when \`ids\` is left out) over this unit and everything under it, for one period. ${NULL_ON_ERROR}`,
     args: {
       ids: t.arg({ type: [KpiIdEnum], required: false }),
       period: t.arg.string({ required: true }),
     },
     resolve: (unit, args, ctx, info) => {
       const period = periodArg(args.period);
-      return Promise.all((args.ids ?? KPIS.map((k) => k.id)).map((id) => loadValue(ctx, unit, id, period, info)));
+      // Left out: the KPIs this caller reads (a partner's key names its own).
+      const ids = args.ids ?? KPIS.map((k) => k.id).filter((id) => ctx.access.readsKpi(id));
+      return ids.map((id) => loadValue(ctx, unit, id, period, info));
     },
   }),
   series: t.field({
     type: [KpiValue],
-    description: 'A KPI for each period of a grain, from the one containing `from` to the one containing the end of `to`: a trend chart.',
+    nullable: { list: true, items: true },
+    complexity: (args) => ({ field: KPI_COST, multiplier: seriesLength(args.from, args.to, args.grain) }),
+    description: `A KPI for each period of a grain, from the one containing \`from\` to the one containing the end of \`to\`: a trend chart. ${NULL_ON_ERROR}`,
     args: {
       kpi: t.arg({ type: KpiIdEnum, required: true }),
       from: t.arg.string({ required: true, description: 'A period; the series starts with the grain period containing its first day.' }),
@@ -229,13 +265,18 @@ builder.objectFields(Unit, (t) => ({
       if (periods.length > MAX_SERIES_POINTS) {
         throw badInput('grain', `${periods.length} points from ${from.id} to ${to.id}; at most ${MAX_SERIES_POINTS}: use a coarser grain`);
       }
-      return Promise.all(periods.map((p) => loadValue(ctx, unit, args.kpi, p, info)));
+      return periods.map((p) => loadValue(ctx, unit, args.kpi, p, info));
     },
   }),
   breakdown: t.connection({
     type: KpiValue,
-    description:
-      'The KPI for every unit directly below (or, with `level`, every unit at that level below) that lived during the period, ordered and ranked: who leads, who lags.',
+    nullable: true,
+    // Every unit below is read and ranked, whatever the page: that costs as many KPI values.
+    complexity: (args) => ({
+      field: KPI_COST * BREAKDOWN_UNITS_ESTIMATE[args.level ?? 'CHILDREN'],
+      multiplier: args.first ?? args.last ?? DEFAULT_BREAKDOWN_PAGE,
+    }),
+    description: `The KPI for every unit directly below (or, with \`level\`, every unit at that level below) that lived during the period, ordered and ranked: who leads, who lags. Only units whose values this caller reads are listed. ${NULL_ON_ERROR}`,
     args: {
       kpi: t.arg({ type: KpiIdEnum, required: true }),
       period: t.arg.string({ required: true }),
@@ -243,7 +284,7 @@ builder.objectFields(Unit, (t) => ({
       orderBy: t.arg({ type: BreakdownOrderEnum, required: false, defaultValue: 'VALUE_DESC' }),
     },
     resolve: async (unit, args, ctx, info) => {
-      pageSize(args.first, MAX_BREAKDOWN_PAGE);
+      connectionArgs(args, MAX_BREAKDOWN_PAGE);
       const period = periodArg(args.period);
       if (args.level && unitLevelRank(args.level) <= unitLevelRank(unit.level)) {
         throw badInput('level', `${args.level} is not below ${unit.level} ${unit.code}`);
@@ -252,14 +293,32 @@ builder.objectFields(Unit, (t) => ({
       if (below.length > MAX_BREAKDOWN_UNITS) {
         throw badInput('level', `${below.length} units below ${unit.code} at ${args.level}; at most ${MAX_BREAKDOWN_UNITS}: break down a smaller unit`);
       }
-      const values = await Promise.all(below.map((u) => loadValue(ctx, u, args.kpi, period, info)));
+      // Ranks are among the units this caller reads: a rank must not tell of a hidden value.
+      const readable = below.filter((u) => ctx.access.readsAggregate(u, args.kpi));
+      const values = await Promise.all(readable.map((u) => loadValue(ctx, u, args.kpi, period, info)));
       const ordered = orderValues(values, args.orderBy ?? 'VALUE_DESC');
-      return resolveArrayConnection({ args, defaultSize: 100, maxSize: MAX_BREAKDOWN_PAGE }, ordered);
+      return resolveArrayConnection({ args, defaultSize: DEFAULT_BREAKDOWN_PAGE, maxSize: MAX_BREAKDOWN_PAGE }, ordered);
     },
   }),
 }));
 
 const MAX_SERIES_POINTS = 1000;
+const DEFAULT_BREAKDOWN_PAGE = 100;
+/** How many units a breakdown may rank, by the level it asks for (the most under the Central Committee: 34 provinces, 3,321 communes…). */
+const BREAKDOWN_UNITS_ESTIMATE: Record<UnitLevel | 'CHILDREN', number> = { CHILDREN: 200, CENTRAL: 1, PROVINCE: 34, COMMUNE: 3_500, BLOC: 500, BRANCH: 20_000 };
+/** What one KPI value costs against a request's budget (schema/limits.ts); a unit's plain field costs 1. */
+export const KPI_COST = 2;
+const NULL_ON_ERROR = 'Null, with an error naming the argument, when an argument is invalid or the value is outside what the caller may read; the rest of the response is unaffected.';
+
+/** How many points a series would have; what it costs is known before it runs (an invalid one costs 1 and is refused when it runs). */
+function seriesLength(from: string, to: string, grain: Grain): number {
+  try {
+    const [a, b] = [parsePeriod(from), parsePeriod(to)];
+    return b.endDay <= a.startDay ? 1 : Math.min(periodsBetween(a.startDay, b.endDay, grain).length, MAX_SERIES_POINTS + 1);
+  } catch {
+    return 1;
+  }
+}
 const MAX_BREAKDOWN_UNITS = 20_000;
 const MAX_BREAKDOWN_PAGE = 1000;
 
@@ -314,13 +373,19 @@ async function unitsBelow(ctx: Context, unit: UnitRow, period: Period, level: Un
 interface MatrixShape {
   period: Period;
   kpis: KpiDefinition[];
-  rows: { unit: UnitRow; values: Promise<KpiValueShape[]> }[];
+  rows: { unit: UnitRow; values: Promise<KpiValueShape>[] }[];
 }
 
 const KpiMatrixRow = builder.objectRef<MatrixShape['rows'][number]>('KpiMatrixRow').implement({
   fields: (t) => ({
     unit: t.field({ type: Unit, resolve: (r) => r.unit }),
-    values: t.field({ type: [KpiValue], description: 'One value per KPI, in the order of `kpis`.', resolve: (r) => r.values }),
+    values: t.field({
+      type: [KpiValue],
+      nullable: { list: false, items: true },
+      complexity: { field: 1, multiplier: KPIS.length },
+      description: 'One value per KPI, in the order of `kpis`; null (with an error) where the caller may not read it.',
+      resolve: (r) => r.values,
+    }),
   }),
 });
 
@@ -338,6 +403,9 @@ const MAX_COMPARE_UNITS = 500;
 builder.queryField('compare', (t) =>
   t.field({
     type: KpiMatrix,
+    nullable: true,
+    authScopes: { reader: true },
+    complexity: (args) => ({ field: 1, multiplier: Math.max(1, args.units.length) }),
     description: 'A matrix for side-by-side dashboards: each unit (by code) against each KPI (all when `kpis` is left out), for one period.',
     args: {
       units: t.arg.stringList({ required: true }),
@@ -352,11 +420,11 @@ builder.queryField('compare', (t) =>
       const found = await ctx.loaders.unitByCode.loadMany(args.units);
       const missing = args.units.filter((_, i) => !found[i] || found[i] instanceof Error);
       if (missing.length > 0) throw notFound('units', `no unit has code ${missing.map((c) => `"${c}"`).join(', ')}`);
-      const kpis = (args.kpis ?? KPIS.map((k) => k.id)).map(kpiDefinition);
+      const kpis = (args.kpis ?? KPIS.map((k) => k.id).filter((id) => ctx.access.readsKpi(id))).map(kpiDefinition);
       return {
         period,
         kpis,
-        rows: (found as UnitRow[]).map((unit) => ({ unit, values: Promise.all(kpis.map((k) => loadValue(ctx, unit, k.id, period, info))) })),
+        rows: (found as UnitRow[]).map((unit) => ({ unit, values: kpis.map((k) => loadValue(ctx, unit, k.id, period, info)) })),
       };
     },
   }),
@@ -375,6 +443,7 @@ builder.queryFields((t) => ({
   }),
   period: t.field({
     type: PeriodRef,
+    nullable: true,
     description: 'Parses a period, to show its boundaries.',
     args: { id: t.arg.string({ required: true }) },
     resolve: (_root, { id }) => periodArg(id, 'id'),

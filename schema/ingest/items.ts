@@ -36,7 +36,6 @@ import {
   same,
   text,
   under,
-  unitByCode,
 } from './run.js';
 
 const KEEP = 'Left out: unchanged (none when new); null: cleared.';
@@ -91,6 +90,7 @@ builder.mutationField('upsertModel', (t) =>
   t.field({
     type: UpsertModelSuccess,
     description: 'Creates or updates a digital youth model of a grassroots branch, by its id.',
+    authScopes: { writer: true },
     errors: resultUnion('UpsertModel'),
     args: {
       input: t.arg({ type: UpsertModelInput, required: true }),
@@ -104,10 +104,11 @@ builder.mutationField('upsertModel', (t) =>
         entity: 'model',
         entityKey: input.id,
         idempotencyKey,
-        run: async (tx) => {
-          const unit = await unitByCode(tx, input.unit, 'unit');
+        run: async (tx, guard) => {
+          const unit = await guard.unit(input.unit, 'unit');
           levelIn(unit, ['BRANCH'], 'unit', 'model coverage counts grassroots branches');
           const before = await modelSnapshot(tx, input.id);
+          await guard.owns(before?.unit, `model ${input.id}`);
           const intended: ModelSnapshot = {
             id: input.id,
             unit: unit.code,
@@ -169,6 +170,7 @@ builder.mutationField('upsertTeam', (t) =>
   t.field({
     type: UpsertTeamSuccess,
     description: 'Creates or updates a Community Digital Transformation Team, by its id.',
+    authScopes: { writer: true },
     errors: resultUnion('UpsertTeam'),
     args: {
       input: t.arg({ type: UpsertTeamInput, required: true }),
@@ -182,12 +184,13 @@ builder.mutationField('upsertTeam', (t) =>
         entity: 'team',
         entityKey: input.id,
         idempotencyKey,
-        run: async (tx) => {
-          const unit = await unitByCode(tx, input.unit, 'unit');
+        run: async (tx, guard) => {
+          const unit = await guard.unit(input.unit, 'unit');
           if (!(await under(tx, unit, 'COMMUNE'))) {
             throw invalid('unit', `must be a COMMUNE or a unit under one: a team counts for its commune (${unit.code} is a ${unit.level} under none)`);
           }
           const found = await teamSnapshot(tx, input.id);
+          await guard.owns(found?.unit, `team ${input.id}`);
           const before = found && teamOnly(found);
           const intended: TeamSnapshot = {
             id: input.id,
@@ -229,6 +232,7 @@ builder.mutationField('setRosterEntry', (t) =>
   t.field({
     type: SetRosterEntrySuccess,
     description: 'Puts a person on a team from an instant, or ends (or changes the end of) that entry.',
+    authScopes: { writer: true },
     errors: resultUnion('SetRosterEntry'),
     args: {
       input: t.arg({ type: SetRosterEntryInput, required: true }),
@@ -242,9 +246,10 @@ builder.mutationField('setRosterEntry', (t) =>
         entity: 'rosterEntry',
         entityKey: `${input.team}/${input.person}/${iso(input.from)}`,
         idempotencyKey,
-        run: async (tx) => {
+        run: async (tx, guard) => {
           const team = await teamSnapshot(tx, input.team);
           if (!team) throw new NotFoundError('team', `no team has id "${input.team}"`);
+          await guard.owns(team.unit, `team ${input.team}`);
           const from = iso(input.from)!;
           const entries = await rosterEntries(tx, team.teamId, input.team, input.person);
           const before = entries.find((e) => e.from === from) ?? null;
@@ -252,7 +257,7 @@ builder.mutationField('setRosterEntry', (t) =>
           checkOrder([[['to', intended.to], ['from', from]]]);
           if (input.from < new Date(team.establishedAt)) throw invalid('from', `must not be before team ${team.id} was established (${team.establishedAt})`);
           if (team.disbandedAt && input.from >= new Date(team.disbandedAt)) throw invalid('from', `must be before team ${team.id} was disbanded (${team.disbandedAt})`);
-          beforeClosing(await unitByCode(tx, team.unit, 'team'), input.from, 'from');
+          beforeClosing(await guard.unit(team.unit, 'team'), input.from, 'from');
           // A person on a team twice at once would count twice.
           const end = (s: string | null) => (s === null ? Infinity : new Date(s).getTime());
           const overlap = entries.find((e) => e.from !== from && new Date(e.from).getTime() < end(intended.to) && input.from.getTime() < end(e.to));
@@ -292,6 +297,7 @@ builder.mutationField('upsertProduct', (t) =>
   t.field({
     type: UpsertProductSuccess,
     description: 'Creates or updates a product on the union’s startup portal, by its id.',
+    authScopes: { writer: true },
     errors: resultUnion('UpsertProduct'),
     args: {
       input: t.arg({ type: UpsertProductInput, required: true }),
@@ -305,9 +311,10 @@ builder.mutationField('upsertProduct', (t) =>
         entity: 'product',
         entityKey: input.id,
         idempotencyKey,
-        run: async (tx) => {
-          const unit = await unitByCode(tx, input.unit, 'unit');
+        run: async (tx, guard) => {
+          const unit = await guard.unit(input.unit, 'unit');
           const before = await productSnapshot(tx, input.id);
+          await guard.owns(before?.unit, `product ${input.id}`);
           const intended: ProductSnapshot = {
             id: input.id,
             unit: unit.code,
@@ -347,6 +354,7 @@ builder.mutationField('upsertRelic', (t) =>
   t.field({
     type: UpsertRelicSuccess,
     description: 'Creates or updates a historical or cultural relic, by its id.',
+    authScopes: { writer: true },
     errors: resultUnion('UpsertRelic'),
     args: {
       input: t.arg({ type: UpsertRelicInput, required: true }),
@@ -360,9 +368,10 @@ builder.mutationField('upsertRelic', (t) =>
         entity: 'relic',
         entityKey: input.id,
         idempotencyKey,
-        run: async (tx) => {
-          const unit = await unitByCode(tx, input.unit, 'unit');
+        run: async (tx, guard) => {
+          const unit = await guard.unit(input.unit, 'unit');
           const before = await relicSnapshot(tx, input.id);
+          await guard.owns(before?.unit, `relic ${input.id}`);
           const intended: RelicSnapshot = { id: input.id, unit: unit.code, name: input.name, digitizedAt: kept(input.digitizedAt, before, 'digitizedAt') };
           beforeClosing(unit, date(intended.digitizedAt), 'digitizedAt');
           if (before && same(before, intended)) return { before, after: before };

@@ -29,7 +29,7 @@ import {
   resultUnion,
   same,
   text,
-  unitByCode,
+  type WriteGuard,
 } from './run.js';
 
 const date = (s: string | null): Date | null => (s === null ? null : new Date(s));
@@ -86,6 +86,7 @@ builder.mutationField('upsertMember', (t) =>
     type: UpsertMemberSuccess,
     description:
       'Creates or updates a member by their id in the member-management software, including a transfer to another branch from an instant. Sent again with the same input, it changes nothing.',
+    authScopes: { writer: true },
     errors: resultUnion('UpsertMember'),
     args: {
       input: t.arg({ type: UpsertMemberInput, required: true }),
@@ -100,10 +101,12 @@ builder.mutationField('upsertMember', (t) =>
         entityKey: input.id,
         idempotencyKey,
         fields: { transferredAt: input.transferredAt ? 'transferredAt' : 'joinedAt' },
-        run: async (tx) => {
-          const unit = await unitByCode(tx, input.unit, 'unit');
-          levelIn(unit, ['BRANCH'], 'unit', 'members belong to grassroots branches');
+        run: async (tx, guard) => {
+          // Whose member this is comes first: nothing of it is told to a caller who may not write it.
           const found = await memberSnapshot(tx, input.id);
+          await guard.owns(found?.unit, `member ${input.id}`);
+          const unit = await guard.unit(input.unit, 'unit');
+          levelIn(unit, ['BRANCH'], 'unit', 'members belong to grassroots branches');
           const before = found && withoutId(found);
           const kept = (field: 'leftAt' | 'digitizedAt' | 'appActivatedAt'): string | null =>
             input[field] === undefined ? (before?.[field] ?? null) : iso(input[field]);
@@ -194,9 +197,10 @@ const RecordEvaluationSuccess = builder.objectRef<EvaluationSnapshot>('RecordEva
   fields: (t) => ({ evaluation: t.field({ type: EvaluationRecord, resolve: (e) => e }) }),
 });
 
-async function memberNamed(tx: Parameters<typeof memberSnapshot>[0], id: string) {
+async function memberNamed(tx: Parameters<typeof memberSnapshot>[0], guard: WriteGuard, id: string) {
   const found = await memberSnapshot(tx, id);
   if (!found) throw new NotFoundError('member', `no member has id "${id}"`);
+  await guard.owns(found.unit, `member ${id}`);
   return found;
 }
 
@@ -204,6 +208,7 @@ builder.mutationField('recordEvaluation', (t) =>
   t.field({
     type: RecordEvaluationSuccess,
     description: 'Records a member’s yearly evaluation; sent again for the same member and year, it replaces the earlier one.',
+    authScopes: { writer: true },
     errors: resultUnion('RecordEvaluation'),
     args: {
       input: t.arg({ type: RecordEvaluationInput, required: true }),
@@ -217,8 +222,8 @@ builder.mutationField('recordEvaluation', (t) =>
         entity: 'evaluation',
         entityKey: `${input.member}/${input.year}`,
         idempotencyKey,
-        run: async (tx) => {
-          const member = await memberNamed(tx, input.member);
+        run: async (tx, guard) => {
+          const member = await memberNamed(tx, guard, input.member);
           const before = await evaluationSnapshot(tx, member.memberId, input.member, input.year);
           const intended: EvaluationSnapshot = { member: input.member, year: input.year, recordedAt: iso(input.recordedAt)! };
           if (before && same(before, intended)) return { before, after: before };
@@ -249,6 +254,7 @@ function memberEvent(name: 'recordAppActivation' | 'recordProfileDigitized', fie
     t.field({
       type: Success,
       description: `Records when ${what}; sent again, the instant replaces the earlier one.`,
+      authScopes: { writer: true },
       errors: resultUnion(typeName),
       args: {
         input: t.arg({ type: Input, required: true }),
@@ -262,8 +268,8 @@ function memberEvent(name: 'recordAppActivation' | 'recordProfileDigitized', fie
           entity: 'member',
           entityKey: input.member,
           idempotencyKey,
-          run: async (tx) => {
-            const found = await memberNamed(tx, input.member);
+          run: async (tx, guard) => {
+            const found = await memberNamed(tx, guard, input.member);
             const before = withoutId(found);
             if (before[field] === iso(input.at)) return { before, after: before };
             await updateMember(tx, found.memberId, { [field]: input.at });

@@ -121,6 +121,9 @@ export function withoutId<T extends { memberId: number }>(s: T): Omit<T, 'member
 }
 
 export const MemberRecord = builder.objectRef<MemberSnapshot>('MemberRecord').implement({
+  // Personal data: only for admins of the unit that holds it (docs/access.md).
+  authScopes: (m) => ({ personalData: { unit: m.unit } }),
+  runScopesOnType: true,
   description:
     'A member as recorded in the member-management software. Birth year and gender are stored but not echoed: personal data stays where it is needed.',
   fields: (t) => ({
@@ -149,6 +152,9 @@ export async function evaluationSnapshot(tx: Db, memberId: number, member: strin
 }
 
 export const EvaluationRecord = builder.objectRef<EvaluationSnapshot>('EvaluationRecord').implement({
+  // Personal data: only for admins of the unit that holds it (docs/access.md).
+  authScopes: (m) => ({ personalData: { member: m.member } }),
+  runScopesOnType: true,
   description: 'A member’s yearly evaluation and when it was recorded.',
   fields: (t) => ({
     member: t.exposeString('member', { description: 'The member’s id in the member-management software.' }),
@@ -246,6 +252,9 @@ export async function rosterEntries(tx: Db, teamId: number, team: string, person
 }
 
 export const RosterEntryRecord = builder.objectRef<RosterSnapshot>('RosterEntryRecord').implement({
+  // Personal data: only for admins of the unit that holds it (docs/access.md).
+  authScopes: (m) => ({ personalData: { team: m.team } }),
+  runScopesOnType: true,
   description: 'A person serving on a team from an instant, until another (or still).',
   fields: (t) => ({
     team: t.exposeString('team', { description: 'The team’s id.' }),

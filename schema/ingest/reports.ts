@@ -5,7 +5,7 @@ import { REPORT_COUNT_MAX, REPORT_KINDS } from '../../db/schema.js';
 import { upsertReport } from '../../db/writes.js';
 import { builder } from '../builder.js';
 import { ActivityReportRecord, reportSnapshot, ReportKindEnum, type ReportSnapshot } from './records.js';
-import { IDEMPOTENCY_KEY_DESCRIPTION, idempotencyKeySchema, mutate, parse, resultUnion, same, text, unitByCode } from './run.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotencyKeySchema, mutate, parse, resultUnion, same, text } from './run.js';
 
 const RecordReportInput = builder.inputType('RecordReportInput', {
   fields: (t) => ({
@@ -43,6 +43,7 @@ builder.mutationField('recordReport', (t) =>
     type: RecordReportSuccess,
     description:
       'Records how many citizens a unit helped with one kind of activity on a day (a monthly report sends one per kind and day). Sent again, it replaces the earlier count: it never adds to it.',
+    authScopes: { writer: true },
     errors: resultUnion('RecordReport'),
     args: {
       input: t.arg({ type: RecordReportInput, required: true }),
@@ -56,8 +57,8 @@ builder.mutationField('recordReport', (t) =>
         entity: 'report',
         entityKey: input.id ?? `${input.unit}/${input.kind}/${input.date}`,
         idempotencyKey,
-        run: async (tx) => {
-          const unit = await unitByCode(tx, input.unit, 'unit');
+        run: async (tx, guard) => {
+          const unit = await guard.unit(input.unit, 'unit');
           const before = await reportSnapshot(tx, input.id ? { id: input.id } : { unitId: unit.id, kind: input.kind, date: input.date });
           const intended: ReportSnapshot = { id: input.id ?? null, unit: unit.code, kind: input.kind, date: input.date, count: input.count };
           if (before && same(before, intended)) return { before, after: before };

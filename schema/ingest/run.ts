@@ -6,14 +6,54 @@ import { changeByIdempotencyKey, writeAudit } from '../../db/audit.js';
 import { rows, type Db } from '../../db/client.js';
 import { lockWrites } from '../../db/writes.js';
 import { units } from '../../db/schema.js';
-import type { Context, UnitRow } from '../context.js';
+import { forbidden, type Context, type UnitRow } from '../context.js';
 import { formatVietnamInstant } from '../format.js';
 import { databaseRefusal, invalid, MUTATION_ERRORS, NotFoundError, pgError, ValidationError } from './errors.js';
 
-/** Who asked, for the audit log: the `x-actor` request header, else "anonymous". */
-export function actorOf(ctx: Context): string {
-  const header = ctx.request?.headers.get('x-actor')?.trim();
-  return header ? header.slice(0, 200) : 'anonymous';
+/**
+ * What a mutation may touch: every unit it reads from its input goes through `unit`, and
+ * every stored record it changes through `owns`, before anything about them is told back.
+ * A unit outside the caller's writable subtree is refused (FORBIDDEN) without a word on
+ * what it holds; the transaction rolls back.
+ */
+export class WriteGuard {
+  constructor(
+    private readonly ctx: Context,
+    private readonly tx: Db,
+  ) {}
+
+  /** A unit named by the input, which the caller must be allowed to write. */
+  async unit(code: string, field: string): Promise<UnitRow> {
+    const unit = await unitByCode(this.tx, code, field);
+    this.check(unit, `${field} ${code}`);
+    return unit;
+  }
+
+  /** What only a CENTRAL_ADMIN may do. */
+  centralAdmin(what: string): void {
+    if (!this.ctx.access.isCentralAdmin) throw forbidden(`${what} is for a CENTRAL_ADMIN only`);
+  }
+
+  /** A stored record, held by the unit with this code, which the caller must be allowed to change. */
+  async owns(unitCode: string | null | undefined, what: string): Promise<void> {
+    if (unitCode == null) return;
+    const [unit] = await this.tx.select().from(units).where(eq(units.code, unitCode));
+    if (unit) this.check(unit, what, false);
+  }
+
+  private check(unit: UnitRow, what: string, named = true): void {
+    if (!this.ctx.access.writes(unit)) {
+      throw forbidden(named ? `${what} is outside the units this caller may write` : `${what} is held by a unit this caller may not write`);
+    }
+  }
+}
+
+/** Unit codes a stored record names (its unit, a unit's parent and successor): all must be writable. */
+function unitsNamed(snapshot: unknown): string[] {
+  if (!snapshot || typeof snapshot !== 'object') return [];
+  const s = snapshot as Record<string, unknown>;
+  const nested = s.unit && typeof s.unit === 'object' ? unitsNamed(s.unit) : [];
+  return [...nested, ...['unit', 'parent', 'successor'].map((k) => s[k]).filter((v): v is string => typeof v === 'string'), ...(typeof s.level === 'string' && typeof s.code === 'string' ? [s.code] : [])];
 }
 
 /** Parses with zod; every issue becomes one entry of a ValidationError, named by its input field. */
@@ -105,7 +145,7 @@ export interface MutationPlan<S> {
   /** Renames the fields of database rules for this mutation's input (see databaseRefusal). */
   fields?: Record<string, string>;
   /** In the transaction: checks what needs the database and writes, unless nothing would change. */
-  run(tx: Db): Promise<Change<S>>;
+  run(tx: Db, guard: WriteGuard): Promise<Change<S>>;
 }
 
 /** Unique keys collide when two requests create the same thing at once; deadlocks and serialization failures pass. */
@@ -126,8 +166,9 @@ export async function mutate<S>(ctx: Context, plan: MutationPlan<S>): Promise<S>
         // From here on, what this transaction reads is not changed by another write before it commits.
         await lockWrites(tx);
         const key = plan.idempotencyKey ?? null;
+        const actor = ctx.access.actor;
         if (key) {
-          const stored = await changeByIdempotencyKey(tx, key);
+          const stored = await changeByIdempotencyKey(tx, actor, key);
           if (stored) {
             if (stored.action !== plan.action || stored.entityKey !== plan.entityKey) {
               throw invalid('idempotencyKey', `was already used for ${stored.action} of ${stored.entity} ${stored.entityKey}`);
@@ -135,10 +176,13 @@ export async function mutate<S>(ctx: Context, plan: MutationPlan<S>): Promise<S>
             return stored.after as S;
           }
         }
-        const { before, after } = await plan.run(tx);
+        const guard = new WriteGuard(ctx, tx);
+        const { before, after } = await plan.run(tx, guard);
+        // Behind the checks each mutation makes as it goes: nothing it changed lies outside the caller's units.
+        for (const code of new Set([...unitsNamed(before), ...unitsNamed(after)])) await guard.owns(code, `${plan.entity} ${plan.entityKey}`);
         if (key || !same(before, after)) {
           await writeAudit(tx, {
-            actor: actorOf(ctx),
+            actor,
             action: plan.action,
             entity: plan.entity,
             entityKey: plan.entityKey,

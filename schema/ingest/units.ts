@@ -63,6 +63,7 @@ builder.mutationField('createUnit', (t) =>
   t.field({
     type: CreateUnitSuccess,
     description: 'Opens a unit under its parent. Sent again with the same input, it changes nothing.',
+    authScopes: { writer: true },
     errors: resultUnion('CreateUnit'),
     args: {
       input: t.arg({ type: CreateUnitInput, required: true }),
@@ -77,7 +78,7 @@ builder.mutationField('createUnit', (t) =>
         entityKey: input.code,
         idempotencyKey,
         fields: { at: 'validFrom' },
-        run: async (tx) => {
+        run: async (tx, guard) => {
           const intended: UnitSnapshot = {
             code: input.code,
             name: input.name,
@@ -94,7 +95,7 @@ builder.mutationField('createUnit', (t) =>
           }
           let parentId: number | null = null;
           if (input.parent != null) {
-            const parent = await unitByCode(tx, input.parent, 'parent');
+            const parent = await guard.unit(input.parent, 'parent');
             const allowed = PARENT_LEVELS[input.level];
             if (!allowed.includes(parent.level)) {
               throw invalid('parent', `must be a ${allowed.join(' or ')}: a ${input.level} sits under one (${parent.code} is a ${parent.level})`);
@@ -103,6 +104,7 @@ builder.mutationField('createUnit', (t) =>
             if (input.validFrom < parent.validFrom) throw invalid('validFrom', `must not be before ${parent.code} opened (${iso(parent.validFrom)})`);
             parentId = parent.id;
           } else {
+            guard.centralAdmin('a unit without a parent (the Central Committee)');
             const [central] = await rows<{ code: string }>(tx, sql`SELECT code FROM units WHERE level = 'CENTRAL' LIMIT 1`);
             if (central) throw invalid('level', `CENTRAL is taken: ${central.code} is the Central Committee`);
           }
@@ -136,6 +138,7 @@ builder.mutationField('updateUnit', (t) =>
   t.field({
     type: UpdateUnitSuccess,
     description: 'Renames a unit in place. Its code, level and parent stay as they are.',
+    authScopes: { writer: true },
     errors: resultUnion('UpdateUnit'),
     args: {
       input: t.arg({ type: UpdateUnitInput, required: true }),
@@ -149,14 +152,14 @@ builder.mutationField('updateUnit', (t) =>
         entity: 'unit',
         entityKey: input.code,
         idempotencyKey,
-        run: async (tx) => {
-          const before = await unitSnapshot(tx, input.code);
-          if (!before) throw new NotFoundError('code', `no unit has code "${input.code}"`);
+        run: async (tx, guard) => {
+          const unit = await guard.unit(input.code, 'code');
+          const before = (await unitSnapshot(tx, input.code))!;
           if (input.parent !== undefined && input.parent !== before.parent) {
             throw invalid('parent', `cannot change (${input.code} is under ${before.parent ?? 'no unit'}): close the unit and open a successor under the new parent`);
           }
           if (input.name === undefined || input.name === before.name) return { before, after: before };
-          await renameUnit(tx, (await unitByCode(tx, input.code, 'code')).id, input.name);
+          await renameUnit(tx, unit.id, input.name);
           return { before, after: (await unitSnapshot(tx, input.code))! };
         },
       });
@@ -232,6 +235,7 @@ builder.mutationField('closeUnit', (t) =>
     type: CloseUnitSuccess,
     description:
       'Closes a unit and every unit below it still open, and names the unit it merged into. What they hold stops counting from `at` on (their members, models, teams, products, relics); their reports before `at` still count for every unit above.',
+    authScopes: { writer: true },
     errors: resultUnion('CloseUnit'),
     args: {
       input: t.arg({ type: CloseUnitInput, required: true }),
@@ -246,11 +250,11 @@ builder.mutationField('closeUnit', (t) =>
         entityKey: input.code,
         idempotencyKey,
         fields: { validFrom: 'at' },
-        run: async (tx) => {
-          const unit = await unitByCode(tx, input.code, 'code');
+        run: async (tx, guard) => {
+          const unit = await guard.unit(input.code, 'code');
           const before = { unit: (await unitSnapshot(tx, input.code))!, closed: [] as string[] };
           if (unit.level === 'CENTRAL') throw invalid('code', 'the Central Committee does not close');
-          const successor = input.successor == null ? null : await unitByCode(tx, input.successor, 'successor');
+          const successor = input.successor == null ? null : await guard.unit(input.successor, 'successor');
           if (successor) {
             if (successor.path.includes(unit.id)) throw invalid('successor', `must not be ${unit.code} or a unit below it`);
             if (successor.level !== unit.level) {

@@ -1,24 +1,29 @@
 // The open-data export: KPI values of every unit at a level (communes by default), as CSV
 // or NDJSON, streamed a page of units at a time.
 //   GET /export/kpis.csv?period=2026-10[&level=COMMUNE][&kpis=APP_ADOPTION,VNEID_INSTALLS][&under=HN]
+// The caller's scope holds here as in GraphQL: `under` defaults to the root of what the
+// caller reads and may not leave it; KPIs default to those it reads; small cells are withheld.
 import { and, arrayContains, asc, eq, gt, isNull, lt, or } from 'drizzle-orm';
 import type { Plugin } from 'graphql-yoga';
 import type { Db } from '../../db/client.js';
 import { UNIT_LEVELS, units, type UnitLevel } from '../../db/schema.js';
+import type { Access } from '../access/access.js';
+import { authenticate, RequestRefused, type AccessConfig, type AuthState } from '../access/authenticate.js';
 import { formatVietnamInstant } from '../format.js';
 import { parsePeriod, PeriodError, type Period } from '../kpi/period.js';
 import { readKpis } from '../kpi/read.js';
 import { KPI_IDS, kpiDefinition, ratioPercent, type KpiId } from '../kpi/registry.js';
 
 const PAGE = 250;
-export const EXPORT_COLUMNS = ['unit_code', 'unit_name', 'level', 'parent_code', 'kpi', 'period', 'value', 'numerator', 'denominator', 'as_of'] as const;
+export const EXPORT_COLUMNS = ['unit_code', 'unit_name', 'level', 'parent_code', 'kpi', 'period', 'value', 'numerator', 'denominator', 'as_of', 'suppressed'] as const;
 
 class ExportError extends Error {
   constructor(
     readonly argument: string,
     readonly reason: string,
+    readonly status: 400 | 403 = 400,
   ) {
-    super(`Invalid argument "${argument}": ${reason}`);
+    super(status === 403 ? `Not allowed "${argument}": ${reason}` : `Invalid argument "${argument}": ${reason}`);
   }
 }
 
@@ -29,9 +34,11 @@ interface ExportRequest {
   kpis: KpiId[];
   /** Id of the unit whose subtree is exported; null: all. */
   under: number | null;
+  access: Access;
 }
 
-async function parseRequest(db: Db, url: URL, format: 'csv' | 'ndjson'): Promise<ExportRequest> {
+async function parseRequest(db: Db, url: URL, format: 'csv' | 'ndjson', access: Access): Promise<ExportRequest> {
+  if (!access.reads) throw new ExportError('authorization', 'the export needs a bearer token or an API key', 403);
   const periodText = url.searchParams.get('period');
   if (!periodText) throw new ExportError('period', 'is required, e.g. period=2026-10');
   let period: Period;
@@ -44,17 +51,21 @@ async function parseRequest(db: Db, url: URL, format: 'csv' | 'ndjson'): Promise
   const level = (url.searchParams.get('level') ?? 'COMMUNE') as UnitLevel;
   if (!UNIT_LEVELS.includes(level)) throw new ExportError('level', `must be one of ${UNIT_LEVELS.join(', ')}`);
   const kpiText = url.searchParams.get('kpis');
-  const kpis = kpiText ? kpiText.split(',').map((k) => k.trim()) : [...KPI_IDS];
+  const kpis = kpiText ? kpiText.split(',').map((k) => k.trim()) : KPI_IDS.filter((k) => access.readsKpi(k));
   const unknown = kpis.filter((k) => !KPI_IDS.includes(k as KpiId));
   if (unknown.length > 0) throw new ExportError('kpis', `unknown KPI ${unknown.join(', ')}`);
+  const closed = kpis.filter((k) => !access.readsKpi(k as KpiId));
+  if (closed.length > 0) throw new ExportError('kpis', `${closed.join(', ')} is not open to this caller`, 403);
   const underCode = url.searchParams.get('under');
-  let under: number | null = null;
+  const roots = access.readRoots();
+  let under: number | null = roots === null ? null : roots[0]!;
   if (underCode) {
-    const [root] = await db.select({ id: units.id }).from(units).where(eq(units.code, underCode));
+    const [root] = await db.select().from(units).where(eq(units.code, underCode));
     if (!root) throw new ExportError('under', `no unit has code "${underCode}"`);
+    if (roots !== null && !roots.some((id) => root.path.includes(id))) throw new ExportError('under', `${underCode} is outside what this caller reads`, 403);
     under = root.id;
   }
-  return { format, period, level, kpis: kpis as KpiId[], under };
+  return { format, period, level, kpis: kpis as KpiId[], under, access };
 }
 
 const csvField = (v: unknown) => {
@@ -96,6 +107,9 @@ export async function* exportLines(db: Db, req: ExportRequest): AsyncGenerator<s
       const u = page[Math.floor(i / req.kpis.length)]!;
       const v = values[i]!;
       const def = kpiDefinition(r.kpi);
+      // The roots keep the rows in scope; the check stands behind them, as in the GraphQL loader.
+      const shown = req.access.readsAggregate(u, r.kpi) ? req.access.shown(r.kpi, v) : null;
+      if (!shown) throw new Error(`export reached ${u.code}, outside the caller's scope`);
       const row = {
         unit_code: u.code,
         unit_name: u.name,
@@ -103,10 +117,11 @@ export async function* exportLines(db: Db, req: ExportRequest): AsyncGenerator<s
         parent_code: u.parentId === null ? null : (parents.get(u.parentId) ?? null),
         kpi: r.kpi,
         period: req.period.id,
-        value: def.kind === 'RATIO' ? ratioPercent(v.numerator, v.denominator ?? 0) : v.numerator,
-        numerator: v.numerator,
-        denominator: v.denominator,
+        value: shown.numerator === null ? null : def.kind === 'RATIO' ? ratioPercent(shown.numerator, shown.denominator ?? 0) : shown.numerator,
+        numerator: shown.numerator,
+        denominator: shown.denominator,
         as_of: v.asOf ? formatVietnamInstant(v.asOf) : null,
+        suppressed: shown.suppressed,
       };
       out += req.format === 'csv' ? `${EXPORT_COLUMNS.map((c) => csvField(row[c])).join(',')}\n` : `${JSON.stringify(row)}\n`;
     });
@@ -116,18 +131,22 @@ export async function* exportLines(db: Db, req: ExportRequest): AsyncGenerator<s
 }
 
 /** Serves /export/kpis.csv and /export/kpis.ndjson beside /graphql. */
-export function exportPlugin(db: Db): Plugin {
+export function exportPlugin(db: Db, config: AccessConfig, state: AuthState): Plugin {
   return {
-    async onRequest({ url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
       const match = /^\/export\/kpis\.(csv|ndjson)$/.exec(url.pathname);
       if (!match) return;
-      const json = (status: number, body: unknown) =>
-        new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+      const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+        new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers } });
       let req: ExportRequest;
       try {
-        req = await parseRequest(db, url, match[1] as 'csv' | 'ndjson');
+        const access = await authenticate(db, request, config, state);
+        req = await parseRequest(db, url, match[1] as 'csv' | 'ndjson', access);
       } catch (e) {
-        if (e instanceof ExportError) return endResponse(json(400, { error: e.message, argument: e.argument, reason: e.reason }));
+        if (e instanceof RequestRefused) return endResponse(json(e.status, { error: e.message, code: e.code }, e.headers));
+        if (e instanceof ExportError) {
+          return endResponse(json(e.status, { error: e.message, code: e.status === 403 ? 'FORBIDDEN' : 'BAD_USER_INPUT', argument: e.argument, reason: e.reason }));
+        }
         throw e;
       }
       const lines = exportLines(db, req);
@@ -148,6 +167,7 @@ export function exportPlugin(db: Db): Plugin {
           status: 200,
           headers: {
             'content-type': req.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+            'cache-control': 'private, no-store',
             'content-disposition': `attachment; filename="kpis-${req.level.toLowerCase()}-${req.period.id.replace(/[^\w-]/g, '_')}.${req.format}"`,
           },
         }),

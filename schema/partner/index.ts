@@ -25,7 +25,7 @@ function decodeCursor(cursor: string): number {
 }
 
 interface FeedShape {
-  values: Promise<KpiValueShape[]>;
+  values: Promise<KpiValueShape>[];
   cursor: string;
   hasMore: boolean;
 }
@@ -33,7 +33,7 @@ interface FeedShape {
 const KpiChangeFeed = builder.objectRef<FeedShape>('KpiChangeFeed').implement({
   description: 'KPI values that changed since a cursor, oldest change first.',
   fields: (t) => ({
-    values: t.field({ type: [KpiValue], resolve: (f) => f.values }),
+    values: t.field({ type: [KpiValue], nullable: { list: false, items: true }, complexity: { field: 1, multiplier: 1 }, resolve: (f) => f.values }),
     cursor: t.exposeString('cursor', { description: 'Pass as `since` next time to get only what changed after this page.' }),
     hasMore: t.exposeBoolean('hasMore', { description: 'More changes wait: ask again with `since: cursor` now.' }),
   }),
@@ -42,8 +42,11 @@ const KpiChangeFeed = builder.objectRef<FeedShape>('KpiChangeFeed').implement({
 builder.queryField('changes', (t) =>
   t.field({
     type: KpiChangeFeed,
+    nullable: true,
+    authScopes: { reader: true },
+    complexity: (args) => ({ field: 1, multiplier: Math.min(args.first ?? 1000, MAX_CHANGES) }),
     description:
-      'The KPI values (for `period`) of the units at `level` whose data changed since the cursor `since`; without `since`, every value. For nightly partner syncs: store `cursor` and pass it back.',
+      'The KPI values (for `period`) of the units at `level` whose data changed since the cursor `since`; without `since`, every value. For nightly partner syncs: store `cursor` and pass it back. Only the units and KPIs this caller reads are listed (a partner key: its subtree and its KPIs).',
     args: {
       since: t.arg.string({ required: false }),
       period: t.arg.string({ required: true }),
@@ -58,7 +61,8 @@ builder.queryField('changes', (t) =>
       const first = args.first ?? 1000;
       const level: UnitLevel = args.level ?? 'COMMUNE';
       if (!UNIT_LEVELS.includes(level)) throw badInput('level', 'unknown level');
-      const kpis = (args.kpis ?? KPIS.map((k) => k.id)).map(kpiDefinition);
+      const kpis = (args.kpis ?? KPIS.map((k) => k.id)).filter((id) => ctx.access.readsKpi(id)).map(kpiDefinition);
+      const roots = ctx.access.readRoots();
       const bySeries = new Map<Series, KpiId[]>();
       for (const k of kpis) {
         for (const s of [k.numeratorSeries, k.denominatorSeries]) if (s) bySeries.set(s, [...(bySeries.get(s) ?? []), k.id]);
@@ -67,6 +71,7 @@ builder.queryField('changes', (t) =>
         ctx.db,
         sql`SELECT a.unit_id, a.series, a.seq FROM kpi_as_of a JOIN units u ON u.id = a.unit_id
              WHERE a.seq > ${since} AND u.level = ${level} AND a.series = ANY(${`{${[...bySeries.keys()].join(',')}}`}::text[])
+               ${roots === null ? sql`` : sql`AND u.path && ${`{${roots.join(',')}}`}::int[]`}
              ORDER BY a.seq LIMIT ${first + 1}`,
       );
       const page = found.slice(0, first);
@@ -76,7 +81,7 @@ builder.queryField('changes', (t) =>
       const unitById = new Map(units.filter((u): u is UnitRow => !!u && !(u instanceof Error)).map((u) => [u.id, u]));
       const last = page.at(-1);
       return {
-        values: Promise.all([...pairs.values()].map((p) => loadValue(ctx, unitById.get(p.unitId)!, p.kpi, period, info))),
+        values: [...pairs.values()].map((p) => loadValue(ctx, unitById.get(p.unitId)!, p.kpi, period, info)),
         cursor: encodeCursor(last ? Number(last.seq) : since),
         hasMore: found.length > first,
       };

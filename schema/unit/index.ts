@@ -5,7 +5,7 @@ import { searchForm } from '../../db/load.js';
 import { UNIT_LEVELS, units, type UnitLevel } from '../../db/schema.js';
 import { builder } from '../builder.js';
 import type { UnitRow } from '../context.js';
-import { badInput, notFound, pageSize } from '../errors.js';
+import { badInput, connectionArgs, notFound } from '../errors.js';
 
 export const UnitLevelEnum = builder.enumType('UnitLevel', {
   description: 'Level of a unit in the Union’s tree.',
@@ -47,6 +47,7 @@ Unit.implement({
     }),
     ancestors: t.field({
       type: [Unit],
+      complexity: { field: 1, multiplier: 5 },
       description: 'Units above this one, from the Central Committee down to the parent.',
       resolve: async (u, _args, ctx) => {
         const found = await ctx.loaders.unitById.loadMany(u.path.slice(0, -1));
@@ -55,12 +56,14 @@ Unit.implement({
     }),
     children: t.connection({
       type: Unit,
-      description: 'Units directly below, by code.',
+      nullable: true,
+      complexity: (args) => ({ field: 1, multiplier: args.first ?? args.last ?? 100 }),
+      description: 'Units directly below, by code; null, with an error naming the argument, when an argument is invalid.',
       args: {
         includeClosed: t.arg.boolean({ defaultValue: false, description: 'Also list children that have closed.' }),
       },
       resolve: (u, args, ctx) => {
-        pageSize(args.first);
+        connectionArgs(args);
         return resolveOffsetConnection({ args, defaultSize: 100, maxSize: 500 }, ({ offset, limit }) =>
           ctx.db
             .select()
@@ -78,7 +81,9 @@ Unit.implement({
 builder.queryFields((t) => ({
   unit: t.field({
     type: Unit,
-    description: 'A unit by its code.',
+    nullable: true,
+    authScopes: { reader: true },
+    description: 'A unit by its code; null, with a NOT_FOUND error, when no unit has it.',
     args: { code: t.arg.string({ required: true }) },
     resolve: async (_root, { code }, ctx) => {
       const unit = await ctx.loaders.unitByCode.load(code);
@@ -88,6 +93,9 @@ builder.queryFields((t) => ({
   }),
   units: t.connection({
     type: Unit,
+    nullable: true,
+    authScopes: { reader: true },
+    complexity: (args) => ({ field: 1, multiplier: args.first ?? args.last ?? 50 }),
     description:
       'Units, optionally filtered by a search text matched without diacritics ("thanh oai" finds "Xã Thanh Oai", "dong dang" finds "Đồng Đăng") and by level. Best matches first: whole name, then name start, then anywhere.',
     args: {
@@ -96,7 +104,7 @@ builder.queryFields((t) => ({
       includeClosed: t.arg.boolean({ defaultValue: false }),
     },
     resolve: (_root, args, ctx) => {
-      pageSize(args.first);
+      connectionArgs(args);
       const q = args.search == null ? '' : searchForm(args.search);
       if (args.search != null && q === '') throw badInput('search', 'must contain a letter or digit');
       if (args.level && !UNIT_LEVELS.includes(args.level)) throw badInput('level', 'unknown level');

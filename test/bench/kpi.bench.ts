@@ -11,7 +11,7 @@ import { computeKpis } from '../../schema/kpi/compute.js';
 import { monthPeriod, periodsBetween, parsePeriod, type Period } from '../../schema/kpi/period.js';
 import { readKpis, type KpiRequest } from '../../schema/kpi/read.js';
 import { KPI_IDS } from '../../schema/kpi/registry.js';
-import { makeYoga } from '../../schema/yoga.js';
+import { adminHeaders, testYoga } from '../support/auth.js';
 import { recreateDatabase } from '../support/databases.js';
 import { startPostgres, type PgServer } from '../support/postgres.js';
 
@@ -100,11 +100,12 @@ async function bench(label: string, db: Db): Promise<Row[]> {
     });
   }
   // The same national dashboard through GraphQL, end to end (parse, validate, resolve, SQL).
-  const yoga = makeYoga(db, { graphiql: false });
+  const yoga = await testYoga(db);
+  const headers = { 'content-type': 'application/json', ...(await adminHeaders()) };
   const fields = months2026.map((m, i) => `m${i + 1}: kpis(period: "${m.id}") { value numerator denominator asOf }`).join(' ');
   const body = JSON.stringify({ query: `{ unit(code: "TW") { children(first: 100) { nodes { code ${fields} } } } }` });
   const graphql = await time(async () => {
-    const r = await yoga.fetch('http://bench/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const r = await yoga.fetch('http://bench/graphql', { method: 'POST', headers, body });
     await r.json();
   });
   out.push({

@@ -22,6 +22,8 @@ describe('SQL statements per query', () => {
   afterAll(async () => handle?.close());
 
   async function count(q: string) {
+    // The caller's home unit is read once per server instance (schema/access/authenticate.ts), not per request.
+    await query('{ viewer { kind } }');
     logger.reset();
     const r = await query(q);
     expect(r.errors).toBeUndefined();
@@ -52,6 +54,16 @@ describe('SQL statements per query', () => {
     const { data, statements } = await count(`{ ${fields} }`);
     expect(data.m12.rows).toHaveLength(34);
     expect(statements).toBe(2);
+  });
+
+  it("reads the caller's home unit once per server instance, not once per request", async () => {
+    const fresh = graphqlClient(handle.db);
+    logger.reset();
+    expect((await fresh('{ viewer { kind role unit { code } } }')).data.viewer).toEqual({ kind: 'USER', role: 'CENTRAL_ADMIN', unit: { code: 'TW' } });
+    expect(logger.count).toBe(1);
+    logger.reset();
+    await fresh('{ viewer { kind } }');
+    expect(logger.count).toBe(0);
   });
 
   it('a breakdown of every branch of a province adds the base tables, read in one snapshot with the roll-ups', async () => {

@@ -165,13 +165,13 @@ describe('idempotency: refusals', () => {
 describe('audit log', () => {
   useTree('each', use);
 
-  it('records the actor from the x-actor header (anonymous without one), the entity, and before and after as JSON', async () => {
+  it('records the actor from the verified token (never from a header), the entity, and before and after as JSON', async () => {
     await recordReport(t, C3_MARCH, { actor: 'doan-xa-thanh-oai', key: 'r-1' });
     await recordReport(t, { ...C3_MARCH, count: 8 });
     const audit = await t.audit();
     expect(audit).toEqual([
       {
-        actor: 'doan-xa-thanh-oai',
+        actor: 'user:doan-xa-thanh-oai',
         action: 'recordReport',
         entity: 'report',
         entity_key: 'C3/VNEID_INSTALLS/2026-03-20',
@@ -180,7 +180,7 @@ describe('audit log', () => {
         idempotency_key: 'r-1',
       },
       {
-        actor: 'anonymous',
+        actor: 'user:admin@TW',
         action: 'recordReport',
         entity: 'report',
         entity_key: 'C3/VNEID_INSTALLS/2026-03-20',

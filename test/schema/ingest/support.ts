@@ -5,9 +5,9 @@ import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { openDb, rows, type Db, type DbHandle } from '../../../db/client.js';
-import { makeYoga } from '../../../schema/yoga.js';
 import { loadSmallTree } from '../../fixtures/small-tree.js';
 import { createTestDatabase } from '../../support/db.js';
+import { tokenFor, testYoga } from '../../support/auth.js';
 import type { GraphQLResponse } from '../../support/graphql.js';
 
 let template: Promise<string> | undefined;
@@ -39,7 +39,7 @@ async function makeTemplate(): Promise<string> {
 export interface Tree {
   db: Db;
   handle: DbHandle;
-  /** Sends a GraphQL request through the real server, as `actor` (the x-actor header) when given. */
+  /** Sends a GraphQL request through the real server as a central admin, with `actor` as the token's subject when given. */
   gql<T = any>(query: string, variables?: Record<string, unknown>, actor?: string): Promise<GraphQLResponse<T>>;
   /** Like gql, failing on any GraphQL error; returns data. */
   data<T = any>(query: string, variables?: Record<string, unknown>, actor?: string): Promise<T>;
@@ -70,11 +70,12 @@ export async function freshTree(): Promise<Tree> {
   const url = new URL(inject('pgAdminUrl'));
   url.pathname = `/${name}`;
   const handle = await openDb({ url: url.toString(), driver: 'pg' });
-  const yoga = makeYoga(handle.db, { graphiql: false });
+  const yoga = await testYoga(handle.db);
   const gql = async <T,>(query: string, variables?: Record<string, unknown>, actor?: string): Promise<GraphQLResponse<T>> => {
+    const token = await tokenFor('CENTRAL_ADMIN', 'TW', actor ?? 'admin@TW');
     const response = await yoga.fetch('http://test/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(actor ? { 'x-actor': actor } : {}) },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query, variables }),
     });
     return (await response.json()) as GraphQLResponse<T>;

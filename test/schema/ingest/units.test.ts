@@ -78,7 +78,7 @@ describe('updateUnit', () => {
     expect((await t.data(`{ units(search: "thanh oai") { nodes { code } } }`)).units.nodes).toEqual([]);
     const [row] = await t.audit();
     expect(row).toMatchObject({
-      actor: 'ban-to-chuc@hanoi',
+      actor: 'user:ban-to-chuc@hanoi',
       action: 'updateUnit',
       entity: 'unit',
       entity_key: 'C3',

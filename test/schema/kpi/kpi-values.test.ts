@@ -7,7 +7,7 @@ import { computeKpi } from '../../../schema/kpi/compute.js';
 import { parsePeriod } from '../../../schema/kpi/period.js';
 import { readKpis, servedByRollups } from '../../../schema/kpi/read.js';
 import type { KpiId } from '../../../schema/kpi/registry.js';
-import { makeYoga } from '../../../schema/yoga.js';
+import { adminHeaders, testYoga } from '../../support/auth.js';
 import { loadSmallTree } from '../../fixtures/small-tree.js';
 import { ENGINES, openTestDb } from '../../support/db.js';
 
@@ -122,10 +122,10 @@ describe.each(ENGINES)('KPI values on the small tree (%s)', (engine) => {
   });
 
   it('answers many units in one statement, through GraphQL, with null on a zero denominator', async () => {
-    const yoga = makeYoga(handle.db, { graphiql: false });
+    const yoga = await testYoga(handle.db);
     const response = await yoga.fetch('http://test/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
       body: JSON.stringify({
         query: `{ unit(code: "P1") {
           kpi(id: APP_ADOPTION, period: "2026-03") { value numerator denominator period { start end } }

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../../db/client.js';
 import { upsertReport } from '../../../db/writes.js';
-import { makeYoga } from '../../../schema/yoga.js';
+import { adminHeaders, testYoga } from '../../support/auth.js';
 import { loadSmallTree } from '../../fixtures/small-tree.js';
 import { openTestDb } from '../../support/db.js';
 import { graphqlClient } from '../../support/graphql.js';
@@ -68,7 +68,7 @@ describe('changes', () => {
 });
 
 describe('export', () => {
-  const get = (path: string) => makeYoga(handle.db, { graphiql: false }).fetch(`http://test${path}`);
+  const get = async (path: string) => (await testYoga(handle.db)).fetch(`http://test${path}`, { headers: await adminHeaders() });
 
   it('streams commune-level KPIs as CSV', async () => {
     const response = await get('/export/kpis.csv?period=2025-12&kpis=APP_ADOPTION,DIGITAL_ACCOUNTS');
@@ -77,7 +77,7 @@ describe('export', () => {
     const lines = (await response.text()).trimEnd().split('\n');
     // End 2026-01-01: C1 has m1, m4–m7, m9 (m9 in B11): app m1, m6, m7, m9 = 4/6; C2 has m8 ✓ = 1/1.
     // DIGITAL_ACCOUNTS: C1 reported 4 on 31 December 2025.
-    expect(lines[0]).toBe('unit_code,unit_name,level,parent_code,kpi,period,value,numerator,denominator,as_of');
+    expect(lines[0]).toBe('unit_code,unit_name,level,parent_code,kpi,period,value,numerator,denominator,as_of,suppressed');
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 9).join(','))).toEqual([
       `C1,Xã An Bình,COMMUNE,P1,APP_ADOPTION,2025-12,${400 / 6},4,6`,
       'C1,Xã An Bình,COMMUNE,P1,DIGITAL_ACCOUNTS,2025-12,4,4,',

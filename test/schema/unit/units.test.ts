@@ -56,7 +56,7 @@ describe('unit', () => {
   it('names the argument when the code is unknown', async () => {
     const r = await query(`{ unit(code: "NOPE") { name } }`);
     expect(r.status).toBe(200);
-    expect(r.data).toBeNull();
+    expect(r.data).toEqual({ unit: null });
     expect(r.errors).toEqual([
       expect.objectContaining({
         message: 'Not found "code": no unit has code "NOPE"',

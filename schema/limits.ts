@@ -1,0 +1,101 @@
+// What a request may ask for, checked before any SQL runs: the size of the document
+// (tokens, depth, aliases, directives: graphql-armor), and what it costs, from the fields'
+// own costs (a breakdown of 1,000 branches costs 1,000 KPI values, one KPI costs 2: Pothos
+// complexity). Then a time budget while it runs.
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { createComplexityRule } from '@pothos/plugin-complexity';
+import { GraphQLError, validate } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+export const LIMITS = {
+  /** Tokens of a document: a large dashboard query is about 600. */
+  tokens: 4000,
+  /** Nesting of fields: unit → breakdown → nodes → unit → kpi → previous → value is 7. */
+  depth: 12,
+  aliases: 40,
+  directives: 20,
+  /**
+   * What one request may cost: a field costs 1, a KPI value 2, a list or page multiplies what
+   * is under it by its length (`first`), a breakdown adds the units it ranks. The national
+   * dashboard of 34 provinces × 13 KPIs × 12 months costs about 100,000.
+   */
+  cost: 150_000,
+  /** Fields selected in all: a wide dashboard selects about 150. */
+  breadth: 500,
+} as const;
+
+/** graphql-armor's limits on the document itself, refused at validation. */
+export function documentLimits(production: boolean): Plugin {
+  return EnvelopArmorPlugin({
+    maxTokens: { n: LIMITS.tokens },
+    maxDepth: { n: LIMITS.depth, flattenFragments: true },
+    maxAliases: { n: LIMITS.aliases },
+    maxDirectives: { n: LIMITS.directives },
+    // Costs are the Pothos fields' own (below), which know what `first: 1000` means.
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: production },
+  }) as Plugin;
+}
+
+/**
+ * Refuses an operation whose cost, depth or breadth is over the limits before it executes:
+ * no resolver runs, so no statement is sent. Measured per request, since costs depend on
+ * the variables (`first: $n`).
+ */
+export function costLimit(): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const errors = validate(args.schema, args.document, [
+        createComplexityRule({
+          context: args.contextValue as object,
+          variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
+          operationName: args.operationName ?? null,
+          maxComplexity: LIMITS.cost,
+          maxDepth: LIMITS.depth,
+          maxBreadth: LIMITS.breadth,
+        }),
+      ]);
+      if (errors.length > 0) {
+        setResultAndStopExecution({
+          errors: errors.map(
+            (e) =>
+              new GraphQLError(`${e.message} Ask for less: smaller pages (\`first\`), fewer KPIs or periods, or several requests.`, {
+                extensions: { code: 'QUERY_TOO_COSTLY', limits: { cost: LIMITS.cost, depth: LIMITS.depth, breadth: LIMITS.breadth } },
+              }),
+          ),
+        });
+      }
+    },
+  };
+}
+
+/**
+ * A time budget for executing one operation: when it runs out, the answer is an error
+ * (TIME_BUDGET_EXCEEDED) and the execution is told to stop resolving fields.
+ */
+export function timeBudget(ms: number): Plugin {
+  return {
+    onExecute({ executeFn, setExecuteFn }) {
+      setExecuteFn((args) => {
+        const controller = new AbortController();
+        const upstream = (args as { signal?: AbortSignal }).signal;
+        upstream?.addEventListener('abort', () => controller.abort(upstream.reason), { once: true });
+        let timer: NodeJS.Timeout | undefined;
+        const expired = new Promise<{ errors: GraphQLError[] }>((resolve) => {
+          timer = setTimeout(() => {
+            controller.abort(new Error('time budget exceeded'));
+            resolve({
+              errors: [
+                new GraphQLError(`The request ran out of its time budget (${ms} ms). Ask for less, or split it into several requests.`, {
+                  extensions: { code: 'TIME_BUDGET_EXCEEDED', budgetMs: ms },
+                }),
+              ],
+            });
+          }, ms);
+        });
+        const run = Promise.resolve(executeFn({ ...args, signal: controller.signal } as typeof args));
+        return Promise.race([run, expired]).finally(() => clearTimeout(timer)) as ReturnType<typeof executeFn>;
+      });
+    },
+  };
+}
