@@ -24,7 +24,7 @@ if ((await unitCount(handle.db)) === 0 && process.env.SEED !== '0') {
 
 const external = verifierFromEnv();
 const dev = external ? null : await devIssuer(devIssuerKeyFile());
-const config = configFromEnv(external ?? dev);
+const config = configFromEnv(external ?? dev, { GRAPHIQL: 'true', ...process.env });
 const token = dev ? await dev.sign({ subject: 'dev-admin', role: 'CENTRAL_ADMIN', unit: 'TW' }) : null;
 if (token) config.graphiqlHeaders = { Authorization: `Bearer ${token}` };
 

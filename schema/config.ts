@@ -8,8 +8,9 @@ export interface ApiConfig {
   access: AccessConfig;
   /** Browser origins allowed to call the API (CORS); none by default: no origin is echoed. */
   corsOrigins: string[];
-  /** Production: introspection off, no field suggestions, GraphiQL off unless asked for. */
+  /** Production (NODE_ENV=production): introspection off, no field suggestions. */
   production: boolean;
+  /** Serve GraphiQL to browsers (GRAPHIQL=true; the dev server's default). */
   graphiql: boolean;
   /** Headers GraphiQL starts with (the dev server puts a dev token there). */
   graphiqlHeaders?: Record<string, string>;
@@ -45,7 +46,7 @@ export function configFromEnv(verifier: TokenVerifier | null, env: NodeJS.Proces
     access: { verifier, anonymous, smallCellMinimum },
     corsOrigins: list(env.CORS_ORIGINS),
     production,
-    graphiql: env.GRAPHIQL ? env.GRAPHIQL === 'true' : !production,
+    graphiql: env.GRAPHIQL === 'true',
     requestBudgetMs,
     logger: pino({ level: env.LOG_LEVEL ?? 'info', base: undefined }),
   };

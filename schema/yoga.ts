@@ -43,7 +43,7 @@ export function requestIdOf(request: Request): string {
   let id = requestIds.get(request);
   if (!id) {
     const given = request.headers.get('x-request-id') ?? '';
-    id = /^[A-Za-z0-9._:-]{8,100}$/.test(given) ? given : randomUUID();
+    id = /^[A-Za-z0-9._:=+/-]{8,100}$/.test(given) ? given : randomUUID();
     requestIds.set(request, id);
   }
   return id;

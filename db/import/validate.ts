@@ -1,7 +1,7 @@
 // Validation of one import record on its own (format version 1, docs/import-format.md):
 // types, enums, instants, and the order of the record's own dates. What needs other
 // records (unit codes, duplicates, a unit's life) is checked by the validation pass.
-import { z } from 'zod';
+import * as z from 'zod';
 import { GENDERS, KPI_IDS, REPORT_COUNT_MAX, REPORT_KINDS, UNIT_LEVELS, type KpiId, type ReportKind, type UnitLevel } from '../schema.js';
 import { parseDay, parseInstant, parseTargetPeriod, type Instant, type TargetPeriod } from './time.js';
 

@@ -1,7 +1,7 @@
 // Access in the API: who the caller is (`viewer`), and partner keys, which a CENTRAL_ADMIN
 // makes and revokes. The secret of a key is in the answer to createPartnerKey, and nowhere else.
 import { desc, eq } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { partnerKeys, units } from '../../db/schema.js';

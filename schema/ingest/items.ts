@@ -1,7 +1,7 @@
 // What units set up and hold: digital youth models, Community Digital Transformation
 // Teams and who serves on them, startup products and digitized relics. Each is upserted
 // by the sender's id; a field left out keeps its stored value, null clears it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { setRosterEntry, upsertModel, upsertProduct, upsertRelic, upsertTeam } from '../../db/writes.js';
 import { builder } from '../builder.js';
 import { invalid, NotFoundError } from './errors.js';

@@ -1,7 +1,7 @@
 // Members, as the member-management software sends them: upserted by its id, moved from
 // branch to branch at an instant, evaluated each year, on the Vietnam Youth app and with
 // a digitized profile from an instant on.
-import { z } from 'zod';
+import * as z from 'zod';
 import { GENDERS } from '../../db/schema.js';
 import { recordEvaluation, updateMember, upsertMember } from '../../db/writes.js';
 import { builder } from '../builder.js';

@@ -1,6 +1,6 @@
 // Units' activity reports: citizens helped per kind of activity and Vietnam day. A report
 // sent again replaces the earlier one (never adds), so a unit can re-send its month.
-import { z } from 'zod';
+import * as z from 'zod';
 import { REPORT_COUNT_MAX, REPORT_KINDS } from '../../db/schema.js';
 import { upsertReport } from '../../db/writes.js';
 import { builder } from '../builder.js';

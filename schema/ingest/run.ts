@@ -1,7 +1,7 @@
 // What every mutation shares: input checked with zod, one transaction for the write, its
 // roll-ups and its audit row, idempotency, and the actor who asked.
 import { eq, sql } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { changeByIdempotencyKey, writeAudit } from '../../db/audit.js';
 import { rows, type Db } from '../../db/client.js';
 import { lockWrites } from '../../db/writes.js';

@@ -2,7 +2,7 @@
 // open units below it) and name its successor. A parent never changes: re-parenting is
 // closing the unit and opening a successor under the new parent, so history stays put.
 import { sql } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { rows, type Db } from '../../db/client.js';
 import { UNIT_LEVELS, type UnitLevel } from '../../db/schema.js';
 import { closeUnit, createUnit, renameUnit } from '../../db/writes.js';

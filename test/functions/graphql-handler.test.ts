@@ -19,7 +19,7 @@ const json = (result: APIGatewayProxyStructuredResultV2) => JSON.parse(String(re
 /** A fresh copy of the handler module (and of its container state) under the given environment. */
 async function coldStart(env: Record<string, string>): Promise<{ handler: Handler; close: () => Promise<void> }> {
   vi.resetModules();
-  for (const name of ['DATABASE_URL', 'DATABASE_DRIVER', 'DATABASE_SECRET_ARN', 'GRAPHIQL']) vi.stubEnv(name, '');
+  for (const name of ['DATABASE_URL', 'DATABASE_DRIVER', 'DATABASE_SECRET_ARN', 'GRAPHIQL', 'AUTH_ISSUER', 'AUTH_JWKS_URL', 'CORS_ORIGINS', 'NODE_ENV']) vi.stubEnv(name, '');
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   const { handler } = await import('../../functions/graphql.js');
   const { database } = await import('../../functions/runtime.js');
@@ -83,6 +83,31 @@ describe('the graphql handler', () => {
         extensions: expect.objectContaining({ code: 'NOT_FOUND', argument: 'code' }),
       }),
     ]);
+  });
+
+  it('names the request in errors and in a header with API Gateway’s request id', async () => {
+    const event = fixture('post-unknown-unit');
+    const result = await lambda.handler(event);
+    expect(result.headers?.['x-request-id']).toBe(event.requestContext.requestId);
+    expect(json(result).errors[0].extensions.requestId).toBe(event.requestContext.requestId);
+  });
+
+  it('refuses a GET without the CSRF header (a cross-site form cannot send one)', async () => {
+    const event = fixture('get-query');
+    const { 'x-graphql-yoga-csrf': _, ...headers } = event.headers;
+    const result = await lambda.handler({ ...event, headers });
+    expect(result.statusCode).toBe(403);
+    expect(String(result.body)).not.toContain('Tỉnh Thử Nghiệm');
+  });
+
+  it('refuses a bearer token when no issuer is configured (AUTH_ISSUER, AUTH_JWKS_URL), and answers no mutation anonymously', async () => {
+    const event = fixture('post-json');
+    const withToken = await lambda.handler({ ...event, headers: { ...event.headers, authorization: 'Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln' } });
+    expect(withToken.statusCode).toBe(401);
+    expect(json(withToken).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    const body = JSON.stringify({ query: 'mutation { recordReport(input: { unit: "C1", kind: VNEID_INSTALLS, date: "2026-03-02", count: 1 }) { __typename } }' });
+    const anonymous = json(await lambda.handler({ ...event, body, isBase64Encoded: false }));
+    expect(anonymous.errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
   it('serves GraphiQL to a browser only with GRAPHIQL=true (the dev stage)', async () => {

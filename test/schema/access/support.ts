@@ -100,7 +100,7 @@ export function useWorld(set: (w: World) => void): void {
         });
         return { status: response.status, ...((await response.json()) as GraphQLResponse) };
       },
-      get: (caller, path) => server(caller).fetch(`http://test${path}`, { headers: headers[caller] }),
+      get: async (caller, path) => server(caller).fetch(`http://test${path}`, { headers: headers[caller] }),
       auditCount: async () => (await rows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM audit_log`))[0]!.n,
     });
   });
