@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Annotations, CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Annotations, CfnOutput, CfnParameter, CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -75,12 +75,43 @@ export class KpiStack extends Stack {
       return fn;
     };
 
+    // Who may call: set at deploy time (`--parameters AuthIssuer=… AuthJwksUrl=…`), read by the function (docs/access.md).
+    const authIssuer = new CfnParameter(this, 'AuthIssuer', {
+      type: 'String',
+      default: '',
+      description: 'Issuer (iss claim) of users’ bearer tokens; empty: no user token is accepted (partner keys and anonymous reads only)',
+    });
+    const authJwksUrl = new CfnParameter(this, 'AuthJwksUrl', {
+      type: 'String',
+      default: '',
+      allowedPattern: '^(https://\\S+)?$',
+      description: 'HTTPS URL of the issuer’s JSON Web Key Set',
+    });
+    const corsOrigins = new CfnParameter(this, 'CorsOrigins', {
+      type: 'String',
+      default: stage.corsOrigins.join(','),
+      description: 'Browser origins allowed to call the API, comma-separated; empty: none (no origin is echoed)',
+    });
+    const anonymousAccess = new CfnParameter(this, 'AnonymousAccess', {
+      type: 'String',
+      default: 'public',
+      allowedValues: ['public', 'none'],
+      description: 'What callers without a token or key read: the public aggregates (small cells withheld), or nothing',
+    });
+
     this.graphqlFunction = lambda('graphql', 'Graphql', {
       description: 'GraphQL API of the Youth Union KPIs (graphql-yoga over Neon)',
       memorySize: 1024,
       timeout: Duration.seconds(15),
       reservedConcurrentExecutions: stage.reservedConcurrency,
-      environment: { GRAPHIQL: String(stage.graphiql) },
+      environment: {
+        GRAPHIQL: String(stage.graphiql),
+        NODE_ENV: stage.production ? 'production' : 'development',
+        AUTH_ISSUER: authIssuer.valueAsString,
+        AUTH_JWKS_URL: authJwksUrl.valueAsString,
+        CORS_ORIGINS: corsOrigins.valueAsString,
+        ANONYMOUS_ACCESS: anonymousAccess.valueAsString,
+      },
     });
 
     this.migrateFunction = lambda('migrate', 'Migrate', {
@@ -106,24 +137,12 @@ export class KpiStack extends Stack {
         `stage ${stage.name} allows no browser origin: dashboards on other origins cannot call the API (set -c corsOrigins=https://…)`,
       );
     }
-    this.api = new HttpApi(this, 'Api', {
-      description: `Youth Union KPIs, stage ${stage.name}`,
-      ...(stage.corsOrigins.length > 0
-        ? {
-            corsPreflight: {
-              allowOrigins: stage.corsOrigins,
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
-              allowHeaders: ['content-type', 'authorization'],
-              maxAge: Duration.hours(1),
-            },
-          }
-        : {}),
-    });
-    this.api.addRoutes({
-      path: '/graphql',
-      methods: [HttpMethod.GET, HttpMethod.POST],
-      integration: new HttpLambdaIntegration('GraphqlIntegration', this.graphqlFunction),
-    });
+    // CORS is answered by the server (CORS_ORIGINS, one place for the rule), so preflights reach it too.
+    this.api = new HttpApi(this, 'Api', { description: `Youth Union KPIs, stage ${stage.name}` });
+    const integration = new HttpLambdaIntegration('GraphqlIntegration', this.graphqlFunction);
+    // Every path the server answers locally: the API and the open-data export.
+    this.api.addRoutes({ path: '/graphql', methods: [HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS], integration });
+    this.api.addRoutes({ path: '/export/{file}', methods: [HttpMethod.GET, HttpMethod.OPTIONS], integration });
 
     const alarms = new Topic(this, 'Alarms', { displayName: `KPI API alarms (${stage.name})` });
     const alarm = (id: string, metric: Metric, threshold: number, evaluationPeriods: number, description: string) => {

@@ -16,6 +16,8 @@ export interface StageConfig {
   reservedConcurrency: number | undefined;
   /** Serve GraphiQL to browsers at /graphql. */
   graphiql: boolean;
+  /** NODE_ENV=production: introspection off, no field suggestions in errors. */
+  production: boolean;
   /** Keep the secret and the logs when the stack is deleted. */
   retain: boolean;
 }
@@ -25,6 +27,7 @@ const STAGES: Record<string, Omit<StageConfig, 'name'>> = {
     corsOrigins: ['http://localhost:3000', 'http://localhost:5173'],
     reservedConcurrency: 5,
     graphiql: true,
+    production: false,
     retain: false,
   },
   // The dashboards' origins are given at deploy time (docs/deploy.md): no origin is guessed.
@@ -32,6 +35,7 @@ const STAGES: Record<string, Omit<StageConfig, 'name'>> = {
     corsOrigins: [],
     reservedConcurrency: 100,
     graphiql: false,
+    production: true,
     retain: true,
   },
 };

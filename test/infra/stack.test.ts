@@ -67,7 +67,7 @@ const secretId = (template: Template) => Object.keys(template.findResources('AWS
 describe('stage settings', () => {
   it.each([
     [{}, { name: 'dev', reservedConcurrency: 5, graphiql: true, retain: false }],
-    [{ stage: 'prod' }, { name: 'prod', corsOrigins: [], reservedConcurrency: 100, graphiql: false, retain: true }],
+    [{ stage: 'prod' }, { name: 'prod', corsOrigins: [], reservedConcurrency: 100, graphiql: false, production: true, retain: true }],
     [{ stage: 'prod', corsOrigins: 'https://a.vn, https://b.vn' }, { corsOrigins: ['https://a.vn', 'https://b.vn'] }],
     [{ stage: 'prod', corsOrigins: ['https://a.vn'] }, { corsOrigins: ['https://a.vn'] }],
     [{ reservedConcurrency: '20' }, { reservedConcurrency: 20 }],
@@ -81,9 +81,9 @@ describe('stage settings', () => {
 });
 
 describe('the stack', () => {
-  it('has the API, its two routes, three functions, one secret, three alarms and the migrations', () => {
+  it('has the API, its five routes, three functions, one secret, three alarms and the migrations', () => {
     dev.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
-    dev.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    dev.resourceCountIs('AWS::ApiGatewayV2::Route', 5);
     // graphql, migrate and the custom-resource Provider's framework function
     dev.resourceCountIs('AWS::Lambda::Function', 3);
     dev.resourceCountIs('AWS::SecretsManager::Secret', 1);
@@ -116,7 +116,7 @@ describe('the stack', () => {
     }
   });
 
-  it('routes GET and POST /graphql to the graphql function with payload 2.0', () => {
+  it('routes every path the server answers (/graphql, /export/…), preflights included, to the graphql function with payload 2.0', () => {
     const integrations = dev.findResources('AWS::ApiGatewayV2::Integration');
     expect(Object.values(integrations).map((i) => i.Properties)).toEqual([
       expect.objectContaining({
@@ -126,20 +126,41 @@ describe('the stack', () => {
       }),
     ]);
     const target = { 'Fn::Join': ['', ['integrations/', { Ref: Object.keys(integrations)[0] }]] };
-    for (const routeKey of ['GET /graphql', 'POST /graphql']) {
+    for (const routeKey of ['GET /graphql', 'POST /graphql', 'OPTIONS /graphql', 'GET /export/{file}', 'OPTIONS /export/{file}']) {
       dev.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, Target: target });
     }
   });
 
-  it('allows the stage’s CORS origins', () => {
-    dev.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: {
-        AllowOrigins: ['http://localhost:3000', 'http://localhost:5173'],
-        AllowMethods: ['GET', 'POST', 'OPTIONS'],
-        AllowHeaders: ['content-type', 'authorization'],
-      },
-    });
-    prod.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: [PROD_ORIGIN] }) });
+  it('takes the token issuer, its key set, the CORS origins and anonymous access as stack parameters, defaulting to the stage’s origins', () => {
+    for (const [template, origins] of [[dev, 'http://localhost:3000,http://localhost:5173'], [prod, PROD_ORIGIN]] as const) {
+      const { Parameters } = template.toJSON();
+      expect(Parameters.AuthIssuer).toMatchObject({ Type: 'String', Default: '' });
+      expect(Parameters.AuthJwksUrl).toMatchObject({ Type: 'String', Default: '', AllowedPattern: '^(https://\\S+)?$' });
+      expect(Parameters.CorsOrigins).toMatchObject({ Type: 'String', Default: origins });
+      expect(Parameters.AnonymousAccess).toMatchObject({ Type: 'String', Default: 'public', AllowedValues: ['public', 'none'] });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('^GraphQL'),
+        Environment: {
+          Variables: Match.objectLike({
+            AUTH_ISSUER: { Ref: 'AuthIssuer' },
+            AUTH_JWKS_URL: { Ref: 'AuthJwksUrl' },
+            CORS_ORIGINS: { Ref: 'CorsOrigins' },
+            ANONYMOUS_ACCESS: { Ref: 'AnonymousAccess' },
+          }),
+        },
+      });
+    }
+    // The server answers CORS itself (CORS_ORIGINS): API Gateway adds no headers of its own.
+    dev.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
+  });
+
+  it('runs prod with NODE_ENV=production (no introspection), dev without', () => {
+    for (const [template, env] of [[dev, 'development'], [prod, 'production']] as const) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('^GraphQL'),
+        Environment: { Variables: Match.objectLike({ NODE_ENV: env }) },
+      });
+    }
   });
 
   it('alarms on the graphql function’s errors, throttles and p99 duration', () => {
