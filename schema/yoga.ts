@@ -13,7 +13,7 @@ import { authenticate, newAuthState, RequestRefused } from './access/authenticat
 import type { ApiConfig } from './config.js';
 import { createContext, type Context } from './context.js';
 import { schema } from './index.js';
-import { costLimit, documentLimits, timeBudget } from './limits.js';
+import { costLimit, documentLimits, LIMITS, timeBudget } from './limits.js';
 import { exportPlugin } from './partner/export.js';
 import { PERSISTED_OPERATIONS } from './persisted.js';
 
@@ -86,6 +86,34 @@ function errorsWithRequestId(config: ApiConfig): Plugin<Context> {
           setResult(mark(result, requestId));
         },
       };
+    },
+    // Errors from before execution (a document refused at parse or validation, a refused caller) get the request id and a code too.
+    onResultProcess({ request, result, setResult }) {
+      if (Array.isArray(result) || Symbol.asyncIterator in result || !result.errors?.length) return;
+      const requestId = requestIdOf(request);
+      // graphql-armor tells its limits as syntax errors: they are limits.
+      const refused = (e: GraphQLError) =>
+        /limit of \d+ exceeded/i.test(e.message) ? 'QUERY_TOO_LARGE' : /^Syntax Error/.test(e.message) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
+      setResult({
+        ...result,
+        errors: result.errors.map((e) =>
+          e.extensions?.requestId
+            ? e
+            : new GraphQLError(e.message, {
+                nodes: e.nodes,
+                source: e.source,
+                positions: e.positions,
+                path: e.path,
+                originalError: e.originalError,
+                extensions: {
+                  code: e.path ? 'INTERNAL_SERVER_ERROR' : refused(e),
+                  ...e.extensions,
+                  ...(refused(e) === 'QUERY_TOO_LARGE' ? { code: 'QUERY_TOO_LARGE', limits: { tokens: LIMITS.tokens, depth: LIMITS.depth, aliases: LIMITS.aliases } } : {}),
+                  requestId,
+                },
+              }),
+        ),
+      });
     },
     onResponse({ request, response }) {
       response.headers.set('x-request-id', requestIdOf(request));

@@ -15,6 +15,7 @@ import { units } from '../../../db/schema.js';
 import { createPartnerKey } from '../../../schema/access/partner-keys.js';
 import type { KpiId } from '../../../schema/kpi/registry.js';
 import { eq } from 'drizzle-orm';
+import type { Logger } from 'drizzle-orm/logger';
 import { loadSmallTree } from '../../fixtures/small-tree.js';
 import { tokenFor, testYoga } from '../../support/auth.js';
 import { openTestDb } from '../../support/db.js';
@@ -56,23 +57,29 @@ export interface World {
   auditCount(): Promise<number>;
 }
 
-/** Loads the world once for the file's tests. */
-export function useWorld(set: (w: World) => void): void {
+/** A partner key on the world's database. */
+export async function partnerKeyFor(db: Db, unitCode: string, options: { kpis?: KpiId[]; rateLimit?: number; persistedOnly?: boolean } = {}): Promise<string> {
+  const [unit] = await db.select().from(units).where(eq(units.code, unitCode));
+  const { key } = await createPartnerKey(db, {
+    name: `Partner of ${unitCode}`,
+    unit: unit!,
+    kpis: options.kpis ?? PARTNER_KPIS,
+    expiresAt: new Date(Date.now() + 86_400_000),
+    rateLimit: options.rateLimit ?? 10_000,
+    persistedOnly: options.persistedOnly ?? false,
+    createdBy: 'test',
+  });
+  return key;
+}
+
+/** Loads the world once for the file's tests (every statement seen by `logger` when given). */
+export function useWorld(set: (w: World) => void, options: { logger?: Logger } = {}): void {
   let handle: DbHandle | undefined;
   beforeAll(async () => {
-    handle = await openTestDb('postgres');
+    handle = await openTestDb('postgres', { logger: options.logger });
     await loadSmallTree(handle.db);
     await loadRecords(handle.db, SECOND_PROVINCE);
-    const [p1] = await handle.db.select().from(units).where(eq(units.code, 'P1'));
-    const { key } = await createPartnerKey(handle.db, {
-      name: 'Cổng dữ liệu mở P1',
-      unit: p1!,
-      kpis: PARTNER_KPIS,
-      expiresAt: new Date(Date.now() + 86_400_000),
-      rateLimit: 10_000,
-      persistedOnly: false,
-      createdBy: 'test',
-    });
+    const key = await partnerKeyFor(handle.db, 'P1');
     const bearer = async (role: 'CENTRAL_ADMIN' | 'UNIT_ADMIN' | 'LEADER' | 'VIEWER', unit: string) => ({ authorization: `Bearer ${await tokenFor(role, unit)}` });
     const headers: World['headers'] = {
       CENTRAL_ADMIN: await bearer('CENTRAL_ADMIN', 'TW'),
