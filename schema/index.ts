@@ -6,6 +6,7 @@ import './dashboard/index.js';
 import './partner/index.js';
 import './ingest/index.js';
 import './access/index.js';
+import './unit/members.js';
 
 export const schema = builder.toSchema();
 

@@ -100,7 +100,7 @@ export async function memberSnapshot(tx: Db, externalId: string): Promise<(Membe
   };
 }
 
-function memberShape(m: typeof members.$inferSelect, unit: string): MemberSnapshot {
+export function memberShape(m: typeof members.$inferSelect, unit: string): MemberSnapshot {
   return {
     id: m.externalId,
     unit,

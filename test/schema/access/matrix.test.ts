@@ -122,6 +122,14 @@ const CASES: Record<string, { expected: Outcome[]; run: (caller: CallerName) => 
     expected: ['Y', 'Y', 'Y', 'Y', 'Y', 'Y', 'Y'],
     run: (c) => read(c, `{ kpis { id } period(id: "2026-03") { end } }`, (d) => d.kpis?.length && d.period),
   },
+  'unit(C1).members: a named list (personal data)': {
+    expected: ['Y', 'Y', 'N', 'N', 'N', 'N', 'N'],
+    run: (c) => read(c, `{ unit(code: "C1") { members(first: 3) { nodes { id joinedAt } } } }`, (d) => d.unit?.members),
+  },
+  'unit(C4).members: another province’s named list': {
+    expected: ['Y', 'N', 'N', 'N', 'N', 'N', 'N'],
+    run: (c) => read(c, `{ unit(code: "C4") { members(first: 3) { nodes { id joinedAt } } } }`, (d) => d.unit?.members),
+  },
   'partnerKeys': {
     expected: ['Y', 'N', 'N', 'N', 'N', 'N', 'N'],
     run: (c) => read(c, `{ partnerKeys { id name } }`, (d) => d.partnerKeys),
