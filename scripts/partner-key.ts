@@ -72,7 +72,7 @@ try {
       persistedOnly: values['persisted-only'],
       createdBy: 'cli',
     });
-    console.error(`Key ${row.keyId} for "${row.name}": reads ${unit.code} and below, ${row.kpis.length} KPIs, ${row.rateLimit} requests/min, until ${row.expiresAt.toISOString()}.`);
+    console.error(`Key ${row.keyId} for "${row.name}": reads ${unit.code} and below, ${row.kpis.length} KPI${row.kpis.length === 1 ? '' : 's'}, ${row.rateLimit} requests/min, until ${row.expiresAt.toISOString()}.`);
     console.error('It is shown this once (only its hash is kept); send it as the x-api-key header:');
     console.log(key);
   } else if (command === 'revoke') {

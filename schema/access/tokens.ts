@@ -85,7 +85,13 @@ export async function devIssuer(keyFile?: string): Promise<DevIssuer> {
     stored = { privateJwk: await exportJWK(pair.privateKey), publicJwk: { ...(await exportJWK(pair.publicKey)), alg: ALGORITHM, kid: 'dev' } };
     if (keyFile) {
       mkdirSync(dirname(keyFile), { recursive: true });
-      writeFileSync(keyFile, JSON.stringify(stored), { mode: 0o600 });
+      try {
+        writeFileSync(keyFile, JSON.stringify(stored), { mode: 0o600, flag: 'wx' });
+      } catch (error) {
+        // Made meanwhile by another process (npm start and npm run token at once): use that one.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        stored = JSON.parse(readFileSync(keyFile, 'utf8')) as StoredKey;
+      }
     }
   }
   const privateKey = (await importJWK(stored.privateJwk, ALGORITHM)) as CryptoKey;

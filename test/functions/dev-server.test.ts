@@ -1,7 +1,10 @@
 // `npm start` end to end: a real process on a free port over in-memory PGlite, migrated
 // and seeded, answering the README's example query and serving GraphiQL.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_QUERY } from '../../schema/yoga.js';
 
@@ -21,7 +24,7 @@ describe('the dev server', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), PGLITE_DIR: 'memory://' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), PGLITE_DIR: 'memory://', DEV_ISSUER_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'issuer-')), 'key.json') };
     delete env.DATABASE_URL;
     child = spawn(process.execPath, ['--import', 'tsx', 'functions/dev.ts'], { env, cwd: new URL('../..', import.meta.url).pathname });
     child.stdout!.on('data', (d) => (output += d));
@@ -62,6 +65,19 @@ describe('the dev server', () => {
     expect(unit.children.nodes).toHaveLength(5);
     // The province's parts are the sums of its communes' and bloc's parts, not an average.
     for (const c of unit.children.nodes) expect(c.kpi.denominator).toBeGreaterThan(0);
+  });
+
+  it('prints a central admin’s dev token that the server takes, and puts it in GraphiQL’s headers', async () => {
+    const token = /Authorization: Bearer (\S+)/.exec(output)?.[1];
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ viewer { kind role unit { code } } }' }),
+    });
+    expect(await response.json()).toEqual({ data: { viewer: { kind: 'USER', role: 'CENTRAL_ADMIN', unit: { code: 'TW' } } } });
+    const html = await (await fetch(`http://127.0.0.1:${port}/graphql`, { headers: { accept: 'text/html' } })).text();
+    expect(html).toContain(token);
   });
 
   it('serves GraphiQL with the example query to a browser', async () => {
