@@ -14,4 +14,3 @@ const handle = await openDb({ url });
 const config = { ...configFromEnv(await devIssuer(keyFile), {}), logger: pino({ level: 'silent' }) };
 const server = createServer(makeYoga(handle.db, config));
 server.listen(0, '127.0.0.1', () => parentPort!.postMessage((server.address() as { port: number }).port));
-parentPort!.on('message', () => server.close(() => void handle.close().then(() => process.exit(0))));

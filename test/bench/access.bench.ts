@@ -97,10 +97,11 @@ try {
   const seconds = (performance.now() - started) / 1000;
   load.postMessage('stop');
   const refusedSent = await message<number>(load);
+  await load.terminate();
   console.table(rows);
   console.log(`refused documents answered meanwhile: ${refusedSent} in ${seconds.toFixed(1)} s (${(refusedSent / seconds).toFixed(0)}/s)`);
 } finally {
-  server?.postMessage('stop');
+  await server?.terminate();
   await handle?.close();
   await pg?.stop();
 }
