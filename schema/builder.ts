@@ -7,7 +7,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, Kind } from 'graphql';
 import { holderUnitCode, type PersonalDataHolder } from './access/personal.js';
 import { forbidden, type Context } from './context.js';
-import { formatVietnamInstant } from './format.js';
+import { formatVietnamInstant, parseInstantText } from './format.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -63,10 +63,9 @@ builder.scalarType('DateTime', {
   description: 'An instant, ISO 8601 with its offset; output in Vietnam time (+07:00), e.g. 2026-03-01T00:00:00+07:00, with milliseconds when there are some.',
   serialize: (value) => formatVietnamInstant(value),
   parseValue: (value) => {
-    const date = typeof value === 'string' && /[zZ]|[+-]\d{2}:\d{2}$/.test(value) ? new Date(value) : null;
-    if (!date || Number.isNaN(date.getTime())) {
-      throw new GraphQLError('DateTime must be ISO 8601 with an offset (Z or +07:00)');
-    }
+    if (typeof value !== 'string') throw new GraphQLError('DateTime must be a string, ISO 8601 with an offset, e.g. 2026-03-01T00:00:00+07:00');
+    const date = parseInstantText(value);
+    if (typeof date === 'string') throw new GraphQLError(`DateTime "${value.slice(0, 60)}": ${date}`);
     return date;
   },
 });

@@ -31,6 +31,8 @@ export interface Context {
   loaders: ReturnType<typeof createLoaders>;
   /** Names the request in error replies and in the logs. */
   requestId: string;
+  /** The instant the request is answered for: a period ending after it is not complete yet. */
+  now: Date;
   /** The HTTP request, which graphql-yoga adds to every context. */
   request?: Request;
 }
@@ -74,5 +76,5 @@ export function createLoaders(db: Db, access: Access) {
 }
 
 export function createContext(db: Db, access: Access, requestId: string): Context {
-  return { db, access, loaders: createLoaders(db, access), requestId };
+  return { db, access, loaders: createLoaders(db, access), requestId, now: new Date() };
 }

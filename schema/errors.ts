@@ -43,6 +43,10 @@ interface ConnectionArgs {
 export function connectionArgs(args: ConnectionArgs, max = 500): void {
   pageSize(args.first, max, 'first');
   pageSize(args.last, max, 'last');
+  if (args.last != null && args.before == null) {
+    throw badInput('last', 'pages backwards from a cursor: pass `before` (a `startCursor` this connection returned) with it, or use `first`');
+  }
+  if (args.first != null && args.last != null) throw badInput('last', 'give `first` or `last`, not both');
   if (args.after != null) cursorOffset(args.after, 'after');
   if (args.before != null) cursorOffset(args.before, 'before');
 }

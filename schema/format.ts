@@ -6,3 +6,23 @@ export function formatVietnamInstant(value: Date): string {
   const ms = local.slice(19, 23);
   return `${local.slice(0, 19)}${ms === '.000' ? '' : ms}+07:00`;
 }
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:[zZ]|([+-])(\d{2}):(\d{2}))$/;
+
+/** An ISO 8601 instant with its offset, or what is wrong with it, in words that name the part at fault. */
+export function parseInstantText(text: string): Date | string {
+  const m = ISO_INSTANT.exec(text);
+  if (!m) {
+    if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(text)) return 'has no offset: end it with Z or +07:00 (Vietnam time)';
+    return 'must be ISO 8601 with an offset, e.g. 2026-03-01T00:00:00+07:00';
+  }
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12) return `month must be 01–12 (got ${m[2]})`;
+  if (day < 1 || day > daysInMonth) return `day must be 01–${daysInMonth} in ${m[1]}-${m[2]} (got ${m[3]})`;
+  if (hour > 23) return `hour must be 00–23 (got ${m[4]})`;
+  if (minute > 59) return `minute must be 00–59 (got ${m[5]})`;
+  if (second > 59) return `second must be 00–59 (got ${m[6]})`;
+  if (m[7] && (Number(m[8]) > 14 || Number(m[9]) > 59)) return `offset must be between -14:00 and +14:00 (got ${m[7]}${m[8]}:${m[9]})`;
+  return new Date(text);
+}

@@ -3,7 +3,7 @@
 // records (unit codes, duplicates, a unit's life) is checked by the validation pass.
 import * as z from 'zod';
 import { GENDERS, KPI_IDS, REPORT_COUNT_MAX, REPORT_KINDS, UNIT_LEVELS, type KpiId, type ReportKind, type UnitLevel } from '../schema.js';
-import { parseDay, parseInstant, parseTargetPeriod, type Instant, type TargetPeriod } from './time.js';
+import { formatVietnam, parseDay, parseInstant, parseTargetPeriod, vietnamDay, vietnamMidnightMs, type Instant, type TargetPeriod } from './time.js';
 
 /** What is wrong with a record: the field (a path such as `evaluations[1].year`) and why. */
 export interface Issue {
@@ -32,6 +32,14 @@ const day = z.string().transform((s, ctx) => {
     return z.NEVER;
   }
   return { text: s, day: r };
+});
+/** Today in Vietnam, as a day number: nothing can be reported for a later day. */
+const today = () => vietnamDay(Date.now());
+const reportDay = day.transform((d, ctx) => {
+  if (d.day <= today()) return d;
+  const message = `must not be after today (${formatVietnam(vietnamMidnightMs(today())).slice(0, 10)}, Vietnam time): a report counts what was done`;
+  ctx.addIssue({ code: 'custom', message, input: d.text });
+  return z.NEVER;
 });
 const period = z.string().transform((s, ctx): TargetPeriod => {
   const r = parseTargetPeriod(s);
@@ -103,7 +111,7 @@ const SCHEMAS = {
     id: id.nullish(),
     unit: id,
     kind: z.enum(REPORT_KINDS),
-    date: day,
+    date: reportDay,
     count: z.number().int().min(0).max(REPORT_COUNT_MAX, `must be at most ${REPORT_COUNT_MAX.toLocaleString('en')}`),
   }),
   target: z.strictObject({
@@ -424,6 +432,6 @@ function fastReport(r: Record<string, unknown>): ReportRow | undefined {
   if (!onlyKeys(r, REPORT_KEYS) || (id !== null && !plainId(id)) || !plainId(r.unit) || !REPORT_KIND_SET.has(r.kind)) return undefined;
   if (typeof r.date !== 'string' || !intIn(r.count, 0, REPORT_COUNT_MAX)) return undefined;
   const day = parseDay(r.date);
-  if (typeof day === 'string') return undefined;
+  if (typeof day === 'string' || day > today()) return undefined;
   return { type: 'report', id, unit: r.unit, kind: r.kind as ReportKind, date: r.date, day, count: r.count };
 }

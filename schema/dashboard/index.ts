@@ -45,7 +45,7 @@ const PeriodKindEnum = builder.enumType('PeriodKind', {
 });
 
 const KpiDefinitionRef = builder.objectRef<KpiDefinition>('KpiDefinition').implement({
-  description: 'A KPI of the catalogue, as DOMAIN.md defines it.',
+  description: 'A KPI of the catalogue, with the exact rule of its numerator and denominator (docs/kpis.md: the catalogue, its boundaries and examples).',
   fields: (t) => ({
     id: t.field({ type: KpiIdEnum, resolve: (k) => k.id }),
     nameVi: t.exposeString('nameVi', { description: 'Vietnamese name.' }),
@@ -178,6 +178,16 @@ export const KpiValue = builder.objectRef<KpiValueShape>('KpiValue').implement({
       nullable: true,
       description: 'When the data under this value last changed; null when nothing was ever recorded under the unit for this KPI.',
       resolve: (v) => v.asOf,
+    }),
+    complete: t.boolean({
+      description:
+        'Whether the period has ended. A period whose End is still ahead (this month, this year, a future year) is partial: its value is what stands, or what was reported, up to `valueAt`, and will change.',
+      resolve: (v, _args, ctx) => v.period.end <= ctx.now,
+    }),
+    valueAt: t.field({
+      type: 'DateTime',
+      description: 'The instant the value holds for: the period’s End once it has passed, else now.',
+      resolve: (v, _args, ctx) => (v.period.end <= ctx.now ? v.period.end : ctx.now),
     }),
     rank: t.int({ nullable: true, description: 'Position in a breakdown (1 first; equal values share a rank); null elsewhere.', resolve: (v) => v.rank ?? null }),
     previous: t.field({

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { REPORT_COUNT_MAX, REPORT_KINDS } from '../../db/schema.js';
 import { upsertReport } from '../../db/writes.js';
 import { builder } from '../builder.js';
+import { formatDay, vietnamDay } from '../kpi/period.js';
 import { ActivityReportRecord, reportSnapshot, ReportKindEnum, type ReportSnapshot } from './records.js';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotencyKeySchema, mutate, parse, resultUnion, same, text } from './run.js';
 
@@ -11,7 +12,7 @@ const RecordReportInput = builder.inputType('RecordReportInput', {
   fields: (t) => ({
     unit: t.string({ required: true, description: 'Code of the reporting unit.' }),
     kind: t.field({ type: ReportKindEnum, required: true }),
-    date: t.field({ type: 'Date', required: true, description: 'The Vietnam calendar day reported, inside the unit’s life (before it closed).' }),
+    date: t.field({ type: 'Date', required: true, description: 'The Vietnam calendar day reported, inside the unit’s life (before it closed), and not after today.' }),
     count: t.int({ required: true, description: 'How many citizens were helped: a whole number from 0 to 1,000,000.' }),
     id: t.string({
       description: 'The sender’s id for the report. Without one, a report is named by unit, kind and day, and one sent again for them replaces it.',
@@ -22,10 +23,16 @@ const RecordReportInput = builder.inputType('RecordReportInput', {
 /** A real calendar day (the Date scalar only checks the shape). */
 const isCalendarDay = (s: string) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
 
+/** Today in Vietnam, YYYY-MM-DD (ISO days compare as text). */
+const todayInVietnam = () => formatDay(vietnamDay(new Date()));
+
 const recordReportSchema = z.object({
   unit: text(100),
   kind: z.enum(REPORT_KINDS, { error: 'is not a known kind of report' }),
-  date: z.string().refine(isCalendarDay, 'must be a calendar day, YYYY-MM-DD'),
+  date: z
+    .string()
+    .refine(isCalendarDay, 'must be a calendar day, YYYY-MM-DD')
+    .refine((d) => d <= todayInVietnam(), { error: () => `must not be after today (${todayInVietnam()}, Vietnam time): a report counts what was done` }),
   count: z
     .number()
     .int('must be a whole number')

@@ -111,7 +111,7 @@ export const KPIS: readonly KpiDefinition[] = [
     nameVi: 'Tỷ lệ đoàn viên được đánh giá, xếp loại trên phần mềm',
     nameEn: 'Members evaluated on the software',
     description:
-      'Share of members active at the end of the period holding a yearly evaluation for year Y recorded before the end, where Y is the year of the period’s last day when that day is in December, else the year before (ratio).',
+      'Share of members active at the end of the period holding a yearly evaluation for year Y recorded before the end, where Y is the year of the period’s last day when that day is in December, else the year before (ratio). Evaluations are made at year end: "2026-10" and "2026-Q3" read the 2025 evaluations; "2026", "2026-Q4", "2026-H2" and "2026-12" read the 2026 ones, which count only once recorded, in December, so they stay at 0 % until then.',
     kind: 'RATIO',
     unitOfMeasure: 'PERCENT',
     higherIsBetter: true,

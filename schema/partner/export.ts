@@ -73,26 +73,34 @@ const csvField = (v: unknown) => {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
+/**
+ * Units at a level that lived during the period, under a unit (null: anywhere), by code
+ * after `after`: what the export and a partner's full sync list.
+ */
+export function livingUnitsPage(db: Db, level: UnitLevel, under: number | null, period: Period, after: string, limit: number) {
+  return db
+    .select()
+    .from(units)
+    .where(
+      and(
+        eq(units.level, level),
+        under === null ? undefined : arrayContains(units.path, [under]),
+        gt(units.code, after),
+        lt(units.validFrom, period.end),
+        or(isNull(units.validTo), gt(units.validTo, period.start)),
+      ),
+    )
+    .orderBy(asc(units.code))
+    .limit(limit);
+}
+
 /** The lines of an export, a page of units at a time. */
 export async function* exportLines(db: Db, req: ExportRequest): AsyncGenerator<string> {
   if (req.format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\n`;
   const parents = new Map<number, string>();
   let after = '';
   for (;;) {
-    const page = await db
-      .select()
-      .from(units)
-      .where(
-        and(
-          eq(units.level, req.level),
-          req.under === null ? undefined : arrayContains(units.path, [req.under]),
-          gt(units.code, after),
-          lt(units.validFrom, req.period.end),
-          or(isNull(units.validTo), gt(units.validTo, req.period.start)),
-        ),
-      )
-      .orderBy(asc(units.code))
-      .limit(PAGE);
+    const page = await livingUnitsPage(db, req.level, req.under, req.period, after, PAGE);
     if (page.length === 0) return;
     const missing = [...new Set(page.map((u) => u.parentId).filter((id): id is number => id !== null && !parents.has(id)))];
     if (missing.length > 0) {

@@ -7,21 +7,28 @@ import { builder } from '../builder.js';
 import type { UnitRow } from '../context.js';
 import { KpiIdEnum, KpiValue, loadValue, periodArg, type KpiValueShape } from '../dashboard/index.js';
 import { badInput, pageSize } from '../errors.js';
+import { livingUnitsPage } from './export.js';
 import { KPIS, kpiDefinition, type KpiId } from '../kpi/registry.js';
 import { UnitLevelEnum } from '../unit/index.js';
 
 const CURSOR_PREFIX = 'kpi-changes:v1:';
+/** A full sync under way: the change number it began at, and the last unit code it gave. */
+const FULL_PREFIX = 'kpi-changes:full:';
 const MAX_CHANGES = 10_000;
 
-export function encodeCursor(seq: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${seq}`).toString('base64url');
+type Cursor = { seq: number; fullAfter?: string };
+
+export function encodeCursor(seq: number, fullAfter?: string): string {
+  const text = fullAfter === undefined ? `${CURSOR_PREFIX}${seq}` : `${FULL_PREFIX}${seq}:${fullAfter}`;
+  return Buffer.from(text).toString('base64url');
 }
 
-function decodeCursor(cursor: string): number {
+function decodeCursor(cursor: string): Cursor {
   const text = Buffer.from(cursor, 'base64url').toString();
-  const seq = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
+  const full = text.startsWith(FULL_PREFIX) ? /^(\d+):(.*)$/s.exec(text.slice(FULL_PREFIX.length)) : null;
+  const seq = full ? Number(full[1]) : text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
   if (!Number.isSafeInteger(seq) || seq < 0) throw badInput('since', 'is not a cursor returned by `changes`');
-  return seq;
+  return full ? { seq, fullAfter: full[2]! } : { seq };
 }
 
 interface FeedShape {
@@ -46,7 +53,7 @@ builder.queryField('changes', (t) =>
     authScopes: { reader: true },
     complexity: (args) => ({ field: 1, multiplier: Math.min(args.first ?? 1000, MAX_CHANGES) }),
     description:
-      'The KPI values (for `period`) of the units at `level` whose data changed since the cursor `since`; without `since`, every value. For nightly partner syncs: store `cursor` and pass it back. Only the units and KPIs this caller reads are listed (a partner key: its subtree and its KPIs).',
+      'For partner syncs, the KPI values (for `period`) of the units at `level`. Without `since`: a full sync, every value of every unit at `level` that lived during the period, zeros included (what the export lists), a page of units at a time by code. With `since`: the values of the units whose data changed after that cursor. Store `cursor` and pass it back: while `hasMore`, it gives the next page; once a full sync is through, it gives only what changed since the full sync began (a value changed during it comes again). Only the units and KPIs this caller reads are listed (a partner key: its subtree and its KPIs).',
     args: {
       since: t.arg.string({ required: false }),
       period: t.arg.string({ required: true }),
@@ -56,13 +63,29 @@ builder.queryField('changes', (t) =>
     },
     resolve: async (_root, args, ctx, info) => {
       const period = periodArg(args.period);
-      const since = args.since ? decodeCursor(args.since) : 0;
+      const cursor: Cursor = args.since ? decodeCursor(args.since) : { seq: -1, fullAfter: '' };
       pageSize(args.first, MAX_CHANGES);
       const first = args.first ?? 1000;
       const level: UnitLevel = args.level ?? 'COMMUNE';
       if (!UNIT_LEVELS.includes(level)) throw badInput('level', 'unknown level');
       const kpis = (args.kpis ?? KPIS.map((k) => k.id)).filter((id) => ctx.access.readsKpi(id)).map(kpiDefinition);
       const roots = ctx.access.readRoots();
+      if (cursor.fullAfter !== undefined) {
+        // A full sync: the change number it starts from is the last one before its first page.
+        const start =
+          cursor.seq >= 0 ? cursor.seq : Number((await rows<{ seq: string | number }>(ctx.db, sql`SELECT coalesce(max(seq), 0) AS seq FROM kpi_as_of`))[0]!.seq);
+        const perPage = Math.max(1, Math.floor(first / Math.max(1, kpis.length)));
+        if (roots?.length === 0) return { values: [], cursor: encodeCursor(start), hasMore: false };
+        const found = await livingUnitsPage(ctx.db, level, roots === null ? null : roots[0]!, period, cursor.fullAfter, perPage + 1);
+        const page = found.slice(0, perPage);
+        const more = found.length > perPage;
+        return {
+          values: page.flatMap((u) => kpis.map((k) => loadValue(ctx, u, k.id, period, info))),
+          cursor: more ? encodeCursor(start, page.at(-1)!.code) : encodeCursor(start),
+          hasMore: more,
+        };
+      }
+      const since = cursor.seq;
       const bySeries = new Map<Series, KpiId[]>();
       for (const k of kpis) {
         for (const s of [k.numeratorSeries, k.denominatorSeries]) if (s) bySeries.set(s, [...(bySeries.get(s) ?? []), k.id]);

@@ -209,7 +209,7 @@ describe('members sent in binary COPY form', () => {
       { type: 'member', id: 'm2', unit: 'B1', joinedAt: '2000-01-01T00:00:00Z', birthYear: null, gender: null, evaluations: [] },
       { type: 'member', id: 'm3', unit: 'B1', joinedAt: '2020-06-15T10:20:30.654321+07:00', birthYear: 2100, gender: 'FEMALE' },
       { type: 'report', id: 'Báo cáo\t1\\x', unit: 'B1', kind: 'VNEID_INSTALLS', date: '1990-01-01', count: 0 },
-      { type: 'report', unit: 'B1', kind: 'VNEID_INSTALLS', date: '2099-12-31', count: 1_000_000 },
+      { type: 'report', unit: 'B1', kind: 'VNEID_INSTALLS', date: '2026-06-30', count: 1_000_000 },
       { type: 'report', id: null, unit: 'TW', kind: 'DIGITAL_ACCOUNTS', date: '2000-02-29', count: 1 },
     ];
     await writeFile(file, records.map((r) => JSON.stringify(r)).join('\n'));
@@ -220,7 +220,7 @@ describe('members sent in binary COPY form', () => {
     const stored = await memberRows(bulk.db);
     expect(stored).toEqual(await memberRows(batches.db));
     expect(await reportRows(bulk.db)).toEqual([
-      '(none)|B1|VNEID_INSTALLS|2099-12-31|1000000',
+      '(none)|B1|VNEID_INSTALLS|2026-06-30|1000000',
       '(none)|TW|DIGITAL_ACCOUNTS|2000-02-29|1',
       'Báo cáo\t1\\x|B1|VNEID_INSTALLS|1990-01-01|0',
     ]);

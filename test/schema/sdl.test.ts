@@ -10,6 +10,11 @@ describe('printed SDL', () => {
     expect(printedSchema()).toBe(committed);
   });
 
+  it('points its readers at what the project ships (docs/kpis.md), not at files outside it', () => {
+    expect(printedSchema()).not.toContain('DOMAIN.md');
+    expect(printedSchema()).toContain('docs/kpis.md');
+  });
+
   it('lists all 13 KPIs of the catalogue in the KpiId enum, with their descriptions', () => {
     const kpiId = schema.getType('KpiId');
     const values = kpiId && 'getValues' in kpiId ? kpiId.getValues() : [];

@@ -25,16 +25,20 @@ const CHANGES = `query ($since: String, $first: Int) {
 type Value = { unit: { code: string }; kpi: { id: string }; value: number | null; numerator: number; denominator: number | null };
 const byKey = (values: Value[]) => [...values].sort((a, b) => `${a.unit.code}${a.kpi.id}`.localeCompare(`${b.unit.code}${b.kpi.id}`));
 
+const get = async (path: string) => (await testYoga(handle.db)).fetch(`http://test${path}`, { headers: await adminHeaders() });
+
 describe('changes', () => {
-  it('gives every commune value the first time, nothing when nothing changed, then only what changed', async () => {
+  it('gives every commune value the first time, zeros included, nothing when nothing changed, then only what changed', async () => {
     const first = await query(CHANGES);
     expect(first.errors).toBeUndefined();
-    // C3 has no members and no reports: nothing of APP_ADOPTION or VNEID_INSTALLS was ever recorded under it.
+    // C3 has no members and no reports: nothing was ever recorded under it, and a full sync still gives its zeros.
     expect(byKey(first.data.changes.values)).toEqual([
       { unit: { code: 'C1' }, kpi: { id: 'APP_ADOPTION' }, value: 400 / 6, numerator: 4, denominator: 6 },
       { unit: { code: 'C1' }, kpi: { id: 'VNEID_INSTALLS' }, value: 13, numerator: 13, denominator: null },
       { unit: { code: 'C2' }, kpi: { id: 'APP_ADOPTION' }, value: null, numerator: 0, denominator: 0 },
       { unit: { code: 'C2' }, kpi: { id: 'VNEID_INSTALLS' }, value: 7, numerator: 7, denominator: null },
+      { unit: { code: 'C3' }, kpi: { id: 'APP_ADOPTION' }, value: null, numerator: 0, denominator: 0 },
+      { unit: { code: 'C3' }, kpi: { id: 'VNEID_INSTALLS' }, value: 0, numerator: 0, denominator: null },
     ]);
     expect(first.data.changes.hasMore).toBe(false);
 
@@ -58,7 +62,36 @@ describe('changes', () => {
       if (!r.data.changes.hasMore) break;
     }
     const keys = new Set(seen.map((v) => `${v.unit.code} ${v.kpi.id}`));
-    expect([...keys].sort()).toEqual(['C1 APP_ADOPTION', 'C1 VNEID_INSTALLS', 'C2 APP_ADOPTION', 'C2 VNEID_INSTALLS', 'C3 VNEID_INSTALLS']);
+    expect([...keys].sort()).toEqual(['C1 APP_ADOPTION', 'C1 VNEID_INSTALLS', 'C2 APP_ADOPTION', 'C2 VNEID_INSTALLS', 'C3 APP_ADOPTION', 'C3 VNEID_INSTALLS']);
+  });
+
+  it('gives in a full sync what the export lists, and after it what changed while it ran', async () => {
+    const all = `query ($since: String) { changes(since: $since, period: "2026-03", level: BRANCH, first: 13) { values { unit { code } kpi { id } numerator } cursor hasMore } }`;
+    const page1 = await query(all);
+    // 13 KPIs a unit: one branch a page, by code.
+    expect(new Set(page1.data.changes.values.map((v: Value) => v.unit.code))).toEqual(new Set(['B11']));
+    expect(page1.data.changes.hasMore).toBe(true);
+    // A change while the full sync runs: B11's report comes again afterwards.
+    const [b11] = await handle.db.query.units.findMany({ where: (u, { eq }) => eq(u.code, 'B11') });
+    await upsertReport(handle.db, { unitId: b11!.id, kind: 'DIGITAL_SKILLS_TRAINED', date: '2026-03-03', count: 2 });
+    const seen = [...page1.data.changes.values];
+    let cursor = page1.data.changes.cursor;
+    for (let more = true; more; ) {
+      const r = await query(all, { since: cursor });
+      seen.push(...r.data.changes.values);
+      cursor = r.data.changes.cursor;
+      more = r.data.changes.hasMore;
+    }
+    const csv = (await (await get('/export/kpis.csv?period=2026-03&level=BRANCH')).text()).trim().split('\n').slice(1);
+    const changed = 'B11 DIGITAL_SKILLS_TRAINED';
+    const rowsSeen = seen.map((v) => `${v.unit.code} ${v.kpi.id} ${v.numerator}`);
+    const rowsExported = csv.map((l) => l.split(',')).map((c) => `${c[0]} ${c[4]} ${c[7]}`);
+    // Every value the export lists (3 branches × 13 KPIs), B11's changed one as it was before the change.
+    expect(rowsSeen).toHaveLength(39);
+    expect(rowsSeen.filter((r) => !r.startsWith(changed)).sort()).toEqual(rowsExported.filter((r) => !r.startsWith(changed)).sort());
+    expect([rowsSeen.find((r) => r.startsWith(changed)), rowsExported.find((r) => r.startsWith(changed))]).toEqual([`${changed} 0`, `${changed} 2`]);
+    const after = await query(all, { since: cursor });
+    expect(after.data.changes.values.filter((v: Value) => v.kpi.id === 'DIGITAL_SKILLS_TRAINED')).toEqual([{ unit: { code: 'B11' }, kpi: { id: 'DIGITAL_SKILLS_TRAINED' }, numerator: 2 }]);
   });
 
   it('refuses a cursor it did not give', async () => {
@@ -68,8 +101,6 @@ describe('changes', () => {
 });
 
 describe('export', () => {
-  const get = async (path: string) => (await testYoga(handle.db)).fetch(`http://test${path}`, { headers: await adminHeaders() });
-
   it('streams commune-level KPIs as CSV', async () => {
     const response = await get('/export/kpis.csv?period=2025-12&kpis=APP_ADOPTION,DIGITAL_ACCOUNTS');
     expect(response.status).toBe(200);

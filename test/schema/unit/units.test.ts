@@ -23,7 +23,35 @@ describe('searchForm', () => {
     ['  Đoàn   Thanh niên ', 'doan thanh nien'],
     ['Chi đoàn Khu phố Đông', 'chi doan khu pho dong'],
     ['Thủy Nguyên', 'thuy nguyen'],
+    // Punctuation and repeated spaces do not matter.
+    ['dong-dang', 'dong dang'],
+    ['Bà Rịa – Vũng Tàu', 'ba ria vung tau'],
+    ['  dong,  dang. ', 'dong dang'],
   ])('%s → %s', (name, form) => expect(searchForm(name)).toBe(form));
+});
+
+describe('search ignores punctuation', () => {
+  it.each(['dong-dang', 'Đồng  Đăng', 'dong_dang', '"dong dang"'])('%s finds Phường Đồng Đăng', async (text) => {
+    const r = await query(`query ($q: String!) { units(search: $q, includeClosed: true) { nodes { code } } }`, { q: text });
+    expect(r.data.units.nodes).toEqual([{ code: 'C2' }]);
+  });
+});
+
+describe('pages backwards', () => {
+  it('asks for `before` when `last` comes alone', async () => {
+    const r = await query('{ units(last: 5) { nodes { code } } }');
+    expect(r.data.units).toBeNull();
+    expect(r.errors![0]).toMatchObject({
+      message: 'Invalid argument "last": pages backwards from a cursor: pass `before` (a `startCursor` this connection returned) with it, or use `first`',
+      extensions: { code: 'BAD_USER_INPUT', argument: 'last' },
+    });
+  });
+
+  it('pages back from a cursor it gave', async () => {
+    const page = await query('{ units(first: 3, level: COMMUNE, includeClosed: true) { nodes { code } pageInfo { endCursor } } }');
+    const back = await query(`{ units(last: 2, before: "${page.data.units.pageInfo.endCursor}", level: COMMUNE, includeClosed: true) { nodes { code } } }`);
+    expect([page.data.units.nodes, back.data.units.nodes]).toEqual([[{ code: 'C1' }, { code: 'C2' }, { code: 'C3' }], [{ code: 'C1' }, { code: 'C2' }]]);
+  });
 });
 
 describe('unit', () => {
