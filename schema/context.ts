@@ -67,7 +67,10 @@ export function createLoaders(db: Db, access: Access) {
         const results = new Map(allowed.map((k, i) => [k, read[i]!]));
         return keys.map((k) => {
           const r = results.get(k);
-          return r ? { ...access.shown(k.kpi, r), asOf: r.asOf } : outOfScope(k.unit, k.kpi);
+          if (!r) return outOfScope(k.unit, k.kpi);
+          const shown = access.shown(k.kpi, r);
+          // When a withheld value's group last changed would tell of the few people in it.
+          return { ...shown, asOf: shown.suppressed ? null : r.asOf };
         });
       },
       { cacheKeyFn: (k) => `${k.kpi}|${k.period.id}|${k.unit.id}` },

@@ -4,7 +4,7 @@
 // complexity). Then a time budget while it runs.
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { GraphQLError, validate } from 'graphql';
+import { GraphQLError, Kind, validate, type DefinitionNode, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 export const LIMITS = {
@@ -75,7 +75,12 @@ export function costLimit(): Plugin {
  */
 export function timeBudget(ms: number): Plugin {
   return {
-    onExecute({ executeFn, setExecuteFn }) {
+    onExecute({ args: { document, operationName }, executeFn, setExecuteFn }) {
+      // A mutation runs to its end: answering "out of time" while its transaction commits would lie.
+      const operation = document.definitions.find(
+        (d: DefinitionNode): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
+      );
+      if (operation?.operation === 'mutation') return;
       setExecuteFn((args) => {
         const controller = new AbortController();
         const upstream = (args as { signal?: AbortSignal }).signal;

@@ -69,6 +69,14 @@ function errorsWithRequestId(config: ApiConfig): Plugin<Context> {
       if (own) return new GraphQLError(e.message, { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, requestId } });
       const original = e.originalError ?? e;
       const pg = (original as { cause?: { code?: unknown } }).cause?.code ?? (original as { code?: unknown }).code;
+      // Text the database cannot hold (a NUL, U+0000) is the caller's input, not a fault of ours.
+      if (pg === '22021' || pg === '22P05') {
+        return new GraphQLError('An argument holds a character that cannot be stored or searched (such as NUL, U+0000).', {
+          nodes: e.nodes,
+          path: e.path,
+          extensions: { code: 'BAD_USER_INPUT', requestId },
+        });
+      }
       config.logger.error(
         { requestId, path: e.path?.join('.'), error: { name: original.name, code: typeof pg === 'string' ? pg : undefined, message: safeMessage(original) } },
         'unexpected error',
@@ -159,7 +167,7 @@ export function makeYoga(db: Db, config: ApiConfig): YogaServerInstance<{}, Cont
     maskedErrors: { isDev: false },
     logging: false,
     plugins: [
-      exportPlugin(db, config.access, state),
+      exportPlugin(db, config, state, requestIdOf),
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
       usePersistedOperations({
         getPersistedOperation: (hash) => PERSISTED_OPERATIONS.get(hash) ?? null,

@@ -40,6 +40,8 @@ export interface ImportOptions {
   /** Problems kept for the report; the rest are only counted. */
   maxProblems?: number;
   onProgress?: (progress: ImportProgress) => void;
+  /** Who the audit rows of the batches name (default "import": the command line). */
+  actor?: string;
   /** All or nothing into an empty database over node-postgres: a bulk load (./bulk.ts); default true. */
   bulk?: boolean;
   /** Bulk load: sums of member roll-up steps kept in memory before they are added to the roll-ups (bounds the memory). */
@@ -160,7 +162,7 @@ export async function importPath(db: Db, path: string, options: ImportOptions = 
   const rebuild = mode === 'all-or-nothing' && stored.size === 0;
   result.rollups = rebuild ? 'rebuilt' : 'incremental';
   const toWrite = validation.records - validation.counts.unit;
-  const writer = new Writer(source, { batchSize, mode, rebuild }, (batches, records) => progress('write', records, toWrite, records, batches));
+  const writer = new Writer(source, { batchSize, mode, rebuild, actor: options.actor ?? 'import' }, (batches, records) => progress('write', records, toWrite, records, batches));
 
   try {
     if (mode === 'per-batch') {
@@ -241,6 +243,7 @@ async function bulkImport(db: Db, source: Source, options: ImportOptions, starte
     source,
     {
       batchSize,
+      actor: options.actor ?? 'import',
       mode: 'all-or-nothing',
       rebuild: true,
       bulk: {
@@ -306,6 +309,7 @@ interface Batch {
 
 interface WriterOptions {
   batchSize: number;
+  actor: string;
   mode: CommitMode;
   rebuild: boolean;
   /** What a bulk load's readers need (see ./bulk.ts). */
@@ -350,7 +354,7 @@ class Writer {
       await this.unit(tx, async (inner) => {
         const written = await writeUnits(inner, units, stored, rollups);
         addCounts(this.counts, { units: written.counts });
-        await audit(inner, this.key(units[0]!.file, written.firstLine, written.lastLine), { records: units.length, tables: { units: written.counts } });
+        await audit(inner, this.options.actor, this.key(units[0]!.file, written.firstLine, written.lastLine), { records: units.length, tables: { units: written.counts } });
       }).catch((error: unknown) => {
         // The database knows what the file does not (e.g. the reports a unit holds): name the unit's record.
         if (!isDataError(error)) throw error;
@@ -411,7 +415,7 @@ class Writer {
         } else {
           counts = await writeBatch(inner, batch.items, { unitIds: this.unitIds, rollups });
         }
-        await audit(inner, this.key(batch.first.file, batch.first.line, batch.last.line), { records: batch.records, tables: counts });
+        await audit(inner, this.options.actor, this.key(batch.first.file, batch.first.line, batch.last.line), { records: batch.records, tables: counts });
         addCounts(this.counts, counts);
       });
     } catch (error) {

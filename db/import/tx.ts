@@ -10,10 +10,10 @@ export async function prepare(tx: Db): Promise<void> {
   await tx.execute(sql`SET LOCAL jit = off`);
 }
 
-export async function audit(tx: Db, key: string, after: unknown): Promise<void> {
+export async function audit(tx: Db, actor: string, key: string, after: unknown): Promise<void> {
   await tx.execute(sql`
     INSERT INTO audit_log (actor, action, entity, entity_key, after, tx_id)
-    VALUES ('import', 'import', 'batch', ${key}, ${JSON.stringify(after)}::jsonb, txid_current())`);
+    VALUES (${actor}, 'import', 'batch', ${key}, ${JSON.stringify(after)}::jsonb, txid_current())`);
 }
 
 export const inTransaction = <T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> => db.transaction((tx) => work(tx as unknown as Db));

@@ -76,6 +76,8 @@ export class HomeUnits {
 async function principalOf(db: Db, request: Request, config: AccessConfig, homeUnits: HomeUnits): Promise<Principal> {
   const authorization = request.headers.get('authorization')?.trim();
   const apiKey = request.headers.get('x-api-key')?.trim();
+  if (apiKey === '') throw new RequestRefused(401, 'UNAUTHENTICATED', 'the x-api-key header is empty: send the key, or leave the header out');
+  if (authorization === '') throw new RequestRefused(401, 'UNAUTHENTICATED', 'the Authorization header is empty: send "Bearer <token>", or leave the header out');
   const bearer = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] : undefined;
   if (authorization && !bearer) throw new RequestRefused(401, 'UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"', { 'www-authenticate': 'Bearer' });
   const key = apiKey || (bearer && looksLikePartnerKey(bearer) ? bearer : undefined);

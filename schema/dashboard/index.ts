@@ -243,7 +243,7 @@ builder.objectFields(Unit, (t) => ({
   kpis: t.field({
     type: [KpiValue],
     nullable: { list: true, items: true },
-    complexity: (args) => ({ field: KPI_COST, multiplier: args.ids?.length ?? KPIS.length }),
+    complexity: (args) => ({ field: KPI_COST, multiplier: args.ids ? new Set(args.ids).size : KPIS.length }),
     description: `Several KPIs (all of the catalogue when \`ids\` is left out) over this unit and everything under it, for one period. ${NULL_ON_ERROR}`,
     args: {
       ids: t.arg({ type: [KpiIdEnum], required: false }),
@@ -252,7 +252,7 @@ builder.objectFields(Unit, (t) => ({
     resolve: (unit, args, ctx, info) => {
       const period = periodArg(args.period);
       // Left out: the KPIs this caller reads (a partner's key names its own).
-      const ids = args.ids ?? KPIS.map((k) => k.id).filter((id) => ctx.access.readsKpi(id));
+      const ids = args.ids ? [...new Set(args.ids)] : KPIS.map((k) => k.id).filter((id) => ctx.access.readsKpi(id));
       return ids.map((id) => loadValue(ctx, unit, id, period, info));
     },
   }),
@@ -392,7 +392,8 @@ const KpiMatrixRow = builder.objectRef<MatrixShape['rows'][number]>('KpiMatrixRo
     values: t.field({
       type: [KpiValue],
       nullable: { list: false, items: true },
-      complexity: { field: 1, multiplier: KPIS.length },
+      // `compare` has multiplied by the KPIs already.
+      complexity: { field: 1, multiplier: 1 },
       description: 'One value per KPI, in the order of `kpis`; null (with an error) where the caller may not read it.',
       resolve: (r) => r.values,
     }),
@@ -415,7 +416,7 @@ builder.queryField('compare', (t) =>
     type: KpiMatrix,
     nullable: true,
     authScopes: { reader: true },
-    complexity: (args) => ({ field: 1, multiplier: Math.max(1, args.units.length) }),
+    complexity: (args) => ({ field: 1, multiplier: Math.max(1, new Set(args.units).size) * (args.kpis ? new Set(args.kpis).size : KPIS.length) }),
     description: 'A matrix for side-by-side dashboards: each unit (by code) against each KPI (all when `kpis` is left out), for one period.',
     args: {
       units: t.arg.stringList({ required: true }),
@@ -424,13 +425,14 @@ builder.queryField('compare', (t) =>
     },
     resolve: async (_root, args, ctx, info) => {
       const period = periodArg(args.period);
-      if (args.units.length === 0 || args.units.length > MAX_COMPARE_UNITS) {
-        throw badInput('units', `give between 1 and ${MAX_COMPARE_UNITS} unit codes (got ${args.units.length})`);
+      const codes = [...new Set(args.units)];
+      if (codes.length === 0 || codes.length > MAX_COMPARE_UNITS) {
+        throw badInput('units', `give between 1 and ${MAX_COMPARE_UNITS} unit codes (got ${codes.length})`);
       }
-      const found = await ctx.loaders.unitByCode.loadMany(args.units);
-      const missing = args.units.filter((_, i) => !found[i] || found[i] instanceof Error);
+      const found = await ctx.loaders.unitByCode.loadMany(codes);
+      const missing = codes.filter((_, i) => !found[i] || found[i] instanceof Error);
       if (missing.length > 0) throw notFound('units', `no unit has code ${missing.map((c) => `"${c}"`).join(', ')}`);
-      const kpis = (args.kpis ?? KPIS.map((k) => k.id).filter((id) => ctx.access.readsKpi(id))).map(kpiDefinition);
+      const kpis = [...new Set(args.kpis ?? KPIS.map((k) => k.id).filter((id) => ctx.access.readsKpi(id)))].map(kpiDefinition);
       return {
         period,
         kpis,

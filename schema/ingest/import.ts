@@ -75,6 +75,7 @@ builder.mutationField('importRecords', (t) =>
           mode: args.mode === 'PER_BATCH' ? 'per-batch' : 'all-or-nothing',
           dryRun: args.dryRun ?? false,
           maxProblems: 100,
+          actor: ctx.access.actor,
           // A chunk is small: worker threads and dropped constraints would cost more than they save.
           bulk: false,
         });

@@ -247,9 +247,7 @@ builder.mutationField('setRosterEntry', (t) =>
         entityKey: `${input.team}/${input.person}/${iso(input.from)}`,
         idempotencyKey,
         run: async (tx, guard) => {
-          const team = await teamSnapshot(tx, input.team);
-          if (!team) throw new NotFoundError('team', `no team has id "${input.team}"`);
-          await guard.owns(team.unit, `team ${input.team}`);
+          const team = await guard.found(await teamSnapshot(tx, input.team), new NotFoundError('team', `no team has id "${input.team}" in the units this caller may write`));
           const from = iso(input.from)!;
           const entries = await rosterEntries(tx, team.teamId, input.team, input.person);
           const before = entries.find((e) => e.from === from) ?? null;

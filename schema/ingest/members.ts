@@ -198,10 +198,8 @@ const RecordEvaluationSuccess = builder.objectRef<EvaluationSnapshot>('RecordEva
 });
 
 async function memberNamed(tx: Parameters<typeof memberSnapshot>[0], guard: WriteGuard, id: string) {
-  const found = await memberSnapshot(tx, id);
-  if (!found) throw new NotFoundError('member', `no member has id "${id}"`);
-  await guard.owns(found.unit, `member ${id}`);
-  return found;
+  // A member of a unit the caller may not write is told as not found: nobody learns whose ids exist elsewhere.
+  return guard.found(await memberSnapshot(tx, id), new NotFoundError('member', `no member has id "${id}" in the units this caller may write`));
 }
 
 builder.mutationField('recordEvaluation', (t) =>

@@ -29,6 +29,17 @@ export class WriteGuard {
     return unit;
   }
 
+  /**
+   * A stored record named by the input, which the caller changes only when it may write its
+   * unit: otherwise it is told as not found, the same answer as for an id nobody holds.
+   */
+  async found<T extends { unit: string }>(record: T | null, notFound: NotFoundError): Promise<T> {
+    if (!record) throw notFound;
+    const [unit] = await this.tx.select().from(units).where(eq(units.code, record.unit));
+    if (unit && !this.ctx.access.writes(unit)) throw notFound;
+    return record;
+  }
+
   /** What only a CENTRAL_ADMIN may do. */
   centralAdmin(what: string): void {
     if (!this.ctx.access.isCentralAdmin) throw forbidden(`${what} is for a CENTRAL_ADMIN only`);
@@ -48,12 +59,17 @@ export class WriteGuard {
   }
 }
 
-/** Unit codes a stored record names (its unit, a unit's parent and successor): all must be writable. */
+/**
+ * Unit codes a stored record names, which must all be writable: the unit holding it; for a
+ * unit, the unit itself and its successor (a new unit lies under its parent, so it is
+ * writable only when the parent is; renaming a unit does not write its parent).
+ */
 function unitsNamed(snapshot: unknown): string[] {
   if (!snapshot || typeof snapshot !== 'object') return [];
   const s = snapshot as Record<string, unknown>;
-  const nested = s.unit && typeof s.unit === 'object' ? unitsNamed(s.unit) : [];
-  return [...nested, ...['unit', 'parent', 'successor'].map((k) => s[k]).filter((v): v is string => typeof v === 'string'), ...(typeof s.level === 'string' && typeof s.code === 'string' ? [s.code] : [])];
+  if (s.unit && typeof s.unit === 'object') return unitsNamed(s.unit);
+  const isUnit = typeof s.level === 'string' && typeof s.code === 'string';
+  return (isUnit ? [s.code, s.successor] : [s.unit]).filter((v): v is string => typeof v === 'string');
 }
 
 /** Parses with zod; every issue becomes one entry of a ValidationError, named by its input field. */

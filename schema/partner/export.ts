@@ -8,7 +8,8 @@ import type { Plugin } from 'graphql-yoga';
 import type { Db } from '../../db/client.js';
 import { UNIT_LEVELS, units, type UnitLevel } from '../../db/schema.js';
 import type { Access } from '../access/access.js';
-import { authenticate, RequestRefused, type AccessConfig, type AuthState } from '../access/authenticate.js';
+import { authenticate, RequestRefused, type AuthState } from '../access/authenticate.js';
+import type { ApiConfig } from '../config.js';
 import { formatVietnamInstant } from '../format.js';
 import { parsePeriod, PeriodError, type Period } from '../kpi/period.js';
 import { readKpis } from '../kpi/read.js';
@@ -51,7 +52,7 @@ async function parseRequest(db: Db, url: URL, format: 'csv' | 'ndjson', access: 
   const level = (url.searchParams.get('level') ?? 'COMMUNE') as UnitLevel;
   if (!UNIT_LEVELS.includes(level)) throw new ExportError('level', `must be one of ${UNIT_LEVELS.join(', ')}`);
   const kpiText = url.searchParams.get('kpis');
-  const kpis = kpiText ? kpiText.split(',').map((k) => k.trim()) : KPI_IDS.filter((k) => access.readsKpi(k));
+  const kpis = kpiText ? [...new Set(kpiText.split(',').map((k) => k.trim()))] : KPI_IDS.filter((k) => access.readsKpi(k));
   const unknown = kpis.filter((k) => !KPI_IDS.includes(k as KpiId));
   if (unknown.length > 0) throw new ExportError('kpis', `unknown KPI ${unknown.join(', ')}`);
   const closed = kpis.filter((k) => !access.readsKpi(k as KpiId));
@@ -60,6 +61,7 @@ async function parseRequest(db: Db, url: URL, format: 'csv' | 'ndjson', access: 
   const roots = access.readRoots();
   let under: number | null = roots === null ? null : roots[0]!;
   if (underCode) {
+    if (!/^[\p{L}\p{N}._-]{1,100}$/u.test(underCode)) throw new ExportError('under', 'must be a unit code (letters, digits, ".", "_", "-")');
     const [root] = await db.select().from(units).where(eq(units.code, underCode));
     if (!root) throw new ExportError('under', `no unit has code "${underCode}"`);
     if (roots !== null && !roots.some((id) => root.path.includes(id))) throw new ExportError('under', `${underCode} is outside what this caller reads`, 403);
@@ -128,7 +130,7 @@ export async function* exportLines(db: Db, req: ExportRequest): AsyncGenerator<s
         value: shown.numerator === null ? null : def.kind === 'RATIO' ? ratioPercent(shown.numerator, shown.denominator ?? 0) : shown.numerator,
         numerator: shown.numerator,
         denominator: shown.denominator,
-        as_of: v.asOf ? formatVietnamInstant(v.asOf) : null,
+        as_of: v.asOf && !shown.suppressed ? formatVietnamInstant(v.asOf) : null,
         suppressed: shown.suppressed,
       };
       out += req.format === 'csv' ? `${EXPORT_COLUMNS.map((c) => csvField(row[c])).join(',')}\n` : `${JSON.stringify(row)}\n`;
@@ -139,7 +141,7 @@ export async function* exportLines(db: Db, req: ExportRequest): AsyncGenerator<s
 }
 
 /** Serves /export/kpis.csv and /export/kpis.ndjson beside /graphql. */
-export function exportPlugin(db: Db, config: AccessConfig, state: AuthState): Plugin {
+export function exportPlugin(db: Db, config: ApiConfig, state: AuthState, requestIdOf: (request: Request) => string): Plugin {
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       const match = /^\/export\/kpis\.(csv|ndjson)$/.exec(url.pathname);
@@ -148,14 +150,19 @@ export function exportPlugin(db: Db, config: AccessConfig, state: AuthState): Pl
         new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers } });
       let req: ExportRequest;
       try {
-        const access = await authenticate(db, request, config, state);
+        const access = await authenticate(db, request, config.access, state);
         req = await parseRequest(db, url, match[1] as 'csv' | 'ndjson', access);
       } catch (e) {
         if (e instanceof RequestRefused) return endResponse(json(e.status, { error: e.message, code: e.code }, e.headers));
+        const requestId = requestIdOf(request);
         if (e instanceof ExportError) {
-          return endResponse(json(e.status, { error: e.message, code: e.status === 403 ? 'FORBIDDEN' : 'BAD_USER_INPUT', argument: e.argument, reason: e.reason }));
+          return endResponse(
+            json(e.status, { error: e.message, code: e.status === 403 ? 'FORBIDDEN' : 'BAD_USER_INPUT', argument: e.argument, reason: e.reason, requestId }),
+          );
         }
-        throw e;
+        // Told like GraphQL's unexpected errors: masked for the caller, logged (without SQL) with the request id.
+        config.logger.error({ requestId, path: url.pathname, error: { name: (e as Error).name, message: String((e as Error).message).replace(/(Failed query|params):[\s\S]*$/i, '$1: …').slice(0, 300) } }, 'unexpected error');
+        return endResponse(json(500, { error: 'Unexpected error.', code: 'INTERNAL_SERVER_ERROR', requestId }));
       }
       const lines = exportLines(db, req);
       const encoder = new TextEncoder();

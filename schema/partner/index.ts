@@ -51,7 +51,8 @@ builder.queryField('changes', (t) =>
     type: KpiChangeFeed,
     nullable: true,
     authScopes: { reader: true },
-    complexity: (args) => ({ field: 1, multiplier: Math.min(args.first ?? 1000, MAX_CHANGES) }),
+    // A change of a series can be up to three values (MEMBERS is the denominator of three KPIs).
+    complexity: (args) => ({ field: 1, multiplier: 3 * Math.min(args.first ?? 1000, MAX_CHANGES) }),
     description:
       'For partner syncs, the KPI values (for `period`) of the units at `level`. Without `since`: a full sync, every value of every unit at `level` that lived during the period, zeros included (what the export lists), a page of units at a time by code. With `since`: the values of the units whose data changed after that cursor. Store `cursor` and pass it back: while `hasMore`, it gives the next page; once a full sync is through, it gives only what changed since the full sync began (a value changed during it comes again). Only the units and KPIs this caller reads are listed (a partner key: its subtree and its KPIs).',
     args: {
@@ -68,7 +69,7 @@ builder.queryField('changes', (t) =>
       const first = args.first ?? 1000;
       const level: UnitLevel = args.level ?? 'COMMUNE';
       if (!UNIT_LEVELS.includes(level)) throw badInput('level', 'unknown level');
-      const kpis = (args.kpis ?? KPIS.map((k) => k.id)).filter((id) => ctx.access.readsKpi(id)).map(kpiDefinition);
+      const kpis = [...new Set(args.kpis ?? KPIS.map((k) => k.id))].filter((id) => ctx.access.readsKpi(id)).map(kpiDefinition);
       const roots = ctx.access.readRoots();
       if (cursor.fullAfter !== undefined) {
         // A full sync: the change number it starts from is the last one before its first page.

@@ -267,3 +267,71 @@ describe('HTTP hardening', () => {
     expect((await post({ authorization: `Bearer ${forged}` }, '{ viewer { kind } }')).status).toBe(401);
   });
 });
+
+describe('what a caller could try', () => {
+  it('repeated units and KPIs in compare, kpis and changes count once', async () => {
+    const units = Array.from({ length: 500 }, () => 'C1');
+    const kpis = Array.from({ length: 400 }, () => 'APP_ADOPTION');
+    const cmp = await w.gql('ANONYMOUS', `query ($u: [String!]!, $k: [KpiId!]) { compare(units: $u, kpis: $k, period: "2026-03") { kpis { id } rows { unit { code } values { numerator } } } }`, { u: units, k: kpis } as never);
+    expect(cmp.data.compare).toEqual({ kpis: [{ id: 'APP_ADOPTION' }], rows: [{ unit: { code: 'C1' }, values: [{ numerator: 4 }] }] });
+    const feed = await w.gql('ANONYMOUS', `query ($k: [KpiId!]) { changes(period: "2026-03", level: COMMUNE, kpis: $k, first: 1) { values { unit { code } } } }`, { k: Array.from({ length: 100_000 }, () => 'APP_ADOPTION') } as never);
+    expect(feed.data.changes.values).toHaveLength(1);
+    const text = await (await w.get('ANONYMOUS', `/export/kpis.csv?period=2026-03&kpis=${Array.from({ length: 600 }, () => 'APP_ADOPTION').join(',')}`)).text();
+    // One row a commune: C1, C2, C3, C4.
+    expect(text.trim().split('\n')).toHaveLength(5);
+  });
+
+  it('a NUL in a code is a BAD_USER_INPUT, in GraphQL and in the export, and never shows SQL', async () => {
+    const r = await w.gql('ANONYMOUS', '{ unit(code: "\\u0000") { name } }');
+    expect(codes(r)).toEqual(['BAD_USER_INPUT']);
+    const response = await w.get('ANONYMOUS', '/export/kpis.ndjson?period=2026-03&under=%00');
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'under', requestId: expect.any(String) });
+    expect(JSON.stringify(body)).not.toMatch(/select|from "units"/i);
+  });
+
+  it('a mutation runs to its end whatever the time budget: it never answers "out of time" and commits', async () => {
+    const r = await post(w.headers.UNIT_ADMIN, 'mutation { recordReport(input: { unit: "C1", kind: DIGITAL_ACCOUNTS, date: "2026-05-09", count: 7, id: "budget-1" }) { __typename } }', { requestBudgetMs: 1 });
+    expect(r.body).toEqual({ data: { recordReport: { __typename: 'RecordReportSuccess' } } });
+    expect(await rows(w.db, sql`SELECT count FROM activity_reports WHERE external_id = 'budget-1'`)).toEqual([{ count: 7 }]);
+  });
+
+  it('importRecords is audited under the caller', async () => {
+    const line = JSON.stringify({ type: 'report', id: 'imp-actor-1', unit: 'C1', kind: 'DIGITAL_ACCOUNTS', date: '2026-05-10', count: 1 });
+    const r = await w.gql('CENTRAL_ADMIN', `mutation { importRecords(ndjson: ${JSON.stringify(line)}) { status } }`);
+    expect(r.data.importRecords.status).toBe('IMPORTED');
+    const [row] = await rows<{ actor: string }>(w.db, sql`SELECT actor FROM audit_log WHERE action = 'import' ORDER BY id DESC LIMIT 1`);
+    expect(row).toEqual({ actor: 'user:central_admin@TW' });
+  });
+
+  it('a member or team of another unit is told as not found, as an id nobody holds', async () => {
+    const ask = (member: string) =>
+      w.gql('UNIT_ADMIN', `mutation { recordAppActivation(input: { member: "${member}", at: "2026-05-01T00:00:00+07:00" }) { __typename ... on NotFoundError { field reason } } }`);
+    const elsewhere = (await ask('q1')).data.recordAppActivation;
+    const nobody = (await ask('no-such-member')).data.recordAppActivation;
+    expect(elsewhere).toEqual({ __typename: 'NotFoundError', field: 'member', reason: 'no member has id "q1" in the units this caller may write' });
+    expect(nobody).toEqual({ __typename: 'NotFoundError', field: 'member', reason: 'no member has id "no-such-member" in the units this caller may write' });
+    const team = await w.gql('UNIT_ADMIN', 'mutation { setRosterEntry(input: { team: "t2", person: "p9", from: "2026-01-01T00:00:00+07:00" }) { __typename ... on NotFoundError { field } } }');
+    // t2 is C2's team: C2 is C1's sibling, outside UNIT_ADMIN@C1's units.
+    expect(team.data.setRosterEntry).toEqual({ __typename: 'NotFoundError', field: 'team' });
+  });
+
+  it('an empty key or Authorization header is refused, not taken as anonymous', async () => {
+    for (const headers of [{ 'x-api-key': '' }, { 'x-api-key': '   ' }, { authorization: '' }] as Record<string, string>[]) {
+      const r = await post(headers, '{ viewer { kind } }');
+      expect([r.status, r.body.errors?.[0]?.extensions?.code]).toEqual([401, 'UNAUTHENTICATED']);
+    }
+  });
+
+  it('a UNIT_ADMIN renames its own unit, whose parent it may not write', async () => {
+    const r = await w.gql('UNIT_ADMIN', 'mutation { updateUnit(input: { code: "C1", name: "Xã An Bình Mới" }) { __typename ... on UpdateUnitSuccess { unit { name } } } }');
+    expect(r.data.updateUnit).toEqual({ __typename: 'UpdateUnitSuccess', unit: { name: 'Xã An Bình Mới' } });
+    await w.gql('CENTRAL_ADMIN', 'mutation { updateUnit(input: { code: "C1", name: "Xã An Bình" }) { __typename } }');
+  });
+
+  it('a withheld value tells nothing of when its few people last changed (asOf is null)', async () => {
+    const r = await w.gql('PARTNER', '{ unit(code: "B11") { kpi(id: APP_ADOPTION, period: "2026-03") { suppressed asOf } } }');
+    expect(r.data.unit.kpi).toEqual({ suppressed: 'SMALL_CELL', asOf: null });
+  });
+});
