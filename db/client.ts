@@ -2,6 +2,7 @@
 // which driver is underneath: embedded PGlite (the local default), node-postgres for a
 // DATABASE_URL, or the Neon serverless WebSocket Pool (Lambda; it supports transactions,
 // which writes need because roll-ups change in the same transaction).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SQL } from 'drizzle-orm';
@@ -32,6 +33,26 @@ export interface DbOptions {
   logger?: Logger | undefined;
   /** node-postgres / Neon pool size. */
   maxConnections?: number | undefined;
+  /** node-postgres / Neon: a statement running longer is cancelled (SQLSTATE 57014); none by default (the import's COPY runs long). */
+  statementTimeoutMs?: number | undefined;
+  /** node-postgres / Neon: how long a request waits for a connection before it fails; default 5 s. */
+  connectionTimeoutMs?: number | undefined;
+}
+
+/**
+ * Statements sent while a piece of work runs inside `statementsOf.run(counter, …)`: how a
+ * request counts its statements whatever driver or code path sends them.
+ */
+export const statementsOf = new AsyncLocalStorage<{ statements: number }>();
+
+function countingLogger(inner: Logger | undefined): Logger {
+  return {
+    logQuery(query, params) {
+      const counter = statementsOf.getStore();
+      if (counter) counter.statements += 1;
+      inner?.logQuery(query, params);
+    },
+  };
 }
 
 export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -43,12 +64,22 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): DbOptions 
   if (driver && !['pglite', 'pg', 'neon'].includes(driver)) {
     throw new Error(`DATABASE_DRIVER must be one of pglite, pg, neon (got "${driver}")`);
   }
-  return { url: env.DATABASE_URL || undefined, driver, dataDir: env.PGLITE_DIR || undefined };
+  const timeout = env.DATABASE_STATEMENT_TIMEOUT_MS ? Number(env.DATABASE_STATEMENT_TIMEOUT_MS) : undefined;
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 0)) {
+    throw new Error(`DATABASE_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds (got "${env.DATABASE_STATEMENT_TIMEOUT_MS}")`);
+  }
+  return { url: env.DATABASE_URL || undefined, driver, dataDir: env.PGLITE_DIR || undefined, statementTimeoutMs: timeout };
 }
 
 export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
   const kind: DriverKind = options.driver ?? (options.url ? 'pg' : 'pglite');
-  const config = { schema, logger: options.logger ?? false };
+  const config = { schema, logger: countingLogger(options.logger) };
+  // A bounded pool, and no statement or wait for a connection without an end: one slow query cannot hold the server.
+  const pool = {
+    max: options.maxConnections,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+  };
   if (kind === 'pglite') {
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
@@ -70,8 +101,10 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
     const { default: pg } = await import('pg');
     const { drizzle } = await import('drizzle-orm/node-postgres');
     const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-    const client = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
+    const client = new pg.Pool({ connectionString: options.url, ...pool, max: pool.max ?? 10 });
     client.on('error', idleConnectionClosed);
+    // A connection lost while in use fails its query; its 'error' event must not end the process.
+    client.on('connect', (c: { on(event: 'error', listener: () => void): unknown }) => c.on('error', connectionLost));
     const db = drizzle({ client, ...config });
     return {
       db: db as unknown as Db,
@@ -87,8 +120,9 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
     const { default: ws } = await import('ws');
     neonConfig.webSocketConstructor = ws;
   }
-  const client = new Pool({ connectionString: options.url, max: options.maxConnections ?? 5 });
+  const client = new Pool({ connectionString: options.url, ...pool, max: pool.max ?? 5 });
   client.on('error', idleConnectionClosed);
+  client.on('connect', (c: { on(event: 'error', listener: () => void): unknown }) => c.on('error', connectionLost));
   const db = drizzle({ client, ...config });
   return {
     db: db as unknown as Db,
@@ -103,6 +137,10 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
  * after a freeze, a server restart) leaves the pool, and the next query opens another;
  * unhandled, the pool's 'error' event would end the process.
  */
+function connectionLost(): void {
+  // The query on it has failed with the same error, which the request tells as retryable.
+}
+
 function idleConnectionClosed(error: Error): void {
   console.warn(`idle database connection closed: ${error.message}`);
 }
@@ -128,4 +166,22 @@ export class CountingLogger implements Logger {
     this.statements.length = 0;
     this.params.length = 0;
   }
+}
+
+/** SQLSTATEs of a database that is away for a moment: shutting down, starting, out of connections, a dropped link, a cancelled statement. */
+const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '53400', '57014', '40001', '40P01']);
+const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Whether an error means the database could not be reached or the statement was cut
+ * short: the request may succeed when sent again. Looks through the causes that drivers
+ * and drizzle wrap around the error.
+ */
+export function isTransient(error: unknown): boolean {
+  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth += 1) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code)) return true;
+    if (typeof e.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(e.message)) return true;
+  }
+  return false;
 }

@@ -11,7 +11,9 @@ import { configFromEnv, verifierFromEnv } from '../schema/config.js';
 import { makeYoga } from '../schema/yoga.js';
 
 const port = Number(process.env.PORT ?? 4000);
-const options = optionsFromEnv();
+// The API's statements end within 10 s unless DATABASE_STATEMENT_TIMEOUT_MS says otherwise.
+const fromEnv = optionsFromEnv();
+const options = { ...fromEnv, statementTimeoutMs: fromEnv.statementTimeoutMs ?? 10_000 };
 const dataDir = options.url ? undefined : (options.dataDir ?? defaultDataDir());
 const handle = await openDb({ ...options, dataDir });
 await handle.migrate();

@@ -33,6 +33,8 @@ export interface Context {
   requestId: string;
   /** The instant the request is answered for: a period ending after it is not complete yet. */
   now: Date;
+  /** Statements sent while the operation executes (the request log tells them). */
+  stats: { statements: number };
   /** The HTTP request, which graphql-yoga adds to every context. */
   request?: Request;
 }
@@ -79,5 +81,5 @@ export function createLoaders(db: Db, access: Access) {
 }
 
 export function createContext(db: Db, access: Access, requestId: string): Context {
-  return { db, access, loaders: createLoaders(db, access), requestId, now: new Date() };
+  return { db, access, loaders: createLoaders(db, access), requestId, now: new Date(), stats: { statements: 0 } };
 }

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import { sql } from 'drizzle-orm';
+import { GraphQLError, Kind, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import type { Db } from '../db/client.js';
+import { isTransient, rows, statementsOf, type Db } from '../db/client.js';
 import { authenticate, newAuthState, RequestRefused } from './access/authenticate.js';
 import type { ApiConfig } from './config.js';
 import { createContext, type Context } from './context.js';
@@ -36,17 +37,38 @@ query AppAdoption {
 /** The header a browser client sends with GET requests, which a cross-site form cannot. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
-const requestIds = new WeakMap<Request, string>();
+/** What the request log tells of a request, gathered as it goes. */
+interface RequestInfo {
+  id: string;
+  started: number;
+  caller?: string;
+  operation?: string;
+  stats?: { statements: number };
+}
+
+const requests = new WeakMap<Request, RequestInfo>();
+
+function infoOf(request: Request): RequestInfo {
+  let info = requests.get(request);
+  if (!info) {
+    const given = request.headers.get('x-request-id') ?? '';
+    info = { id: /^[A-Za-z0-9._:=+/-]{8,100}$/.test(given) ? given : randomUUID(), started: performance.now() };
+    requests.set(request, info);
+  }
+  return info;
+}
 
 /** The request's id: the caller's `x-request-id` when it is a plain token, else a new one. */
 export function requestIdOf(request: Request): string {
-  let id = requestIds.get(request);
-  if (!id) {
-    const given = request.headers.get('x-request-id') ?? '';
-    id = /^[A-Za-z0-9._:=+/-]{8,100}$/.test(given) ? given : randomUUID();
-    requestIds.set(request, id);
-  }
-  return id;
+  return infoOf(request).id;
+}
+
+const UNAVAILABLE =
+  'The database is unavailable for a moment, so the request was not completed: send it again (a mutation with the same idempotency key: if it was written, the answer is the first one).';
+
+/** The error of a request cut short by the database being away (retryable; 503 when nothing else came back). */
+function unavailable(requestId: string, nodes?: GraphQLError['nodes'], path?: GraphQLError['path']): GraphQLError {
+  return new GraphQLError(UNAVAILABLE, { nodes, path, extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId } });
 }
 
 /** A database or driver message without the statement and its parameters. */
@@ -69,6 +91,10 @@ function errorsWithRequestId(config: ApiConfig): Plugin<Context> {
       if (own) return new GraphQLError(e.message, { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, requestId } });
       const original = e.originalError ?? e;
       const pg = (original as { cause?: { code?: unknown } }).cause?.code ?? (original as { code?: unknown }).code;
+      if (isTransient(original)) {
+        config.logger.warn({ requestId, path: e.path?.join('.'), error: { name: original.name, code: typeof pg === 'string' ? pg : undefined, message: safeMessage(original) } }, 'database unavailable');
+        return unavailable(requestId, e.nodes, e.path);
+      }
       // Text the database cannot hold (a NUL, U+0000) is the caller's input, not a fault of ours.
       if (pg === '22021' || pg === '22P05') {
         return new GraphQLError('An argument holds a character that cannot be stored or searched (such as NUL, U+0000).', {
@@ -83,11 +109,27 @@ function errorsWithRequestId(config: ApiConfig): Plugin<Context> {
       );
       return new GraphQLError('Unexpected error.', { nodes: e.nodes, path: e.path, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } });
     });
+    // Nothing came back and the database is why: 503, to be retried.
+    if (result.data == null && errors.every((e) => e.extensions.code === 'SERVICE_UNAVAILABLE')) {
+      errors[0] = new GraphQLError(errors[0]!.message, {
+        nodes: errors[0]!.nodes,
+        path: errors[0]!.path,
+        extensions: { ...errors[0]!.extensions, http: { status: 503, headers: { 'retry-after': '1' } } },
+      });
+    }
     return { ...result, errors };
   };
   return {
-    onExecute({ args }) {
-      const requestId = (args.contextValue as Context).requestId;
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const ctx = args.contextValue as Context;
+      const requestId = ctx.requestId;
+      // Every statement the operation sends is counted for the request log, whatever sends it.
+      setExecuteFn((a) => statementsOf.run(ctx.stats, () => executeFn(a)));
+      if (ctx.request) {
+        const info = infoOf(ctx.request);
+        info.operation = args.operationName ?? operationOf(args.document);
+        info.stats = ctx.stats;
+      }
       return {
         onExecuteDone({ result, setResult }) {
           if (Symbol.asyncIterator in result) return;
@@ -124,8 +166,56 @@ function errorsWithRequestId(config: ApiConfig): Plugin<Context> {
       });
     },
     onResponse({ request, response }) {
-      response.headers.set('x-request-id', requestIdOf(request));
+      const info = infoOf(request);
+      response.headers.set('x-request-id', info.id);
       if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
+      // One line a request: who (the caller's id, never personal data), what, how it went, what it cost.
+      config.logger.info(
+        {
+          requestId: info.id,
+          caller: info.caller ?? 'refused',
+          method: request.method,
+          path: new URL(request.url).pathname,
+          operation: info.operation,
+          status: response.status,
+          ms: Math.round((performance.now() - info.started) * 10) / 10,
+          statements: info.stats?.statements,
+        },
+        'request',
+      );
+    },
+  };
+}
+
+/** "query Dashboard" of a document without an operation name: its kind and first field. */
+function operationOf(document: DocumentNode): string | undefined {
+  const op = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (!op) return undefined;
+  const first = op.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
+  return op.name?.value ?? `${op.operation} ${first?.kind === Kind.FIELD ? first.name.value : ''}`.trim();
+}
+
+/** GET /health: 200 when the database answers within 2 s, else 503 with the reason. No credentials needed; nothing else told. */
+function healthPlugin(db: Db): Plugin {
+  return {
+    async onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== '/health') return;
+      const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      const reason = await Promise.race([
+        rows(db, sql`SELECT 1 AS ok`).then(
+          () => null,
+          (e: unknown) => (isTransient(e) ? 'the database is not reachable' : 'the database refused a check'),
+        ),
+        new Promise<string>((resolve) => (timer = setTimeout(() => resolve('the database did not answer within 2 s'), 2_000))),
+      ]).finally(() => clearTimeout(timer));
+      const body = reason ? { status: 'unavailable', reason } : { status: 'ok', databaseMs: Math.round((performance.now() - started) * 10) / 10 };
+      endResponse(
+        new fetchAPI.Response(JSON.stringify(body), {
+          status: reason ? 503 : 200,
+          headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...(reason ? { 'retry-after': '5' } : {}) },
+        }),
+      );
     },
   };
 }
@@ -146,8 +236,14 @@ export function makeYoga(db: Db, config: ApiConfig): YogaServerInstance<{}, Cont
     context: async ({ request }) => {
       const requestId = requestIdOf(request);
       try {
-        return createContext(db, await authenticate(db, request, config.access, state), requestId);
+        const context = createContext(db, await authenticate(db, request, config.access, state), requestId);
+        infoOf(request).caller = context.access.actor;
+        return context;
       } catch (error) {
+        if (isTransient(error)) {
+          config.logger.warn({ requestId, error: { name: (error as Error).name, message: safeMessage(error) } }, 'database unavailable');
+          throw new GraphQLError(UNAVAILABLE, { extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId, http: { status: 503, headers: { 'retry-after': '1' } } } });
+        }
         if (!(error instanceof RequestRefused)) throw error;
         throw new GraphQLError(error.message, {
           extensions: { code: error.code, requestId, http: { status: error.status, headers: error.headers } },
@@ -155,6 +251,8 @@ export function makeYoga(db: Db, config: ApiConfig): YogaServerInstance<{}, Cont
       }
     },
     graphqlEndpoint: '/graphql',
+    // Yoga's own /health says only that the process runs; ours (healthPlugin) asks the database.
+    healthCheckEndpoint: '/health/process',
     graphiql: config.graphiql
       ? {
           defaultQuery: EXAMPLE_QUERY,
@@ -167,7 +265,8 @@ export function makeYoga(db: Db, config: ApiConfig): YogaServerInstance<{}, Cont
     maskedErrors: { isDev: false },
     logging: false,
     plugins: [
-      exportPlugin(db, config, state, requestIdOf),
+      healthPlugin(db),
+      exportPlugin(db, config, state, { idOf: requestIdOf, caller: (request, actor) => void (infoOf(request).caller = actor) }),
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
       usePersistedOperations({
         getPersistedOperation: (hash) => PERSISTED_OPERATIONS.get(hash) ?? null,

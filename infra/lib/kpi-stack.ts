@@ -106,6 +106,8 @@ export class KpiStack extends Stack {
       reservedConcurrentExecutions: stage.reservedConcurrency,
       environment: {
         GRAPHIQL: String(stage.graphiql),
+        // A statement ends well before the function's 15 s timeout.
+        DATABASE_STATEMENT_TIMEOUT_MS: '10000',
         NODE_ENV: stage.production ? 'production' : 'development',
         AUTH_ISSUER: authIssuer.valueAsString,
         AUTH_JWKS_URL: authJwksUrl.valueAsString,
@@ -143,6 +145,7 @@ export class KpiStack extends Stack {
     // Every path the server answers locally: the API and the open-data export.
     this.api.addRoutes({ path: '/graphql', methods: [HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS], integration });
     this.api.addRoutes({ path: '/export/{file}', methods: [HttpMethod.GET, HttpMethod.OPTIONS], integration });
+    this.api.addRoutes({ path: '/health', methods: [HttpMethod.GET], integration });
 
     const alarms = new Topic(this, 'Alarms', { displayName: `KPI API alarms (${stage.name})` });
     const alarm = (id: string, metric: Metric, threshold: number, evaluationPeriods: number, description: string) => {

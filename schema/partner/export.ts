@@ -5,7 +5,7 @@
 // caller reads and may not leave it; KPIs default to those it reads; small cells are withheld.
 import { and, arrayContains, asc, eq, gt, isNull, lt, or } from 'drizzle-orm';
 import type { Plugin } from 'graphql-yoga';
-import type { Db } from '../../db/client.js';
+import { isTransient, type Db } from '../../db/client.js';
 import { UNIT_LEVELS, units, type UnitLevel } from '../../db/schema.js';
 import type { Access } from '../access/access.js';
 import { authenticate, RequestRefused, type AuthState } from '../access/authenticate.js';
@@ -141,7 +141,13 @@ export async function* exportLines(db: Db, req: ExportRequest): AsyncGenerator<s
 }
 
 /** Serves /export/kpis.csv and /export/kpis.ndjson beside /graphql. */
-export function exportPlugin(db: Db, config: ApiConfig, state: AuthState, requestIdOf: (request: Request) => string): Plugin {
+/** What the export tells the request log: the request's id, and who the caller turned out to be. */
+export interface RequestNotes {
+  idOf(request: Request): string;
+  caller(request: Request, actor: string): void;
+}
+
+export function exportPlugin(db: Db, config: ApiConfig, state: AuthState, notes: RequestNotes): Plugin {
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       const match = /^\/export\/kpis\.(csv|ndjson)$/.exec(url.pathname);
@@ -151,10 +157,14 @@ export function exportPlugin(db: Db, config: ApiConfig, state: AuthState, reques
       let req: ExportRequest;
       try {
         const access = await authenticate(db, request, config.access, state);
+        notes.caller(request, access.actor);
         req = await parseRequest(db, url, match[1] as 'csv' | 'ndjson', access);
       } catch (e) {
         if (e instanceof RequestRefused) return endResponse(json(e.status, { error: e.message, code: e.code }, e.headers));
-        const requestId = requestIdOf(request);
+        const requestId = notes.idOf(request);
+        if (isTransient(e)) {
+          return endResponse(json(503, { error: 'The database is unavailable for a moment: send the request again.', code: 'SERVICE_UNAVAILABLE', retryable: true, requestId }, { 'retry-after': '1' }));
+        }
         if (e instanceof ExportError) {
           return endResponse(
             json(e.status, { error: e.message, code: e.status === 403 ? 'FORBIDDEN' : 'BAD_USER_INPUT', argument: e.argument, reason: e.reason, requestId }),

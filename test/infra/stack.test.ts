@@ -81,9 +81,9 @@ describe('stage settings', () => {
 });
 
 describe('the stack', () => {
-  it('has the API, its five routes, three functions, one secret, three alarms and the migrations', () => {
+  it('has the API, its six routes, three functions, one secret, three alarms and the migrations', () => {
     dev.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
-    dev.resourceCountIs('AWS::ApiGatewayV2::Route', 5);
+    dev.resourceCountIs('AWS::ApiGatewayV2::Route', 6);
     // graphql, migrate and the custom-resource Provider's framework function
     dev.resourceCountIs('AWS::Lambda::Function', 3);
     dev.resourceCountIs('AWS::SecretsManager::Secret', 1);
@@ -116,7 +116,7 @@ describe('the stack', () => {
     }
   });
 
-  it('routes every path the server answers (/graphql, /export/…), preflights included, to the graphql function with payload 2.0', () => {
+  it('routes every path the server answers (/graphql, /export/…, /health), preflights included, to the graphql function with payload 2.0', () => {
     const integrations = dev.findResources('AWS::ApiGatewayV2::Integration');
     expect(Object.values(integrations).map((i) => i.Properties)).toEqual([
       expect.objectContaining({
@@ -126,7 +126,7 @@ describe('the stack', () => {
       }),
     ]);
     const target = { 'Fn::Join': ['', ['integrations/', { Ref: Object.keys(integrations)[0] }]] };
-    for (const routeKey of ['GET /graphql', 'POST /graphql', 'OPTIONS /graphql', 'GET /export/{file}', 'OPTIONS /export/{file}']) {
+    for (const routeKey of ['GET /graphql', 'POST /graphql', 'OPTIONS /graphql', 'GET /export/{file}', 'OPTIONS /export/{file}', 'GET /health']) {
       dev.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, Target: target });
     }
   });

@@ -19,6 +19,14 @@ import * as path from 'node:path';
 export interface PgServer {
   url: string;
   stop(): Promise<void>;
+  /**
+   * Stops the server without removing its data ('fast': it ends the sessions and shuts
+   * down cleanly; 'immediate': it quits at once, as after a crash, and recovers on resume),
+   * for fault tests. Not available with TEST_DATABASE_URL.
+   */
+  halt?(mode: 'fast' | 'immediate'): Promise<void>;
+  /** Starts a halted server again, on the same port with the same data. */
+  resume?(): Promise<void>;
 }
 
 const DEFAULT_PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -336,12 +344,29 @@ export async function startPostgres(settings: string[] = []): Promise<PgServer> 
       }
 
       let stopped: Promise<void> | undefined;
+      let current = s;
       return {
         url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        halt: async (mode) => {
+          if (exited(current.child)) return;
+          current.child.ref();
+          // SIGINT: fast shutdown; SIGQUIT: immediate shutdown (crash recovery on the next start).
+          current.child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
+          if (!(await waitForExit(current.child, STOP_TIMEOUT_MS))) current.child.kill('SIGKILL');
+          await waitForExit(current.child, 5_000);
+        },
+        resume: async () => {
+          if (!exited(current.child)) return;
+          live.delete(entry);
+          current = startServer(bin, dir, dataDir, port, spawnOpts, settings);
+          entry.child = current.child;
+          live.add(entry);
+          await waitReady(bin, port, current);
+        },
         stop: () => {
           stopped ??= (async () => {
             try {
-              await killServer(s.child);
+              await killServer(current.child);
             } finally {
               live.delete(entry);
               await fs.promises.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });

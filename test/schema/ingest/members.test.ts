@@ -156,7 +156,7 @@ describe('recordEvaluation: refusals', () => {
     expect(await recordEvaluation(t, { member: 'x1', year: 2025, recordedAt: '2026-01-10T09:00:00+07:00' })).toMatchObject({
       __typename: 'NotFoundError',
       field: 'member',
-      reason: 'no member has id "x1"',
+      reason: 'no member has id "x1" in the units this caller may write',
     });
   });
 });
