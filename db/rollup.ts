@@ -131,12 +131,21 @@ export async function applyEvents(db: Db, selection: Selection, sign: 1 | -1): P
   for (const source of SOURCES) {
     const where = selection[source];
     if (!where) continue;
-    await db.execute(sql`
-      WITH leaf AS MATERIALIZED (
-        SELECT e.unit_id, e.series, e.variant, (e.at AT TIME ZONE INTERVAL '+07:00')::date AS day, sum(e.delta) * ${sign}::int AS delta
-          FROM (${events(source, where)}) e
-         GROUP BY 1, 2, 3, 4
-      ),
+    await db.execute(applyLeaves(sql`
+      SELECT e.unit_id, e.series, e.variant, (e.at AT TIME ZONE INTERVAL '+07:00')::date AS day, sum(e.delta) * ${sign}::int AS delta
+        FROM (${events(source, where)}) e
+       GROUP BY 1, 2, 3, 4`));
+  }
+}
+
+/**
+ * One statement that adds leaf steps (unit_id, series, variant, day, delta) to the roll-ups
+ * of the unit and every unit above it, and stamps `kpi_as_of`. Rows are upserted in key
+ * order, table by table, so two writers lock the rows they share in one order.
+ */
+function applyLeaves(leaves: SQL): SQL {
+  return sql`
+      WITH leaf AS MATERIALIZED (${leaves}),
       ev AS MATERIALIZED (
         SELECT leaf.*, u.path, u.level FROM leaf JOIN units u ON u.id = leaf.unit_id
       ),
@@ -170,8 +179,7 @@ export async function applyEvents(db: Db, selection: Selection, sign: 1 | -1): P
       SELECT DISTINCT a.id, x.series, now()
         FROM (SELECT DISTINCT unit_id, series FROM leaf) x JOIN units u ON u.id = x.unit_id CROSS JOIN LATERAL unnest(u.path) AS a(id)
        ORDER BY 1, 2
-      ON CONFLICT (unit_id, series) DO UPDATE SET changed_at = excluded.changed_at, seq = nextval('kpi_change_seq')`);
-  }
+      ON CONFLICT (unit_id, series) DO UPDATE SET changed_at = excluded.changed_at, seq = nextval('kpi_change_seq')`;
 }
 
 /** Each source's rows held by units in a set (given as SQL yielding unit ids). */
@@ -220,11 +228,42 @@ export async function rebuildRollups(
   }
 }
 
-/** Runs a write so that the roll-ups change with it: the steps of `selection` are taken away before and added after. */
+/** The leaf steps of a selection, summed by (unit, series, variant, Vietnam day): one statement for every source. */
+async function leafSteps(db: Db, selection: Selection): Promise<Map<string, number>> {
+  const parts = SOURCES.filter((s) => selection[s]).map((s) => events(s, selection[s]!));
+  const steps = new Map<string, number>();
+  if (parts.length === 0) return steps;
+  const found = await rows<{ unit_id: number; series: string; variant: number; day: string | Date; delta: string | number }>(
+    db,
+    sql`SELECT e.unit_id, e.series, e.variant, to_char((e.at AT TIME ZONE INTERVAL '+07:00')::date, 'YYYY-MM-DD') AS day, sum(e.delta) AS delta
+          FROM (${sql.join(parts, sql` UNION ALL `)}) e
+         GROUP BY 1, 2, 3, 4`,
+  );
+  for (const r of found) steps.set(`${r.unit_id}|${r.series}|${r.variant}|${String(r.day)}`, Number(r.delta));
+  return steps;
+}
+
+/**
+ * Runs a write so that the roll-ups change with it: the steps of `selection` are read
+ * before and after it, and only their difference is added, in one statement at the end.
+ * The roll-up rows (the Central Committee's are shared by every write) are so locked for
+ * the last moment of the transaction only, and a write that changes no step (a rename, a
+ * birth year, the same report again) touches none and leaves `kpi_as_of` as it was.
+ */
 export async function withRollups<T>(db: Db, selection: Selection, write: () => Promise<T>): Promise<T> {
-  await applyEvents(db, selection, -1);
+  const before = await leafSteps(db, selection);
   const result = await write();
-  await applyEvents(db, selection, 1);
+  const after = await leafSteps(db, selection);
+  const net = new Map(after);
+  for (const [key, delta] of before) net.set(key, (net.get(key) ?? 0) - delta);
+  const changed = [...net].filter(([, delta]) => delta !== 0).map(([key, delta]) => [...key.split('|'), delta] as const);
+  if (changed.length > 0) {
+    const column = (i: number) => `{${changed.map((c) => (i === 1 ? `"${c[i]}"` : String(c[i]))).join(',')}}`;
+    await db.execute(
+      applyLeaves(sql`SELECT * FROM unnest(${column(0)}::int[], ${column(1)}::text[], ${column(2)}::smallint[], ${column(3)}::date[], ${column(4)}::bigint[])
+                        AS leaf(unit_id, series, variant, day, delta)`),
+    );
+  }
   return result;
 }
 

@@ -2,7 +2,7 @@
 // steps of what it touches, writes, and adds them back (db/rollup.ts), so a write is
 // visible at every level on the next read. Invalid input is refused by the database's
 // constraints, and the transaction leaves nothing behind.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
 import { searchForm } from './load.js';
 import { applyEvents, unitLifeSelection, withRollups } from './rollup.js';
@@ -11,24 +11,45 @@ import type { GENDERS, ReportKind, UnitLevel } from './schema.js';
 const ts = (d: Date | null | undefined) => (d == null ? null : d.toISOString());
 
 /**
- * Writes take turns. Taking a row's steps away reads the base rows as they are when the
- * statement starts: a concurrent write to the same rows (the same report sent twice at
- * once, a member updated while their branch closes) would make that read stale and the
- * roll-ups wrong. Every write also updates the Central Committee's roll-up rows, so
- * writes already waited for each other there; the lock only moves the wait to the start.
- * It is held until the transaction ends and may be taken again in it.
+ * Which writes take turns. A write reads the steps of the rows it touches before and after
+ * it changes them (db/rollup.ts, withRollups): a concurrent write to the same rows (the
+ * same report sent twice at once, two entries of one team's roster) would make that read
+ * stale and the roll-ups wrong. So:
+ * - a write of one thing (a member, a report, a team's roster, a product, a relic) holds
+ *   the lock of that thing, and a shared lock on the tree: writes of different things run
+ *   side by side, and meet only at the roll-up rows they share, which each locks in one
+ *   order, in its last statement;
+ * - a write of the tree (opening, closing or renaming a unit; a model or a team, whose
+ *   coverage is a unit's) holds the tree's lock alone (`scope` left out): everything waits.
+ * Held until the transaction ends; taking one again in it is free.
  */
-export async function lockWrites(db: Db): Promise<void> {
-  await db.execute(sql`SELECT pg_advisory_xact_lock(hashtext('kpi-rollup-writes'))`);
+export async function lockWrites(db: Db, scope?: string): Promise<void> {
+  await db.execute(
+    scope === undefined
+      ? sql`SELECT pg_advisory_xact_lock(hashtext('kpi-rollup-writes'))`
+      : sql`SELECT pg_advisory_xact_lock_shared(hashtext('kpi-rollup-writes')), pg_advisory_xact_lock(hashtext(${scope}))`,
+  );
 }
 
-function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
+function inTransaction<T>(db: Db, scope: SQL | string | undefined, work: (tx: Db) => Promise<T>): Promise<T> {
   return db.transaction(async (t) => {
     const tx = t as unknown as Db;
-    await lockWrites(tx);
+    if (typeof scope === 'object') {
+      // The scope named by a row (a member by its id): the same key as when it is named by its sender's id.
+      await tx.execute(sql`SELECT pg_advisory_xact_lock_shared(hashtext('kpi-rollup-writes')), pg_advisory_xact_lock(hashtext(k)) FROM (${scope}) s(k)`);
+    } else {
+      await lockWrites(tx, scope);
+    }
     return work(tx);
   });
 }
+
+/** The lock scope of a member, by the member-management software's id. */
+export const memberScope = (externalId: string) => `member:${externalId}`;
+const memberScopeOf = (memberId: number) => sql`SELECT 'member:' || external_id FROM members WHERE id = ${memberId}`;
+/** The lock scope of a report: its sender's id, or its unit, kind and day. */
+export const reportScope = (r: { externalId?: string | null; unit: string | number; kind: string; date: string }) =>
+  r.externalId != null ? `report:${r.externalId}` : `report:${r.unit}/${r.kind}/${r.date}`;
 
 async function one<T>(db: Db, query: ReturnType<typeof sql>): Promise<T> {
   const [row] = await rows<T>(db, query);
@@ -46,7 +67,7 @@ export interface NewMember {
 }
 
 export function addMember(db: Db, m: NewMember): Promise<number> {
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, memberScope(m.externalId), async (tx) => {
     const { id } = await one<{ id: number }>(
       tx,
       sql`INSERT INTO members (external_id, unit_id, unit_since, joined_at, left_at, digitized_at, app_activated_at)
@@ -72,7 +93,7 @@ export function updateMember(db: Db, memberId: number, patch: MemberPatch): Prom
     'appActivatedAt' in patch ? sql`app_activated_at = ${ts(patch.appActivatedAt)}` : null,
   ].filter((s) => s !== null);
   if (sets.length === 0) return Promise.resolve();
-  return inTransaction(db, (tx) =>
+  return inTransaction(db, memberScopeOf(memberId), (tx) =>
     withRollups(tx, { members: sql`m.id = ${memberId}` }, async () => {
       await tx.execute(sql`UPDATE members SET ${sql.join(sets, sql`, `)}, updated_at = now() WHERE id = ${memberId}`);
     }),
@@ -81,7 +102,7 @@ export function updateMember(db: Db, memberId: number, patch: MemberPatch): Prom
 
 /** Moves a member to another unit from an instant on: they count in the old unit before it and in the new one from it. */
 export function transferMember(db: Db, memberId: number, toUnitId: number, at: Date): Promise<void> {
-  return inTransaction(db, (tx) =>
+  return inTransaction(db, memberScopeOf(memberId), (tx) =>
     withRollups(tx, { members: sql`m.id = ${memberId}` }, async () => {
       await tx.execute(sql`
         INSERT INTO member_unit_history (member_id, unit_id, from_at, to_at)
@@ -110,7 +131,7 @@ export interface MemberState {
  * that began when the member joined begin at the new `joinedAt`. Returns the member's id.
  */
 export function upsertMember(db: Db, m: MemberState): Promise<number> {
-  return inTransaction(db, (tx) =>
+  return inTransaction(db, memberScope(m.externalId), (tx) =>
     withRollups(tx, { members: sql`m.external_id = ${m.externalId}` }, async () => {
       const [current] = await rows<{ id: number; unit_id: number }>(
         tx,
@@ -149,7 +170,7 @@ export function upsertMember(db: Db, m: MemberState): Promise<number> {
 
 /** Records (or replaces) a member's evaluation for a year. */
 export function recordEvaluation(db: Db, memberId: number, year: number, recordedAt: Date): Promise<void> {
-  return inTransaction(db, (tx) =>
+  return inTransaction(db, memberScopeOf(memberId), (tx) =>
     withRollups(tx, { members: sql`m.id = ${memberId}` }, async () => {
       await tx.execute(sql`
         INSERT INTO member_evaluations (member_id, year, recorded_at) VALUES (${memberId}, ${year}, ${ts(recordedAt)})
@@ -168,7 +189,7 @@ export interface NewUnit {
 
 /** Opens a unit under its parent; returns its id. */
 export function createUnit(db: Db, u: NewUnit): Promise<number> {
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, undefined, async (tx) => {
     const { id } = await one<{ id: number }>(
       tx,
       sql`INSERT INTO units (code, name, search_name, level, parent_id, valid_from)
@@ -192,7 +213,7 @@ export async function renameUnit(db: Db, unitId: number, name: string): Promise<
  * Returns the codes of the units closed, the unit itself first.
  */
 export function closeUnit(db: Db, unitId: number, at: Date, successorId: number | null = null): Promise<string[]> {
-  return inTransaction(db, (tx) =>
+  return inTransaction(db, undefined, (tx) =>
     withRollups(tx, unitLifeSelection(unitId), async () => {
       // A unit cannot close while a child is open, and rows of one statement are updated in
       // no set order: close one depth at a time, deepest first.
@@ -230,7 +251,7 @@ export interface ModelInput {
 
 /** Creates or updates a digital youth model (by external id). */
 export function upsertModel(db: Db, m: ModelInput): Promise<void> {
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, undefined, async (tx) => {
     const before = await rows<{ unit_id: number }>(tx, sql`SELECT unit_id FROM digital_models WHERE external_id = ${m.externalId}`);
     const unitIds = [...new Set([m.unitId, ...before.map((b) => b.unit_id)])];
     await withRollups(tx, { units: sql`u.id = ANY(${`{${unitIds.join(',')}}`}::int[])` }, async () => {
@@ -252,7 +273,7 @@ export interface TeamInput {
 
 /** Creates or updates a Community Digital Transformation Team (by external id); returns its id. */
 export function upsertTeam(db: Db, t: TeamInput): Promise<number> {
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, undefined, async (tx) => {
     const before = await rows<{ id: number; unit_id: number }>(tx, sql`SELECT id, unit_id FROM teams WHERE external_id = ${t.externalId}`);
     const selection = {
       units: sql`(${unitAndCommunesAbove(t.unitId)} OR u.id IN (SELECT a FROM units x CROSS JOIN LATERAL unnest(x.path) a WHERE x.id = ${before[0]?.unit_id ?? t.unitId}::int))`,
@@ -273,7 +294,7 @@ export function upsertTeam(db: Db, t: TeamInput): Promise<number> {
 
 /** Adds a person to a team's roster from an instant, or ends their entry. */
 export function setRosterEntry(db: Db, teamId: number, person: string, from: Date, to: Date | null): Promise<void> {
-  return inTransaction(db, (tx) =>
+  return inTransaction(db, sql`SELECT 'team:' || external_id FROM teams WHERE id = ${teamId}`, (tx) =>
     withRollups(tx, { rosters: sql`t.id = ${teamId}` }, async () => {
       await tx.execute(sql`
         INSERT INTO team_roster (team_id, person, from_at, to_at) VALUES (${teamId}, ${person}, ${ts(from)}, ${ts(to)})
@@ -291,7 +312,7 @@ export interface ProductInput {
 }
 
 export function upsertProduct(db: Db, p: ProductInput): Promise<void> {
-  return inTransaction(db, (tx) =>
+  return inTransaction(db, `product:${p.externalId}`, (tx) =>
     withRollups(tx, { products: sql`p.external_id = ${p.externalId}` }, async () => {
       await tx.execute(sql`
         INSERT INTO startup_products (external_id, unit_id, name, listed_at, delisted_at)
@@ -309,7 +330,7 @@ export interface RelicInput {
 }
 
 export function upsertRelic(db: Db, r: RelicInput): Promise<void> {
-  return inTransaction(db, (tx) =>
+  return inTransaction(db, `relic:${r.externalId}`, (tx) =>
     withRollups(tx, { relics: sql`r.external_id = ${r.externalId}` }, async () => {
       await tx.execute(sql`
         INSERT INTO relics (external_id, unit_id, name, digitized_at) VALUES (${r.externalId}, ${r.unitId}, ${r.name}, ${ts(r.digitizedAt)})
@@ -332,7 +353,7 @@ export interface ReportInput {
 export function upsertReport(db: Db, r: ReportInput): Promise<void> {
   const row = sql`(${r.externalId ?? null}, ${r.unitId}, ${r.kind}, ${r.date}::date, ${r.count})`;
   if (r.externalId != null) {
-    return inTransaction(db, (tx) =>
+    return inTransaction(db, reportScope({ ...r, unit: r.unitId }), (tx) =>
       withRollups(tx, { reports: sql`a.external_id = ${r.externalId}` }, async () => {
         await tx.execute(sql`
           INSERT INTO activity_reports (external_id, unit_id, kind, date, count) VALUES ${row}
@@ -342,7 +363,7 @@ export function upsertReport(db: Db, r: ReportInput): Promise<void> {
     );
   }
   const key = sql`a.unit_id = ${r.unitId} AND a.kind = ${r.kind} AND a.date = ${r.date}::date AND a.external_id IS NULL`;
-  return inTransaction(db, (tx) =>
+  return inTransaction(db, reportScope({ ...r, unit: r.unitId }), (tx) =>
     withRollups(tx, { reports: key }, async () => {
       await tx.execute(sql`
         INSERT INTO activity_reports (external_id, unit_id, kind, date, count) VALUES ${row}

@@ -243,6 +243,7 @@ builder.mutationField('setRosterEntry', (t) =>
       const input = parse(setRosterEntrySchema, args.input);
       return mutate<RosterSnapshot>(ctx, {
         action: 'setRosterEntry',
+        lockScope: `team:${input.team}`,
         entity: 'rosterEntry',
         entityKey: `${input.team}/${input.person}/${iso(input.from)}`,
         idempotencyKey,
@@ -306,6 +307,7 @@ builder.mutationField('upsertProduct', (t) =>
       const input = parse(upsertProductSchema, args.input);
       return mutate<ProductSnapshot>(ctx, {
         action: 'upsertProduct',
+        lockScope: `product:${input.id}`,
         entity: 'product',
         entityKey: input.id,
         idempotencyKey,
@@ -363,6 +365,7 @@ builder.mutationField('upsertRelic', (t) =>
       const input = parse(upsertRelicSchema, args.input);
       return mutate<RelicSnapshot>(ctx, {
         action: 'upsertRelic',
+        lockScope: `relic:${input.id}`,
         entity: 'relic',
         entityKey: input.id,
         idempotencyKey,

@@ -3,7 +3,7 @@
 // a digitized profile from an instant on.
 import * as z from 'zod';
 import { GENDERS } from '../../db/schema.js';
-import { recordEvaluation, updateMember, upsertMember } from '../../db/writes.js';
+import { memberScope, recordEvaluation, updateMember, upsertMember } from '../../db/writes.js';
 import { builder } from '../builder.js';
 import { invalid, NotFoundError, ValidationError, type Issue } from './errors.js';
 import {
@@ -100,6 +100,7 @@ builder.mutationField('upsertMember', (t) =>
         entity: 'member',
         entityKey: input.id,
         idempotencyKey,
+        lockScope: memberScope(input.id),
         fields: { transferredAt: input.transferredAt ? 'transferredAt' : 'joinedAt' },
         run: async (tx, guard) => {
           // Whose member this is comes first: nothing of it is told to a caller who may not write it.
@@ -220,6 +221,7 @@ builder.mutationField('recordEvaluation', (t) =>
         entity: 'evaluation',
         entityKey: `${input.member}/${input.year}`,
         idempotencyKey,
+        lockScope: memberScope(input.member),
         run: async (tx, guard) => {
           const member = await memberNamed(tx, guard, input.member);
           const before = await evaluationSnapshot(tx, member.memberId, input.member, input.year);
@@ -266,6 +268,7 @@ function memberEvent(name: 'recordAppActivation' | 'recordProfileDigitized', fie
           entity: 'member',
           entityKey: input.member,
           idempotencyKey,
+          lockScope: memberScope(input.member),
           run: async (tx, guard) => {
             const found = await memberNamed(tx, guard, input.member);
             const before = withoutId(found);

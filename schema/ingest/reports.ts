@@ -2,7 +2,7 @@
 // sent again replaces the earlier one (never adds), so a unit can re-send its month.
 import * as z from 'zod';
 import { REPORT_COUNT_MAX, REPORT_KINDS } from '../../db/schema.js';
-import { upsertReport } from '../../db/writes.js';
+import { reportScope, upsertReport } from '../../db/writes.js';
 import { builder } from '../builder.js';
 import { formatDay, vietnamDay } from '../kpi/period.js';
 import { ActivityReportRecord, reportSnapshot, ReportKindEnum, type ReportSnapshot } from './records.js';
@@ -64,6 +64,7 @@ builder.mutationField('recordReport', (t) =>
         entity: 'report',
         entityKey: input.id ?? `${input.unit}/${input.kind}/${input.date}`,
         idempotencyKey,
+        lockScope: reportScope({ externalId: input.id, unit: input.unit, kind: input.kind, date: input.date }),
         run: async (tx, guard) => {
           const unit = await guard.unit(input.unit, 'unit');
           const before = await reportSnapshot(tx, input.id ? { id: input.id } : { unitId: unit.id, kind: input.kind, date: input.date });

@@ -158,6 +158,12 @@ export interface MutationPlan<S> {
   entity: string;
   entityKey: string;
   idempotencyKey?: string | null | undefined;
+  /**
+   * What this write locks (db/writes.ts, lockWrites): one thing (`member:<id>`, a report,
+   * `team:<id>` for its roster, a product, a relic), so that writes of other things run
+   * side by side; left out, the whole tree (units, models, teams).
+   */
+  lockScope?: string;
   /** Renames the fields of database rules for this mutation's input (see databaseRefusal). */
   fields?: Record<string, string>;
   /** In the transaction: checks what needs the database and writes, unless nothing would change. */
@@ -180,7 +186,7 @@ export async function mutate<S>(ctx: Context, plan: MutationPlan<S>): Promise<S>
       const result = await ctx.db.transaction(async (t) => {
         const tx = t as unknown as Db;
         // From here on, what this transaction reads is not changed by another write before it commits.
-        await lockWrites(tx);
+        await lockWrites(tx, plan.lockScope);
         const key = plan.idempotencyKey ?? null;
         const actor = ctx.access.actor;
         if (key) {
