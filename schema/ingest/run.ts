@@ -17,14 +17,26 @@ import { databaseRefusal, invalid, MUTATION_ERRORS, NotFoundError, pgError, Vali
  * what it holds; the transaction rolls back.
  */
 export class WriteGuard {
+  /** Units read in this transaction, by code: each is read once. */
+  private readonly seen = new Map<string, UnitRow | null>();
+
   constructor(
     private readonly ctx: Context,
     private readonly tx: Db,
   ) {}
 
+  private async unitNamed(code: string): Promise<UnitRow | null> {
+    if (!this.seen.has(code)) {
+      const [unit] = await this.tx.select().from(units).where(eq(units.code, code));
+      this.seen.set(code, unit ?? null);
+    }
+    return this.seen.get(code)!;
+  }
+
   /** A unit named by the input, which the caller must be allowed to write. */
   async unit(code: string, field: string): Promise<UnitRow> {
-    const unit = await unitByCode(this.tx, code, field);
+    const unit = await this.unitNamed(code);
+    if (!unit) throw new NotFoundError(field, `no unit has code "${code}"`);
     this.check(unit, `${field} ${code}`);
     return unit;
   }
@@ -35,7 +47,7 @@ export class WriteGuard {
    */
   async found<T extends { unit: string }>(record: T | null, notFound: NotFoundError): Promise<T> {
     if (!record) throw notFound;
-    const [unit] = await this.tx.select().from(units).where(eq(units.code, record.unit));
+    const unit = await this.unitNamed(record.unit);
     if (unit && !this.ctx.access.writes(unit)) throw notFound;
     return record;
   }
@@ -48,7 +60,7 @@ export class WriteGuard {
   /** A stored record, held by the unit with this code, which the caller must be allowed to change. */
   async owns(unitCode: string | null | undefined, what: string): Promise<void> {
     if (unitCode == null) return;
-    const [unit] = await this.tx.select().from(units).where(eq(units.code, unitCode));
+    const unit = await this.unitNamed(unitCode);
     if (unit) this.check(unit, what, false);
   }
 
