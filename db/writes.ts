@@ -31,7 +31,20 @@ export async function lockWrites(db: Db, scope?: string): Promise<void> {
   );
 }
 
+/**
+ * Transactions of mutations (schema/ingest/run.ts): they hold their lock already, and any
+ * error rolls them back whole, so a write in one runs without a savepoint of its own.
+ */
+const locked = new WeakSet<Db>();
+
+/** Marks a transaction as a mutation's, holding its lock (see `locked`). */
+export async function lockMutation(tx: Db, scope?: string): Promise<void> {
+  await lockWrites(tx, scope);
+  locked.add(tx);
+}
+
 function inTransaction<T>(db: Db, scope: SQL | string | undefined, work: (tx: Db) => Promise<T>): Promise<T> {
+  if (locked.has(db)) return work(db);
   return db.transaction(async (t) => {
     const tx = t as unknown as Db;
     if (typeof scope === 'object') {

@@ -4,7 +4,7 @@ import { eq, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import { changeByIdempotencyKey, writeAudit } from '../../db/audit.js';
 import { rows, type Db } from '../../db/client.js';
-import { lockWrites } from '../../db/writes.js';
+import { lockMutation } from '../../db/writes.js';
 import { units } from '../../db/schema.js';
 import { forbidden, type Context, type UnitRow } from '../context.js';
 import { formatVietnamInstant } from '../format.js';
@@ -198,7 +198,7 @@ export async function mutate<S>(ctx: Context, plan: MutationPlan<S>): Promise<S>
       const result = await ctx.db.transaction(async (t) => {
         const tx = t as unknown as Db;
         // From here on, what this transaction reads is not changed by another write before it commits.
-        await lockWrites(tx, plan.lockScope);
+        await lockMutation(tx, plan.lockScope);
         const key = plan.idempotencyKey ?? null;
         const actor = ctx.access.actor;
         if (key) {
