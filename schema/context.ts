@@ -8,7 +8,7 @@ import type { Db } from '../db/client.js';
 import { units } from '../db/schema.js';
 import type { Access, ShownParts } from './access/access.js';
 import type { Period } from './kpi/period.js';
-import { readKpis } from './kpi/read.js';
+import { readShown } from './access/cells.js';
 import type { KpiId } from './kpi/registry.js';
 
 export type UnitRow = typeof units.$inferSelect;
@@ -65,15 +65,10 @@ export function createLoaders(db: Db, access: Access) {
     kpi: new DataLoader<KpiKey, KpiResult, string>(
       async (keys) => {
         const allowed = keys.filter((k) => access.readsAggregate(k.unit, k.kpi));
-        const read = await readKpis(db, allowed.map((k) => ({ kpi: k.kpi, period: k.period, unitId: k.unit.id, level: k.unit.level })));
+        // Small cells are withheld from partners and anonymous callers, with what would give them back (./access/cells.ts).
+        const read = await readShown(db, access, allowed);
         const results = new Map(allowed.map((k, i) => [k, read[i]!]));
-        return keys.map((k) => {
-          const r = results.get(k);
-          if (!r) return outOfScope(k.unit, k.kpi);
-          const shown = access.shown(k.kpi, r);
-          // When a withheld value's group last changed would tell of the few people in it.
-          return { ...shown, asOf: shown.suppressed ? null : r.asOf };
-        });
+        return keys.map((k) => results.get(k) ?? outOfScope(k.unit, k.kpi));
       },
       { cacheKeyFn: (k) => `${k.kpi}|${k.period.id}|${k.unit.id}` },
     ),

@@ -1,8 +1,7 @@
 // Who is asking, and what they may read and write: the one place the rules of docs/access.md
 // are written. The GraphQL layer asks these questions; it never decides on its own.
 import type { UnitRow } from '../context.js';
-import type { KpiParts } from '../kpi/compute.js';
-import { kpiDefinition, type KpiId } from '../kpi/registry.js';
+import type { KpiId } from '../kpi/registry.js';
 
 export const ROLES = ['CENTRAL_ADMIN', 'UNIT_ADMIN', 'LEADER', 'VIEWER'] as const;
 export type Role = (typeof ROLES)[number];
@@ -94,19 +93,6 @@ export class Access {
     if (unit.path.includes(p.unit.id)) return true;
     // A LEADER compares their unit with its siblings: their aggregates, not what lies below them.
     return p.kind === 'user' && p.role === 'LEADER' && p.unit.parentId !== null && unit.parentId === p.unit.parentId;
-  }
-
-  /**
-   * The parts of a value as this caller sees them: for partners and anonymous callers, a
-   * ratio over fewer than `smallCellMinimum` people (denominator 1 to minimum − 1) is
-   * withheld whole, so that no one can be singled out. A denominator of 0 shows no one.
-   */
-  shown(kpi: KpiId, parts: KpiParts): ShownParts {
-    const d = parts.denominator;
-    if (this.suppressesSmallCells && kpiDefinition(kpi).kind === 'RATIO' && d !== null && d > 0 && d < this.rules.smallCellMinimum) {
-      return { numerator: null, denominator: null, suppressed: 'SMALL_CELL' };
-    }
-    return { numerator: parts.numerator, denominator: parts.denominator, suppressed: null };
   }
 
   /** Whether the caller may write data of this unit (and so see the personal data it holds). */

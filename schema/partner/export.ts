@@ -12,7 +12,7 @@ import { authenticate, RequestRefused, type AuthState } from '../access/authenti
 import type { ApiConfig } from '../config.js';
 import { formatVietnamInstant } from '../format.js';
 import { parsePeriod, PeriodError, type Period } from '../kpi/period.js';
-import { readKpis } from '../kpi/read.js';
+import { readShown } from '../access/cells.js';
 import { KPI_IDS, kpiDefinition, ratioPercent, type KpiId } from '../kpi/registry.js';
 
 const PAGE = 250;
@@ -110,16 +110,17 @@ export async function* exportLines(db: Db, req: ExportRequest): AsyncGenerator<s
         parents.set(p.id, p.code);
       }
     }
-    const requests = page.flatMap((u) => req.kpis.map((kpi) => ({ kpi, period: req.period, unitId: u.id, level: u.level })));
-    const values = await readKpis(db, requests);
+    const requests = page.flatMap((u) => req.kpis.map((kpi) => ({ kpi, period: req.period, unit: u })));
+    // The roots keep the rows in scope; the check stands behind them, as in the GraphQL loader.
+    const outside = requests.find((r) => !req.access.readsAggregate(r.unit, r.kpi));
+    if (outside) throw new Error(`export reached ${outside.unit.code}, outside the caller's scope`);
+    const values = await readShown(db, req.access, requests);
     let out = '';
     requests.forEach((r, i) => {
       const u = page[Math.floor(i / req.kpis.length)]!;
       const v = values[i]!;
       const def = kpiDefinition(r.kpi);
-      // The roots keep the rows in scope; the check stands behind them, as in the GraphQL loader.
-      const shown = req.access.readsAggregate(u, r.kpi) ? req.access.shown(r.kpi, v) : null;
-      if (!shown) throw new Error(`export reached ${u.code}, outside the caller's scope`);
+      const shown = v;
       const row = {
         unit_code: u.code,
         unit_name: u.name,
@@ -130,7 +131,7 @@ export async function* exportLines(db: Db, req: ExportRequest): AsyncGenerator<s
         value: shown.numerator === null ? null : def.kind === 'RATIO' ? ratioPercent(shown.numerator, shown.denominator ?? 0) : shown.numerator,
         numerator: shown.numerator,
         denominator: shown.denominator,
-        as_of: v.asOf && !shown.suppressed ? formatVietnamInstant(v.asOf) : null,
+        as_of: v.asOf ? formatVietnamInstant(v.asOf) : null,
         suppressed: shown.suppressed,
       };
       out += req.format === 'csv' ? `${EXPORT_COLUMNS.map((c) => csvField(row[c])).join(',')}\n` : `${JSON.stringify(row)}\n`;

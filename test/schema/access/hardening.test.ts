@@ -99,6 +99,26 @@ describe('partner keys', () => {
     expect((await w.gql('ANONYMOUS', B11_C1)).data.b11.kpi.suppressed).toBe('SMALL_CELL');
   });
 
+  it('withhold with a small cell the siblings that would give it back by subtraction, and what lies below them', async () => {
+    // February 2026: P1 5 of 7 on the app = C1 4/6 + C2 1/1 (m8, C2's one member) + C3 0/0.
+    const q = (p: string) => `{ ${['P1', 'C1', 'C2', 'C3', 'B11', 'B12'].map((c) => `${c}: unit(code: "${c}") { kpi(id: APP_ADOPTION, period: "${p}") { numerator denominator suppressed } }`).join(' ')} }`;
+    const partner = await w.gql('PARTNER', q('2026-02'));
+    const cell = (c: string) => partner.data[c].kpi;
+    expect(cell('P1')).toEqual({ numerator: 5, denominator: 7, suppressed: null });
+    // C2 is small; its siblings would give it back (5 − 4 − 0), and C1's branches would give C1 back: the
+    // whole group is withheld, and what lies below it. What is left to subtract is C1, C2 and C3 together.
+    for (const c of ['C1', 'C2', 'C3', 'B11', 'B12']) expect(cell(c)).toEqual({ numerator: null, denominator: null, suppressed: 'SMALL_CELL' });
+    // An admin sees them all.
+    expect((await w.gql('CENTRAL_ADMIN', q('2026-02'))).data.C2.kpi).toEqual({ numerator: 1, denominator: 1, suppressed: null });
+    // The same holds in the export.
+    const csv = await (await w.get('PARTNER', '/export/kpis.csv?period=2026-02&level=COMMUNE&kpis=APP_ADOPTION')).text();
+    expect(csv.trim().split('\n').slice(1).map((l) => l.split(',')).map((c) => [c[0], c[7], c[8], c[10]].join(' '))).toEqual([
+      'C1   SMALL_CELL',
+      'C2   SMALL_CELL',
+      'C3   SMALL_CELL',
+    ]);
+  });
+
   it('take the minimum cell size from the configuration', async () => {
     const r = await post({ 'x-api-key': w.partnerKey }, B11_C1, { access: { smallCellMinimum: 7 } });
     expect([r.body.data.b11.kpi.suppressed, r.body.data.c1.kpi.suppressed]).toEqual(['SMALL_CELL', 'SMALL_CELL']);
@@ -186,7 +206,8 @@ describe('partner keys', () => {
       headers: { 'content-type': 'application/json', 'x-api-key': key },
       body: JSON.stringify({ variables: { unit: 'C1', period: '2026-03', kpis: ['APP_ADOPTION'] }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
     });
-    expect((await response.json()).data.unit.kpis).toEqual([{ kpi: { id: 'APP_ADOPTION' }, value: (100 * 4) / 6, numerator: 4, denominator: 6, suppressed: null, asOf: expect.any(String), previous: { period: { id: '2026-02' }, difference: expect.any(Number) } }]);
+    // February is withheld (C2, C1's sibling then, held one member), so there is no difference to show.
+    expect((await response.json()).data.unit.kpis).toEqual([{ kpi: { id: 'APP_ADOPTION' }, value: (100 * 4) / 6, numerator: 4, denominator: 6, suppressed: null, asOf: expect.any(String), previous: { period: { id: '2026-02' }, difference: null } }]);
   });
 });
 
