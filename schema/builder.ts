@@ -7,7 +7,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, Kind } from 'graphql';
 import { holderUnitCode, type PersonalDataHolder } from './access/personal.js';
 import { forbidden, type Context } from './context.js';
-import { formatVietnamInstant, parseInstantText } from './format.js';
+import { checkDayText, formatVietnamInstant, parseInstantText } from './format.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -70,17 +70,18 @@ builder.scalarType('DateTime', {
   },
 });
 
+function dayOrError(value: unknown): string {
+  if (typeof value !== 'string') throw new GraphQLError('Date must be a string, YYYY-MM-DD');
+  const wrong = checkDayText(value);
+  if (wrong) throw new GraphQLError(`Date "${value.slice(0, 40)}": ${wrong}`);
+  return value;
+}
+
 builder.scalarType('Date', {
   description: 'A Vietnam calendar day, YYYY-MM-DD.',
   serialize: (value) => value,
-  parseValue: (value) => {
-    if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new GraphQLError('Date must be YYYY-MM-DD');
-    return value;
-  },
-  parseLiteral: (ast) => {
-    if (ast.kind !== Kind.STRING || !/^\d{4}-\d{2}-\d{2}$/.test(ast.value)) throw new GraphQLError('Date must be YYYY-MM-DD');
-    return ast.value;
-  },
+  parseValue: (value) => dayOrError(value),
+  parseLiteral: (ast) => dayOrError(ast.kind === Kind.STRING ? ast.value : null),
 });
 
 builder.scalarType('Count', {

@@ -24,6 +24,46 @@ export const LIMITS = {
   breadth: 500,
 } as const;
 
+/** Nesting of braces, brackets and parentheses a document may hold: the parser recurses once a level. */
+const MAX_NESTING = 100;
+
+/** The deepest nesting of a document's text, outside strings and comments, counted before it is parsed. */
+export function nestingOf(source: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < source.length; i += 1) {
+    const c = source[i];
+    if (c === '"') {
+      if (source.startsWith('"""', i)) {
+        // A block string: to its closing triple quote.
+        const end = source.indexOf('"""', i + 3);
+        i = end < 0 ? source.length : end + 2;
+      } else {
+        // A string: to its closing quote (or the line's end), skipping escapes.
+        for (i += 1; i < source.length && source[i] !== '"' && source[i] !== '\n'; i += 1) if (source[i] === '\\') i += 1;
+      }
+    } else if (c === '#') {
+      while (i < source.length && source[i] !== '\n') i += 1;
+    } else if (c === '{' || c === '[' || c === '(') {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (c === '}' || c === ']' || c === ')') {
+      depth -= 1;
+    }
+  }
+  return deepest;
+}
+
+/** Refuses a document nested deeper than the parser can take, before it is parsed. */
+export function nestingLimit(): Plugin {
+  return {
+    onParse({ params }) {
+      const source = typeof params.source === 'string' ? params.source : params.source.body;
+      if (nestingOf(source) > MAX_NESTING) throw new GraphQLError(`Syntax Error: Nesting limit of ${MAX_NESTING} exceeded.`);
+    },
+  };
+}
+
 /** graphql-armor's limits on the document itself, refused at validation. */
 export function documentLimits(production: boolean): Plugin {
   return EnvelopArmorPlugin({

@@ -14,7 +14,7 @@ import { authenticate, newAuthState, RequestRefused } from './access/authenticat
 import type { ApiConfig } from './config.js';
 import { createContext, type Context } from './context.js';
 import { schema } from './index.js';
-import { costLimit, documentLimits, LIMITS, timeBudget } from './limits.js';
+import { costLimit, documentLimits, LIMITS, nestingLimit, timeBudget } from './limits.js';
 import { exportPlugin } from './partner/export.js';
 import { PERSISTED_OPERATIONS } from './persisted.js';
 
@@ -63,6 +63,9 @@ export function requestIdOf(request: Request): string {
   return infoOf(request).id;
 }
 
+/** SQLSTATEs of values the database cannot hold: untranslatable characters, bad text for a type, dates or numbers out of range. */
+const INPUT_SQLSTATES = new Set(['22021', '22P05', '22P02', '22008', '22007', '22003']);
+
 const UNAVAILABLE =
   'The database is unavailable for a moment, so the request was not completed: send it again (a mutation with the same idempotency key: if it was written, the answer is the first one).';
 
@@ -95,9 +98,9 @@ function errorsWithRequestId(config: ApiConfig): Plugin<Context> {
         config.logger.warn({ requestId, path: e.path?.join('.'), error: { name: original.name, code: typeof pg === 'string' ? pg : undefined, message: safeMessage(original) } }, 'database unavailable');
         return unavailable(requestId, e.nodes, e.path);
       }
-      // Text the database cannot hold (a NUL, U+0000) is the caller's input, not a fault of ours.
-      if (pg === '22021' || pg === '22P05') {
-        return new GraphQLError('An argument holds a character that cannot be stored or searched (such as NUL, U+0000).', {
+      // A value the database cannot hold (a NUL, an instant out of range) is the caller's input, not a fault of ours.
+      if (typeof pg === 'string' && INPUT_SQLSTATES.has(pg)) {
+        return new GraphQLError('An argument holds a value that cannot be stored or searched (such as a NUL character, U+0000, or an instant out of range).', {
           nodes: e.nodes,
           path: e.path,
           extensions: { code: 'BAD_USER_INPUT', requestId },
@@ -157,7 +160,8 @@ function errorsWithRequestId(config: ApiConfig): Plugin<Context> {
                 originalError: e.originalError,
                 extensions: {
                   code: e.path ? 'INTERNAL_SERVER_ERROR' : refused(e),
-                  ...e.extensions,
+                  // What the body held is not told back.
+                  ...Object.fromEntries(Object.entries(e.extensions ?? {}).filter(([k]) => k !== 'originalError')),
                   ...(refused(e) === 'QUERY_TOO_LARGE' ? { code: 'QUERY_TOO_LARGE', limits: { tokens: LIMITS.tokens, depth: LIMITS.depth, aliases: LIMITS.aliases } } : {}),
                   requestId,
                 },
@@ -281,6 +285,7 @@ export function makeYoga(db: Db, config: ApiConfig): YogaServerInstance<{}, Cont
           },
         },
       }),
+      nestingLimit(),
       documentLimits(config.production),
       ...(config.production ? [useDisableIntrospection()] : []),
       costLimit(),

@@ -285,8 +285,12 @@ async function* csvFile(path: string, layout: CsvLayout, onBytes: (bytes: number
   const parser = input.pipe(parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: true }));
   let header: string[] | null = null;
   let out: SourceEntry[] = [];
+  // csv-parse counts a CRLF inside a quoted cell as two lines: take the extra ones back.
+  let extraLines = 0;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const { record, info: read } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      for (const cell of record) if (cell.includes('\r\n')) extraLines += cell.split('\r\n').length - 1;
+      const info = { lines: read.lines - extraLines };
       if (!header) {
         header = record.map((c) => c.trim());
         const problems = checkHeader(header, layout);

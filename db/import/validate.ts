@@ -15,8 +15,11 @@ export interface Issue {
 export const RECORD_TYPES = ['unit', 'member', 'model', 'team', 'product', 'relic', 'report', 'target'] as const;
 export type RowType = (typeof RECORD_TYPES)[number] | 'evaluation' | 'rosterEntry';
 
-const id = z.string().trim().min(1);
-const name = z.string().trim().min(1);
+/** NUL and unpaired surrogates: text that PostgreSQL cannot store (or JSON cannot carry). */
+export const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const storable = (s: z.ZodString) => s.refine((v) => !UNSTORABLE.test(v), 'must not hold a NUL (U+0000) or an unpaired surrogate');
+const id = storable(z.string()).transform((v) => v.trim()).pipe(z.string().min(1));
+const name = storable(z.string()).transform((v) => v.trim()).pipe(z.string().min(1));
 const instant = z.string().transform((s, ctx): Instant => {
   const r = parseInstant(s);
   if (typeof r === 'string') {
@@ -380,7 +383,7 @@ const onlyKeys = (value: Record<string, unknown>, keys: Set<string>) => {
   return true;
 };
 /** A non-empty string with nothing to trim. */
-const plainId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.trim().length === v.length;
+const plainId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.trim().length === v.length && !UNSTORABLE.test(v);
 /** Undefined: not an instant here (let the schema say why); null: absent. */
 function optionalInstant(v: unknown): Instant | null | undefined {
   if (v === undefined || v === null) return null;

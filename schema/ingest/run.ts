@@ -4,6 +4,7 @@ import { eq, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import { changeByIdempotencyKey, writeAudit } from '../../db/audit.js';
 import { rows, type Db } from '../../db/client.js';
+import { UNSTORABLE } from '../../db/import/validate.js';
 import { lockMutation } from '../../db/writes.js';
 import { units } from '../../db/schema.js';
 import { forbidden, type Context, type UnitRow } from '../context.js';
@@ -97,7 +98,11 @@ const notNull = (iss: { input: unknown }) => (iss.input === null ? 'must not be 
 
 /** Trimmed, non-blank text of at most `max` characters. */
 export const text = (max: number) =>
-  z.string({ error: notNull }).trim().min(1, 'must not be blank').max(max, `must be at most ${max} characters`);
+  z
+    .string({ error: notNull })
+    .refine((v) => !UNSTORABLE.test(v), 'must not hold a NUL (U+0000) or an unpaired surrogate')
+    .transform((v) => v.trim())
+    .pipe(z.string().min(1, 'must not be blank').max(max, `must be at most ${max} characters`));
 
 /** An instant (the DateTime scalar has parsed it); null only where the schema says `.nullish()`. */
 export const instant = () => z.date({ error: notNull });

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
+import pino from 'pino';
 import { getVariableValues, parse, validate, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { rows, type Db, type DbHandle } from '../../db/client.js';
 import { loadRecords } from '../../db/load.js';
@@ -78,7 +79,8 @@ export async function openWorld(): Promise<FuzzWorld> {
   } catch {
     // This jose takes no time in the past: the other bad tokens stand.
   }
-  const yoga = await testYoga(handle.db);
+  // FUZZ_LOG=1: the server's own log (unexpected errors with their SQLSTATE) on stderr.
+  const yoga = await testYoga(handle.db, process.env.FUZZ_LOG ? { logger: pino({ level: 'warn' }, pino.destination(2)) } : {});
   const server: Server = createServer(yoga);
   // Keep sockets open longer than the client does, so that no request meets a socket being closed.
   server.keepAliveTimeout = 60_000;
@@ -151,7 +153,8 @@ export async function send(world: FuzzWorld, req: FuzzRequest): Promise<Sent> {
 }
 
 const SQL_TEXT = /select |insert into|update .* set|Failed query/i;
-const STACK_TEXT = /\n\s+at |\bat [\w$.<>]+ \(.*:\d+:\d+\)|\.[cm]?[jt]s:\d+:\d+|node_modules/;
+// A stack frame ("\n    at fn (file.js:1:2)"), a source position or node_modules; written to run in linear time on 100 KB messages.
+const STACK_TEXT = /\n[ \t]+at |\bat [\w$.<>]+ \([^()\n]*:\d+:\d+\)|\.[cm]?[jt]s:\d+:\d+|node_modules/;
 const TYPED_REFUSALS = new Set(['ValidationError', 'NotFoundError']);
 
 /** The text of a request for a failure message: long strings cut, the caller named. */
@@ -207,9 +210,11 @@ export function checkResponse(req: FuzzRequest, sent: Sent): void {
     if (sent.requestIdHeader !== null && requestId !== sent.requestIdHeader) fail(`extensions.requestId ${requestId} is not the x-request-id header ${sent.requestIdHeader}`);
     if (SQL_TEXT.test(e.message)) fail(`an error message holds SQL: ${e.message.slice(0, 300)}`);
     if (STACK_TEXT.test(e.message)) fail(`an error message holds a stack trace: ${e.message.slice(0, 300)}`);
-    if (e.extensions?.stacktrace !== undefined || e.extensions?.exception !== undefined || e.extensions?.originalError !== undefined) {
-      fail(`an error tells its stack or original error: ${JSON.stringify(e).slice(0, 300)}`);
-    }
+    // What an error carries besides its message (yoga's `originalError`, say) holds no SQL and no stack either.
+    if (e.extensions?.stacktrace !== undefined || e.extensions?.exception !== undefined) fail(`an error tells its stack: ${JSON.stringify(e).slice(0, 300)}`);
+    const told = JSON.stringify(e.extensions ?? {});
+    if (SQL_TEXT.test(told) && !SQL_TEXT.test(JSON.stringify(req.body))) fail(`an error's extensions hold SQL: ${told.slice(0, 300)}`);
+    if (STACK_TEXT.test(told.replace(/\\n/g, '\n'))) fail(`an error's extensions hold a stack trace: ${told.slice(0, 300)}`);
   }
   if (req.bad) {
     const told = (Array.isArray(errors) && errors.length > 0) || (req.mutation === true && refused(req, sent));
@@ -248,8 +253,15 @@ export function graphqlRefuses(query: unknown, variables: unknown, operationName
 /** A request of a GraphQL document, bad when graphql-js refuses it or when `bad` says so. */
 export function request(kind: string, caller: CallerName, query: string, variables: Record<string, unknown> | undefined, bad: boolean, extra: Partial<FuzzRequest> = {}): FuzzRequest {
   const body: Record<string, unknown> = { query };
-  if (variables !== undefined) body.variables = variables;
-  return { kind, caller, body, bad: bad || graphqlRefuses(query, variables), ...extra };
+  // As the server will read them: enum values as strings, left-out fields gone.
+  if (variables !== undefined) body.variables = JSON.parse(JSON.stringify(variables));
+  return printable({ kind, caller, body, bad: bad || caller === 'GARBAGE' || graphqlRefuses(query, body.variables), ...extra });
+}
+
+/** Makes fast-check print a request as `describe` does (long strings cut), not as a 100 KB object. */
+export function printable(req: FuzzRequest): FuzzRequest {
+  Object.defineProperty(req, fc.toStringMethod, { value: () => describe(req), enumerable: false });
+  return req;
 }
 
 // ── callers ─────────────────────────────────────────────────────────────────────────────
@@ -257,7 +269,7 @@ export function request(kind: string, caller: CallerName, query: string, variabl
 const B64URL = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_';
 const b64urlString = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...B64URL), minLength: min, maxLength: max });
 const b64url = (text: string) => Buffer.from(text).toString('base64url');
-const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 120 });
+const printableAscii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 120 });
 
 /** Present but wrong credentials: each must be refused (401), never read as anonymous. */
 export function garbageHeaders(world: FuzzWorld): fc.Arbitrary<Record<string, string>> {
@@ -270,7 +282,7 @@ export function garbageHeaders(world: FuzzWorld): fc.Arbitrary<Record<string, st
     fc.constantFrom(...world.badTokens).map((t) => ({ authorization: `Bearer ${t}` })),
     fc.tuple(b64urlString(0, 20), b64urlString(0, 60)).map(([a, b]) => ({ authorization: `Bearer yuk_${a}_${b}` })),
     fc.tuple(fc.stringMatching(/^[0-9a-f]{16}$/), b64urlString(43, 43)).map(([a, b]) => ({ 'x-api-key': `yuk_${a}_${b}` })),
-    printable.filter((t) => t.trim() !== '').map((t) => ({ 'x-api-key': t })),
+    printableAscii.filter((t) => t.trim() !== '').map((t) => ({ 'x-api-key': t })),
     fc.constantFrom<Record<string, string>>(
       { authorization: 'Basic dXNlcjpwYXNz' },
       { authorization: 'Bearer' },
@@ -281,7 +293,7 @@ export function garbageHeaders(world: FuzzWorld): fc.Arbitrary<Record<string, st
       { 'x-api-key': ' ' },
     ),
     // A good token beside a bad key: the key is read, and refused.
-    printable.filter((t) => t.trim() !== '').map((t) => ({ ...world.headers.CENTRAL_ADMIN, 'x-api-key': `yuk_${t}` })),
+    printableAscii.filter((t) => t.trim() !== '').map((t) => ({ ...world.headers.CENTRAL_ADMIN, 'x-api-key': `yuk_${t}` })),
   );
 }
 
@@ -300,7 +312,7 @@ export function callerArb(world: FuzzWorld, weights: Partial<Record<CallerName, 
 }
 
 /** Sometimes a caller's own x-request-id (kept when it is 8–100 plain characters, replaced otherwise). */
-export const requestIdArb = fc.option(fc.oneof(b64urlString(0, 120), printable), { freq: 4, nil: undefined });
+export const requestIdArb = fc.option(fc.oneof(b64urlString(0, 120), printableAscii), { freq: 4, nil: undefined });
 
 // ── values ──────────────────────────────────────────────────────────────────────────────
 
@@ -333,9 +345,18 @@ export const EXTREME_NUMBERS: unknown[] = [
 ];
 export const extremeNumber: fc.Arbitrary<unknown> = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...EXTREME_NUMBERS) }, { weight: 1, arbitrary: fc.integer() }, { weight: 1, arbitrary: fc.double() .map((d) => (Number.isFinite(d) ? d : 'NaN')) });
 
-/** A GraphQL literal for a value (numbers as numbers, strings as strings), or raw text. */
+/** An enum value: a bare name in a GraphQL literal, a string in JSON. */
+export class EnumValue {
+  constructor(readonly name: string) {}
+  toJSON(): string {
+    return this.name;
+  }
+}
+
+/** A GraphQL literal for a value (numbers as numbers, strings as strings, EnumValue bare), or raw text. */
 export function literal(value: unknown): string {
   if (value === null) return 'null';
+  if (value instanceof EnumValue) return value.name;
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'boolean') return String(value);
@@ -352,7 +373,7 @@ export const GOOD_PERIODS = ['2026', '2026-H1', '2026-Q1', '2026-03', '2026-W11'
 /** Periods it refuses: out of range, no such month, week or day, reversed, not a period. */
 export const BAD_PERIODS = [
   '2999', '1899', '2200', '2026-13', '2026-00', '2026-W60', '2026-W00', '2025-W53', '2026-Q5', '2026-Q0', '2026-H3', '2026-02-30', '2026-02-29', '2026-04-31',
-  '2026-05-31..2026-03-01', '2030/2025', '2026/2026', '2026-03-01..', '..2026-03-01', '2026-03-01...2026-03-02', '', ' ', '2026 ', '２０２６', '2026-3-1',
+  '2026-05-31..2026-03-01', '2030/2025', '2026/2026', '2026-03-01..', '..2026-03-01', '2026-03-01...2026-03-02', '', ' ', '２０２６', '2026-3-1',
   'NaN', '-2026', '+2026', '2026-03-15T00:00:00+07:00', 'now', 'last month', '9999999999999999999999', '2026-W11-1', '2026-03-01..2026-03-01..2026-03-02',
 ];
 /** A period: good (bad false) or bad (bad true); odd and huge text is bad unless it could read as a period. */
@@ -387,7 +408,7 @@ export const sinceArb: fc.Arbitrary<{ value: string; bad: boolean }> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('kpi-changes:v1:0', 'kpi-changes:v1:9007199254740991', 'kpi-changes:full:0:', 'kpi-changes:full:3:C1', 'kpi-changes:full:0:\u0000', 'kpi-changes:full:0:😀').map((t) => ({ value: b64url(t), bad: false })) },
   { weight: 2, arbitrary: fc.constantFrom('kpi-changes:v1:-1', 'kpi-changes:v1:abc', 'kpi-changes:v1:9007199254740993', 'kpi-changes:v2:1', 'kpi-changes:full:x:C1', 'kpi-changes:full:-1:').map((t) => ({ value: b64url(t), bad: true })) },
   { weight: 2, arbitrary: oddString.filter((s) => !s.includes('kpi-changes')).map((s) => ({ value: b64url(`x${s}`), bad: true })) },
-  { weight: 1, arbitrary: weirdString.map((value) => ({ value, bad: undefined as unknown as boolean })).map((v) => ({ value: v.value, bad: false })) },
+  { weight: 1, arbitrary: weirdString.map((value) => ({ value, bad: !Buffer.from(value, 'base64url').toString().startsWith('kpi-changes:') })) },
 );
 
 export const KPI_IDS = [
@@ -437,6 +458,241 @@ export async function assertConcurrently<T>(arb: fc.Arbitrary<T>, check: (value:
   const results = await Promise.allSettled(
     Array.from({ length: workers }, (_, i) => fc.assert(fc.asyncProperty(arb, check), { numRuns: per, seed: seed + i, endOnFailure: false })),
   );
-  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failures.length) throw failures[0]!.reason;
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) {
+    // Each copy shrank its own failure: tell them all (several may be the same fault).
+    const told = failures.map((f, i) => {
+      const cause = (f as { cause?: Error }).cause;
+      return `── failure ${i + 1} of ${failures.length} ──\n${f.message.slice(0, 700)}\n${cause ? String(cause.message ?? cause).slice(0, 2000) : ''}`;
+    });
+    throw new Error(`${failures.length} copies of the property failed:\n${told.join('\n')}`, { cause: failures[0] });
+  }
 }
+
+// ── import records, valid and broken ───────────────────────────────────────────────────
+
+/** A record of the import format (docs/import-format.md) that is valid against the world. */
+export function validRecord(kind: number, n: number, tag: string): Record<string, unknown> {
+  const id = `fz-${tag}-${n}`;
+  switch (kind % 8) {
+    case 0:
+      return { type: 'member', id, unit: ['B11', 'B12', 'B41'][n % 3], joinedAt: '2025-02-01T08:00:00+07:00', appActivatedAt: '2025-03-01T08:00:00+07:00', evaluations: [{ year: 2025, recordedAt: '2025-12-20T10:00:00+07:00' }], birthYear: 2001, gender: 'FEMALE' };
+    case 1:
+      // A day of its own per line: no two reports share unit, kind and day.
+      return { type: 'report', unit: ['C1', 'C3', 'C4'][n % 3], kind: 'DIGITAL_SKILLS_TRAINED', date: `2026-0${1 + ((n >> 5) % 9)}-${String(1 + (n % 28)).padStart(2, '0')}`, count: 3 + n, id };
+    case 2:
+      return { type: 'model', id, unit: 'B11', kind: 'Chi đoàn số', establishedAt: '2025-05-01T08:00:00+07:00', effectiveFrom: '2025-06-01T08:00:00+07:00' };
+    case 3:
+      return { type: 'team', id, unit: 'C3', establishedAt: '2025-09-01T08:00:00+07:00', roster: [{ person: `${id}-p`, from: '2025-09-01T08:00:00+07:00' }] };
+    case 4:
+      return { type: 'product', id, unit: 'C1', name: 'Trà Đình 😀', listedAt: '2026-01-05T08:00:00+07:00' };
+    case 5:
+      return { type: 'relic', id, unit: 'C4', name: 'Đình \u202Ethử', digitizedAt: '2026-02-01T10:00:00+07:00' };
+    case 6:
+      return { type: 'unit', code: `FZ-${tag}-${n}`, name: 'Chi đoàn Fuzz', level: 'BRANCH', parent: 'C3', validFrom: '2025-01-01' };
+    default:
+      return { type: 'member', id, unit: 'B12', joinedAt: '2025-06-01T08:00:00Z' };
+  }
+}
+
+/** One fault of a record: how it is broken, and the field a problem must name (null: any field). */
+export interface Fault {
+  name: string;
+  /** The broken line's text, from the record. */
+  apply(record: Record<string, unknown>, text: string): string;
+  field: string | null;
+  /** Only for some record types. */
+  types?: string[];
+}
+
+const withField = (key: string, value: unknown) => (r: Record<string, unknown>) => JSON.stringify({ ...r, [key]: value });
+const without = (key: string) => (r: Record<string, unknown>) => {
+  const { [key]: _gone, ...rest } = r;
+  return JSON.stringify(rest);
+};
+
+export const FAULTS: Fault[] = [
+  { name: 'not JSON: a quote left open', apply: (_r, t) => t.slice(0, -2) + '"', field: '(line)' },
+  { name: 'not JSON: a trailing comma', apply: (_r, t) => `${t.slice(0, -1)},}`, field: '(line)' },
+  { name: 'not JSON: single quotes', apply: (_r, t) => t.replace(/"/g, "'"), field: '(line)' },
+  { name: 'not an object', apply: () => '[1, 2]', field: '(record)' },
+  { name: 'null', apply: () => 'null', field: '(record)' },
+  { name: 'a bare string', apply: () => '"member"', field: '(record)' },
+  { name: 'an unknown type', apply: withField('type', 'memb'), field: 'type' },
+  { name: 'a type of odd Unicode', apply: withField('type', 'member\u0301'), field: 'type' },
+  { name: 'no type', apply: without('type'), field: 'type' },
+  { name: 'an unknown field', apply: withField('joinedat', '2025-01-01'), field: 'joinedat' },
+  { name: 'a field with odd Unicode', apply: withField('unit\u202E', 'C1'), field: 'unit\u202E' },
+  { name: 'no unit', apply: without('unit'), field: 'unit', types: ['member', 'report', 'model', 'team', 'product', 'relic'] },
+  { name: 'an unknown unit', apply: withField('unit', 'NO-SUCH-UNIT'), field: 'unit', types: ['member', 'report', 'model', 'team', 'product', 'relic'] },
+  { name: 'a unit code of odd Unicode', apply: withField('unit', 'C1\u0000'), field: 'unit', types: ['member', 'report', 'model', 'team', 'product', 'relic'] },
+  { name: 'a unit as a number', apply: withField('unit', 11), field: 'unit', types: ['member', 'report', 'model', 'team', 'product', 'relic'] },
+  { name: 'an id as a number', apply: withField('id', 12), field: 'id', types: ['member', 'model', 'team', 'product', 'relic'] },
+  { name: 'a blank id', apply: withField('id', '   '), field: 'id', types: ['member', 'model', 'team', 'product', 'relic'] },
+  { name: 'no joinedAt', apply: without('joinedAt'), field: 'joinedAt', types: ['member'] },
+  { name: 'joinedAt without an offset', apply: withField('joinedAt', '2025-02-01T08:00:00'), field: 'joinedAt', types: ['member'] },
+  { name: 'joinedAt not a day', apply: withField('joinedAt', '2025-02-30T08:00:00+07:00'), field: 'joinedAt', types: ['member'] },
+  { name: 'joinedAt a number', apply: withField('joinedAt', 1_700_000_000), field: 'joinedAt', types: ['member'] },
+  { name: 'joinedAt huge', apply: withField('joinedAt', '2'.repeat(100_000)), field: 'joinedAt', types: ['member'] },
+  { name: 'leftAt before joinedAt', apply: withField('leftAt', '2024-01-01T08:00:00+07:00'), field: 'leftAt', types: ['member'] },
+  { name: 'leftAt equal to joinedAt', apply: (r) => JSON.stringify({ ...r, leftAt: r.joinedAt }), field: 'leftAt', types: ['member'] },
+  { name: 'birthYear out of range', apply: withField('birthYear', 1800), field: 'birthYear', types: ['member'] },
+  { name: 'birthYear 2^53', apply: withField('birthYear', 2 ** 53), field: 'birthYear', types: ['member'] },
+  { name: 'birthYear a string', apply: withField('birthYear', '2001'), field: 'birthYear', types: ['member'] },
+  { name: 'gender in lower case', apply: withField('gender', 'female'), field: 'gender', types: ['member'] },
+  { name: 'an evaluation year out of range', apply: withField('evaluations', [{ year: 1800, recordedAt: '2025-12-20T10:00:00+07:00' }]), field: 'evaluations[0].year', types: ['member'] },
+  { name: 'an evaluation year twice', apply: withField('evaluations', [{ year: 2025, recordedAt: '2025-12-20T10:00:00+07:00' }, { year: 2025, recordedAt: '2025-12-21T10:00:00+07:00' }]), field: 'evaluations[1].year', types: ['member'] },
+  { name: 'evaluations not a list', apply: withField('evaluations', { year: 2025 }), field: 'evaluations', types: ['member'] },
+  { name: 'a negative count', apply: withField('count', -1), field: 'count', types: ['report'] },
+  { name: 'a count of 1e308', apply: withField('count', 1e308), field: 'count', types: ['report'] },
+  { name: 'a fractional count', apply: withField('count', 1.5), field: 'count', types: ['report'] },
+  { name: 'a count as text', apply: withField('count', '5'), field: 'count', types: ['report'] },
+  { name: 'a report day that is not one', apply: withField('date', '2026-02-30'), field: 'date', types: ['report'] },
+  { name: 'a report date with a time', apply: withField('date', '2026-02-03T00:00:00+07:00'), field: 'date', types: ['report'] },
+  { name: 'an unknown report kind', apply: withField('kind', 'VNEID'), field: 'kind', types: ['report'] },
+  { name: 'effectiveFrom before establishedAt', apply: withField('effectiveFrom', '2024-01-01T00:00:00+07:00'), field: 'effectiveFrom', types: ['model'] },
+  { name: 'a roster entry ending before it starts', apply: withField('roster', [{ person: 'p', from: '2025-09-02T00:00:00+07:00', to: '2025-09-01T00:00:00+07:00' }]), field: 'roster[0].to', types: ['team'] },
+  { name: 'a roster entry with an unknown field', apply: withField('roster', [{ person: 'p', from: '2025-09-02T00:00:00+07:00', role: 'lead' }]), field: 'roster[0].role', types: ['team'] },
+  { name: 'an unknown level', apply: withField('level', 'VILLAGE'), field: 'level', types: ['unit'] },
+  { name: 'a unit that is its own parent', apply: (r) => JSON.stringify({ ...r, parent: r.code }), field: 'parent', types: ['unit'] },
+  { name: 'an unknown parent', apply: withField('parent', 'NO-SUCH-PARENT'), field: 'parent', types: ['unit'] },
+  { name: 'validTo before validFrom', apply: withField('validTo', '2024-01-01'), field: 'validTo', types: ['unit'] },
+  { name: 'a blank name', apply: withField('name', ''), field: 'name', types: ['product', 'relic', 'unit'] },
+  // Text PostgreSQL cannot store: refused as a problem of the line (INVALID or STOPPED), whichever pass finds it.
+  { name: 'a name holding NUL', apply: withField('name', 'Đình\u0000'), field: null, types: ['product', 'relic', 'unit'] },
+  { name: 'an id holding NUL', apply: withField('id', 'fz\u0000id'), field: null, types: ['member', 'model', 'team', 'product', 'relic'] },
+];
+
+/** A broken NDJSON file: valid lines, one broken, blank lines here and there; the broken line's number and the field its problem names. */
+export interface BrokenFile {
+  text: string;
+  line: number;
+  field: string | null;
+  fault: string;
+}
+
+export const brokenNdjson = (tag: fc.Arbitrary<string> = fc.stringMatching(/^[a-z0-9]{6}$/)): fc.Arbitrary<BrokenFile> =>
+  fc
+    .record({
+      tag,
+      kinds: fc.array(fc.nat(7), { minLength: 1, maxLength: 12 }),
+      at: fc.nat(),
+      fault: fc.nat(),
+      blanks: fc.array(fc.boolean(), { maxLength: 14 }),
+      crlf: fc.boolean(),
+      trailing: fc.boolean(),
+    })
+    .map(({ tag, kinds, at, fault, blanks, crlf, trailing }) => {
+      const records = kinds.map((k, i) => validRecord(k, i, tag));
+      const index = at % records.length;
+      const record = records[index]!;
+      const fitting = FAULTS.filter((f) => !f.types || f.types.includes(record.type as string));
+      const chosen = fitting[fault % fitting.length]!;
+      const texts = records.map((r, i) => (i === index ? chosen.apply(r, JSON.stringify(r)) : JSON.stringify(r)));
+      const lines: string[] = [];
+      let line = 0;
+      texts.forEach((t, i) => {
+        if (blanks[i]) lines.push(i % 2 ? '' : '   ');
+        lines.push(t);
+        if (i === index) line = lines.length;
+      });
+      return { text: lines.join(crlf ? '\r\n' : '\n') + (trailing ? '\n' : ''), line, field: chosen.field, fault: chosen.name };
+    });
+
+/** A CSV cell, quoted (RFC 4180) when it must be. */
+const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+interface CsvFault {
+  name: string;
+  column: string;
+  value: string;
+  /** The field the problem names; '(line)' for a row the reader cannot take. */
+  field: string | null;
+}
+
+const CSV_FILES: { file: string; columns: string[]; row: (n: number, tag: string) => string[]; faults: CsvFault[] }[] = [
+  {
+    file: 'members.csv',
+    columns: ['id', 'unit', 'joinedAt', 'leftAt', 'appActivatedAt', 'gender', 'birthYear'],
+    row: (n, tag) => [`fz-${tag}-${n}`, ['B11', 'B12', 'B41'][n % 3]!, '2025-02-01T08:00:00+07:00', '', n % 2 ? '2025-03-01T08:00:00+07:00' : '', n % 2 ? 'MALE' : '', n % 3 ? '2000' : ''],
+    faults: [
+      { name: 'an unknown unit', column: 'unit', value: 'NO-SUCH', field: 'unit' },
+      { name: 'joinedAt not an instant', column: 'joinedAt', value: 'yesterday', field: 'joinedAt' },
+      { name: 'joinedAt without an offset', column: 'joinedAt', value: '2025-02-01T08:00', field: 'joinedAt' },
+      { name: 'leftAt before joinedAt', column: 'leftAt', value: '2024-02-01T08:00:00+07:00', field: 'leftAt' },
+      { name: 'gender unknown', column: 'gender', value: 'X', field: 'gender' },
+      { name: 'birthYear not a number', column: 'birthYear', value: 'abc', field: 'birthYear' },
+      { name: 'birthYear out of range', column: 'birthYear', value: '1800', field: 'birthYear' },
+      { name: 'birthYear huge', column: 'birthYear', value: '1e308', field: 'birthYear' },
+      { name: 'no id', column: 'id', value: '', field: 'id' },
+      { name: 'an id that is blank', column: 'id', value: '   ', field: 'id' },
+    ],
+  },
+  {
+    file: 'reports.csv',
+    columns: ['unit', 'kind', 'date', 'count'],
+    row: (n) => [['C1', 'C3', 'C4'][n % 3]!, 'ECOMMERCE_PRODUCTS', `2026-02-${String(1 + (n % 28)).padStart(2, '0')}`, String(n)],
+    faults: [
+      { name: 'a negative count', column: 'count', value: '-5', field: 'count' },
+      { name: 'a count of words', column: 'count', value: 'many', field: 'count' },
+      { name: 'a fractional count', column: 'count', value: '2.5', field: 'count' },
+      { name: 'a month 13', column: 'date', value: '2026-13-01', field: 'date' },
+      { name: 'a kind in lower case', column: 'kind', value: 'ecommerce_products', field: 'kind' },
+      { name: 'an unknown unit', column: 'unit', value: 'C1\u202E', field: 'unit' },
+    ],
+  },
+  {
+    file: 'products.csv',
+    columns: ['id', 'unit', 'name', 'listedAt', 'delistedAt'],
+    // Names over two lines, with quotes: the record ends on a later line than it starts.
+    row: (n, tag) => [`fz-${tag}-p${n}`, 'C1', n % 2 ? `Trà "Đình"\nsố ${n}` : `Chè ${n}, 😀`, '2026-01-05T08:00:00+07:00', ''],
+    faults: [
+      { name: 'delistedAt before listedAt', column: 'delistedAt', value: '2025-01-05T08:00:00+07:00', field: 'delistedAt' },
+      { name: 'a blank name', column: 'name', value: ' ', field: 'name' },
+      { name: 'an unknown unit', column: 'unit', value: 'TWX', field: 'unit' },
+      { name: 'listedAt of 2^53', column: 'listedAt', value: '9007199254740993', field: 'listedAt' },
+    ],
+  },
+];
+
+export interface BrokenFolder {
+  files: Record<string, string>;
+  file: string;
+  line: number;
+  field: string | null;
+  fault: string;
+}
+
+/** A folder of CSV files with one broken row (or one row the reader cannot take). */
+export const brokenCsv = (tag: fc.Arbitrary<string> = fc.stringMatching(/^[a-z0-9]{6}$/)): fc.Arbitrary<BrokenFolder> =>
+  fc
+    .record({ tag, which: fc.nat(CSV_FILES.length - 1), rows: fc.integer({ min: 1, max: 8 }), at: fc.nat(), fault: fc.nat(), structural: fc.nat(9), crlf: fc.boolean(), bom: fc.boolean() })
+    .map(({ tag, which, rows, at, fault, structural, crlf, bom }) => {
+      const spec = CSV_FILES[which]!;
+      const index = at % rows;
+      const eol = crlf ? '\r\n' : '\n';
+      const out: string[] = [spec.columns.join(',')];
+      let line = 1;
+      let brokenLine = 0;
+      const f = spec.faults[fault % spec.faults.length]!;
+      for (let i = 0; i < rows; i += 1) {
+        const cells = spec.row(i, tag);
+        let text: string;
+        if (i === index && structural === 0) {
+          // A row with a column more than the header.
+          text = [...cells, 'extra'].map(cell).join(',');
+        } else {
+          if (i === index) cells[spec.columns.indexOf(f.column)] = f.value;
+          text = cells.map(cell).join(',');
+        }
+        // A line break inside a quoted cell is the file's own (CRLF or LF).
+        text = text.replace(/\r?\n/g, eol);
+        // Lines so far: the header is line 1; a record ends on the last of its lines.
+        line += text.split(eol).length;
+        out.push(text);
+        if (i === index) brokenLine = line;
+      }
+      const chosen = structural === 0 ? { name: 'a row with a column too many', field: '(line)' } : { name: f.name, field: f.field };
+      return { files: { [spec.file]: (bom ? '\uFEFF' : '') + out.join(eol) + eol }, file: spec.file, line: brokenLine, field: chosen.field, fault: chosen.name };
+    });

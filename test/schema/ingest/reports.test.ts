@@ -59,7 +59,6 @@ describe('recordReport: refusals', () => {
 
   it.each([
     [{ ...C3_MARCH, count: -1 }, 'count', 'must be ≥ 0'],
-    [{ ...C3_MARCH, date: '2026-02-30' }, 'date', 'must be a calendar day, YYYY-MM-DD'],
     [{ ...C3_MARCH, unit: ' ' }, 'unit', 'must not be blank'],
     // The database's trigger refuses a day at or after the unit's closing (C2 closed at 00:00 on 15 March).
     [{ ...C3_MARCH, unit: 'C2', date: '2026-03-15' }, 'date', 'report dated 2026-03-15 lies outside the life of unit C2'],
@@ -77,6 +76,12 @@ describe('recordReport: refusals', () => {
       field: 'unit',
       reason: 'no unit has code "C9"',
     });
+  });
+
+  it('leaves a day that is not in the calendar to the Date scalar, which names what is wrong', async () => {
+    const r = await t.gql(`mutation { recordReport(input: { unit: "C3", kind: VNEID_INSTALLS, date: "2026-02-30", count: 6 }) { __typename } }`);
+    expect(r.errors![0]!.message).toContain('Date "2026-02-30": day must be 01–28 in 2026-02 (got 30)');
+    expect(r.errors![0]!.extensions).toMatchObject({ code: expect.any(String) });
   });
 
   it('leaves an unknown kind and an instant without offset to GraphQL itself', async () => {
