@@ -105,6 +105,7 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
     client.on('error', idleConnectionClosed);
     // A connection lost while in use fails its query; its 'error' event must not end the process.
     client.on('connect', (c: { on(event: 'error', listener: () => void): unknown }) => c.on('error', connectionLost));
+    releaseWhenBeginFails(client as unknown as PoolLike);
     const db = drizzle({ client, ...config });
     return {
       db: db as unknown as Db,
@@ -123,6 +124,7 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
   const client = new Pool({ connectionString: options.url, ...pool, max: pool.max ?? 5 });
   client.on('error', idleConnectionClosed);
   client.on('connect', (c: { on(event: 'error', listener: () => void): unknown }) => c.on('error', connectionLost));
+  releaseWhenBeginFails(client as unknown as PoolLike);
   const db = drizzle({ client, ...config });
   return {
     db: db as unknown as Db,
@@ -137,6 +139,43 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
  * after a freeze, a server restart) leaves the pool, and the next query opens another;
  * unhandled, the pool's 'error' event would end the process.
  */
+interface PoolLike {
+  connect(): Promise<ClientLike>;
+}
+interface ClientLike {
+  query(...args: unknown[]): unknown;
+  release(error?: Error): void;
+}
+const wrapped = Symbol('releases when BEGIN fails');
+
+/**
+ * drizzle's transaction sends BEGIN before the try whose `finally` gives the connection back
+ * to the pool: when BEGIN fails (the database went away), the connection was never given
+ * back, and after a few faults the pool had none left. The connection is given back (as
+ * broken) here when its BEGIN fails.
+ */
+function releaseWhenBeginFails(pool: PoolLike): void {
+  const connect = pool.connect.bind(pool);
+  pool.connect = async (...args: unknown[]) => {
+    if (args.length > 0) return (connect as (...a: unknown[]) => Promise<ClientLike>)(...args);
+    const client = (await connect()) as ClientLike & { [wrapped]?: true };
+    if (!client[wrapped]) {
+      client[wrapped] = true;
+      const query = client.query.bind(client);
+      client.query = (...q: unknown[]) => {
+        const text = typeof q[0] === 'string' ? q[0] : (q[0] as { text?: unknown } | undefined)?.text;
+        const result = query(...q);
+        if (typeof text !== 'string' || !/^\s*begin\b/i.test(text) || !(result instanceof Promise)) return result;
+        return result.catch((error: Error) => {
+          client.release(error);
+          throw error;
+        });
+      };
+    }
+    return client;
+  };
+}
+
 function connectionLost(): void {
   // The query on it has failed with the same error, which the request tells as retryable.
 }

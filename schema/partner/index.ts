@@ -64,7 +64,8 @@ builder.queryField('changes', (t) =>
     },
     resolve: async (_root, args, ctx, info) => {
       const period = periodArg(args.period);
-      const cursor: Cursor = args.since ? decodeCursor(args.since) : { seq: -1, fullAfter: '' };
+      // Left out (or null): a full sync. Any text given must be a cursor, the empty one included.
+      const cursor: Cursor = args.since != null ? decodeCursor(args.since) : { seq: -1, fullAfter: '' };
       pageSize(args.first, MAX_CHANGES);
       const first = args.first ?? 1000;
       const level: UnitLevel = args.level ?? 'COMMUNE';

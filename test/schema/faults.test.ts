@@ -120,6 +120,9 @@ describe.each(['fast', 'immediate'] as const)('a %s shutdown of the database und
         expect(keyed[0]!.n).toBe(writes.length);
       }
       expect(await rollupSnapshot(handle.db)).toEqual(await rebuiltSnapshot(handle.db));
+      // No connection was kept out of the pool by a failed request: every one is back, idle.
+      const pool = (handle.db as unknown as { $client: { totalCount: number; idleCount: number; waitingCount: number } }).$client;
+      expect({ checkedOut: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }).toEqual({ checkedOut: 0, waiting: 0 });
     },
     120_000,
   );
