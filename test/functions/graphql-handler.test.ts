@@ -20,6 +20,8 @@ const json = (result: APIGatewayProxyStructuredResultV2) => JSON.parse(String(re
 async function coldStart(env: Record<string, string>): Promise<{ handler: Handler; close: () => Promise<void> }> {
   vi.resetModules();
   for (const name of ['DATABASE_URL', 'DATABASE_DRIVER', 'DATABASE_SECRET_ARN', 'GRAPHIQL', 'AUTH_ISSUER', 'AUTH_JWKS_URL', 'CORS_ORIGINS', 'NODE_ENV']) vi.stubEnv(name, '');
+  // The request log goes to stdout in AWS; here it would only fill the test output.
+  vi.stubEnv('LOG_LEVEL', 'warn');
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   const { handler } = await import('../../functions/graphql.js');
   const { database } = await import('../../functions/runtime.js');
