@@ -50,3 +50,11 @@ export function connectionArgs(args: ConnectionArgs, max = 500): void {
   if (args.after != null) cursorOffset(args.after, 'after');
   if (args.before != null) cursorOffset(args.before, 'before');
 }
+
+/** A database or driver message without the statement and its parameters. */
+export function safeMessage(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause;
+  const inner = cause instanceof Error ? cause : error;
+  const message = inner instanceof Error ? inner.message : String(inner);
+  return message.replace(/(Failed query|params):[\s\S]*$/i, '$1: …').slice(0, 300);
+}

@@ -14,6 +14,7 @@ import { authenticate, newAuthState, RequestRefused } from './access/authenticat
 import type { ApiConfig } from './config.js';
 import { createContext, type Context } from './context.js';
 import { schema } from './index.js';
+import { safeMessage } from './errors.js';
 import { costLimit, documentLimits, LIMITS, nestingLimit, timeBudget } from './limits.js';
 import { exportPlugin } from './partner/export.js';
 import { PERSISTED_OPERATIONS } from './persisted.js';
@@ -74,13 +75,6 @@ function unavailable(requestId: string, nodes?: GraphQLError['nodes'], path?: Gr
   return new GraphQLError(UNAVAILABLE, { nodes, path, extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId } });
 }
 
-/** A database or driver message without the statement and its parameters. */
-function safeMessage(error: unknown): string {
-  const cause = (error as { cause?: unknown }).cause;
-  const inner = cause instanceof Error ? cause : error;
-  const message = inner instanceof Error ? inner.message : String(inner);
-  return message.replace(/(Failed query|params):[\s\S]*$/i, '$1: …').slice(0, 300);
-}
 
 /**
  * Every error leaves with the request id. An error that is not one of the API's own (a
