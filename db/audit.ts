@@ -14,6 +14,8 @@ export interface AuditEntry {
   before: unknown;
   after: unknown;
   idempotencyKey?: string | null;
+  /** SHA-256 of the request, kept with an idempotency key. */
+  requestHash?: string | null;
 }
 
 const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
@@ -21,9 +23,9 @@ const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
 /** Writes an audit row in the caller's transaction, so that it commits or rolls back with the change. */
 export async function writeAudit(db: Db, e: AuditEntry): Promise<void> {
   await db.execute(sql`
-    INSERT INTO audit_log (actor, action, entity, entity_key, before, after, idempotency_key, tx_id)
+    INSERT INTO audit_log (actor, action, entity, entity_key, before, after, idempotency_key, request_hash, tx_id)
     VALUES (${e.actor}, ${e.action}, ${e.entity}, ${e.entityKey}, ${json(e.before)}::jsonb, ${json(e.after)}::jsonb,
-            ${e.idempotencyKey ?? null}, txid_current())`);
+            ${e.idempotencyKey ?? null}, ${e.requestHash ?? null}, txid_current())`);
 }
 
 export interface StoredChange {
@@ -31,16 +33,17 @@ export interface StoredChange {
   entity: string;
   entityKey: string;
   after: unknown;
+  requestHash: string | null;
 }
 
 /** The change this actor made under an idempotency key, if there was one: a key is its caller's own. */
 export async function changeByIdempotencyKey(db: Db, actor: string, key: string): Promise<StoredChange | null> {
-  const [row] = await rows<{ action: string; entity: string; entity_key: string; after: unknown }>(
+  const [row] = await rows<{ action: string; entity: string; entity_key: string; after: unknown; request_hash: string | null }>(
     db,
-    sql`SELECT action, entity, entity_key, after FROM audit_log WHERE actor = ${actor} AND idempotency_key = ${key}`,
+    sql`SELECT action, entity, entity_key, after, request_hash FROM audit_log WHERE actor = ${actor} AND idempotency_key = ${key}`,
   );
   if (!row) return null;
   // Some drivers hand jsonb back as text.
   const after = typeof row.after === 'string' ? JSON.parse(row.after) : row.after;
-  return { action: row.action, entity: row.entity, entityKey: row.entity_key, after };
+  return { action: row.action, entity: row.entity, entityKey: row.entity_key, after, requestHash: row.request_hash };
 }

@@ -290,6 +290,8 @@ export const auditLog = pgTable(
     before: jsonb('before'),
     after: jsonb('after'),
     idempotencyKey: text('idempotency_key'),
+    /** SHA-256 of the request made under the key: the same key with another request is refused. */
+    requestHash: text('request_hash'),
     txId: bigint('tx_id', { mode: 'number' }),
   },
   (t) => [

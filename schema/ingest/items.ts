@@ -104,6 +104,7 @@ builder.mutationField('upsertModel', (t) =>
         entity: 'model',
         entityKey: input.id,
         idempotencyKey,
+        request: input,
         run: async (tx, guard) => {
           const unit = await guard.unit(input.unit, 'unit');
           levelIn(unit, ['BRANCH'], 'unit', 'model coverage counts grassroots branches');
@@ -184,6 +185,7 @@ builder.mutationField('upsertTeam', (t) =>
         entity: 'team',
         entityKey: input.id,
         idempotencyKey,
+        request: input,
         run: async (tx, guard) => {
           const unit = await guard.unit(input.unit, 'unit');
           if (!(await under(tx, unit, 'COMMUNE'))) {
@@ -247,6 +249,7 @@ builder.mutationField('setRosterEntry', (t) =>
         entity: 'rosterEntry',
         entityKey: `${input.team}/${input.person}/${iso(input.from)}`,
         idempotencyKey,
+        request: input,
         run: async (tx, guard) => {
           const team = await guard.found(await teamSnapshot(tx, input.team), new NotFoundError('team', `no team has id "${input.team}" in the units this caller may write`));
           const from = iso(input.from)!;
@@ -311,6 +314,7 @@ builder.mutationField('upsertProduct', (t) =>
         entity: 'product',
         entityKey: input.id,
         idempotencyKey,
+        request: input,
         run: async (tx, guard) => {
           const unit = await guard.unit(input.unit, 'unit');
           const before = await productSnapshot(tx, input.id);
@@ -369,6 +373,7 @@ builder.mutationField('upsertRelic', (t) =>
         entity: 'relic',
         entityKey: input.id,
         idempotencyKey,
+        request: input,
         run: async (tx, guard) => {
           const unit = await guard.unit(input.unit, 'unit');
           const before = await relicSnapshot(tx, input.id);

@@ -100,6 +100,7 @@ builder.mutationField('upsertMember', (t) =>
         entity: 'member',
         entityKey: input.id,
         idempotencyKey,
+        request: input,
         lockScope: memberScope(input.id),
         fields: { transferredAt: input.transferredAt ? 'transferredAt' : 'joinedAt' },
         run: async (tx, guard) => {
@@ -221,6 +222,7 @@ builder.mutationField('recordEvaluation', (t) =>
         entity: 'evaluation',
         entityKey: `${input.member}/${input.year}`,
         idempotencyKey,
+        request: input,
         lockScope: memberScope(input.member),
         run: async (tx, guard) => {
           const member = await memberNamed(tx, guard, input.member);
@@ -268,6 +270,7 @@ function memberEvent(name: 'recordAppActivation' | 'recordProfileDigitized', fie
           entity: 'member',
           entityKey: input.member,
           idempotencyKey,
+          request: input,
           lockScope: memberScope(input.member),
           run: async (tx, guard) => {
             const found = await memberNamed(tx, guard, input.member);

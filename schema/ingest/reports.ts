@@ -64,6 +64,7 @@ builder.mutationField('recordReport', (t) =>
         entity: 'report',
         entityKey: input.id ?? `${input.unit}/${input.kind}/${input.date}`,
         idempotencyKey,
+        request: input,
         lockScope: reportScope({ externalId: input.id, unit: input.unit, kind: input.kind, date: input.date }),
         run: async (tx, guard) => {
           const unit = await guard.unit(input.unit, 'unit');

@@ -1,5 +1,6 @@
 // What every mutation shares: input checked with zod, one transaction for the write, its
 // roll-ups and its audit row, idempotency, and the actor who asked.
+import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import { changeByIdempotencyKey, writeAudit } from '../../db/audit.js';
@@ -175,6 +176,8 @@ export interface MutationPlan<S> {
   entity: string;
   entityKey: string;
   idempotencyKey?: string | null | undefined;
+  /** The request as parsed: sent again under the same key, it must be the same request. */
+  request?: unknown;
   /**
    * What this write locks (db/writes.ts, lockWrites): one thing (`member:<id>`, a report,
    * `team:<id>` for its roster, a product, a relic), so that writes of other things run
@@ -206,11 +209,15 @@ export async function mutate<S>(ctx: Context, plan: MutationPlan<S>): Promise<S>
         await lockMutation(tx, plan.lockScope);
         const key = plan.idempotencyKey ?? null;
         const actor = ctx.access.actor;
+        const requestHash = key ? createHash('sha256').update(JSON.stringify([plan.action, plan.request ?? null])).digest('hex') : null;
         if (key) {
           const stored = await changeByIdempotencyKey(tx, actor, key);
           if (stored) {
             if (stored.action !== plan.action || stored.entityKey !== plan.entityKey) {
               throw invalid('idempotencyKey', `was already used for ${stored.action} of ${stored.entity} ${stored.entityKey}`);
+            }
+            if (stored.requestHash !== null && stored.requestHash !== requestHash) {
+              throw invalid('idempotencyKey', `was already used for another ${plan.action} of ${stored.entity} ${stored.entityKey}: a new request needs a new key`);
             }
             return stored.after as S;
           }
@@ -228,6 +235,7 @@ export async function mutate<S>(ctx: Context, plan: MutationPlan<S>): Promise<S>
             before,
             after,
             idempotencyKey: key,
+            requestHash,
           });
         }
         return after;

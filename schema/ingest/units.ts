@@ -77,6 +77,7 @@ builder.mutationField('createUnit', (t) =>
         entity: 'unit',
         entityKey: input.code,
         idempotencyKey,
+        request: input,
         fields: { at: 'validFrom' },
         run: async (tx, guard) => {
           const intended: UnitSnapshot = {
@@ -152,6 +153,7 @@ builder.mutationField('updateUnit', (t) =>
         entity: 'unit',
         entityKey: input.code,
         idempotencyKey,
+        request: input,
         run: async (tx, guard) => {
           const unit = await guard.unit(input.code, 'code');
           const before = (await unitSnapshot(tx, input.code))!;
@@ -249,6 +251,7 @@ builder.mutationField('closeUnit', (t) =>
         entity: 'unit',
         entityKey: input.code,
         idempotencyKey,
+        request: input,
         fields: { validFrom: 'at' },
         run: async (tx, guard) => {
           const unit = await guard.unit(input.code, 'code');

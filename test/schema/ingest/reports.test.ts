@@ -157,6 +157,19 @@ describe('idempotency', () => {
     expect(other.recordEvaluation.issues[0].field).toBe('idempotencyKey');
     expect(await installs()).toBe(26);
   });
+
+  it('a key names one request: the same report with another count (or an invalid unit) under it is refused, not answered as the first', async () => {
+    const first = await recordReport(t, C3_MARCH, { key: 'k-2' });
+    expect(await recordReport(t, { ...C3_MARCH }, { key: 'k-2' })).toEqual(first);
+    for (const input of [{ ...C3_MARCH, count: 7 }, { ...C3_MARCH, unit: 'C9' }]) {
+      const r = await recordReport(t, input, { key: 'k-2' });
+      expect(r.issues).toEqual([{ field: 'idempotencyKey', reason: expect.stringMatching(/^was already used for /) }]);
+    }
+    expect((await recordReport(t, { ...C3_MARCH, count: 7 }, { key: 'k-2' })).issues[0].reason).toBe(
+      'was already used for another recordReport of report C3/VNEID_INSTALLS/2026-03-20: a new request needs a new key',
+    );
+    expect(await installs()).toBe(26);
+  });
 });
 
 describe('idempotency: refusals', () => {
