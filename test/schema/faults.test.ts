@@ -105,6 +105,8 @@ describe.each(['fast', 'immediate'] as const)('a %s shutdown of the database und
         const firstFailure = writes.findIndex((w) => !w.outcome.ok);
         expect(lastOk).toBeGreaterThan(firstFailure);
 
+        const refused = writes.filter((x) => !x.outcome.ok).length;
+        console.log(`[faults] ${name}: ${writes.length} writes (${writes.length - refused} acknowledged, ${refused} refused as retryable and sent again), ${reads.length} reads (${reads.filter((o) => !o.ok).length} refused)`);
         // The clients send again what was not acknowledged, under the same keys.
         for (const w of writes.filter((x) => !x.outcome.ok)) {
           const date = new Date(Date.UTC(2025, 0, 1 + (Number(w.id.split('-').at(-1)) % 365))).toISOString().slice(0, 10);
