@@ -57,7 +57,7 @@ builder.mutationField('importRecords', (t) =>
     type: ImportReport,
     // A chunk may name any unit of the tree: for the Central Committee's admins.
     authScopes: { centralAdmin: true },
-    description: `Imports one chunk of a large upload: whole NDJSON lines of the import format (version 1), at most ${MAX_CHUNK_BYTES / 1024 / 1024} MB. The chunk is validated whole before anything is written; sending it again changes nothing.`,
+    description: `Imports one chunk of a large upload: whole NDJSON lines of the import format (version 1), at most ${MAX_CHUNK_BYTES / 1024 / 1024} MB. The chunk is validated whole before anything is written; sending it again changes nothing. CENTRAL_ADMIN only.`,
     args: {
       ndjson: t.arg.string({ required: true }),
       mode: t.arg({ type: ImportModeEnum, required: false, defaultValue: 'ALL_OR_NOTHING' }),

@@ -9,4 +9,7 @@ import './items.js';
 import './reports.js';
 import './import.js';
 
-builder.mutationType({ description: 'Writes. Each runs in one transaction: nothing is half-written.' });
+builder.mutationType({
+  description:
+    'Writes. Each runs in one transaction: nothing is half-written. Who may write: a CENTRAL_ADMIN anywhere; a UNIT_ADMIN in its home unit’s subtree (its own unit included); nobody else (docs/access.md). importRecords and the partner keys are for a CENTRAL_ADMIN only.',
+});
