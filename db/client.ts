@@ -211,13 +211,36 @@ export class CountingLogger implements Logger {
 const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '53400', '57014', '40001', '40P01']);
 const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
+interface Cause {
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+}
+
+/** An error and the causes that drivers and drizzle wrapped around it, outermost first. */
+export function* causes(error: unknown): Generator<Cause> {
+  let e = error as Cause | undefined;
+  for (let depth = 0; e && typeof e === 'object' && depth < 8; depth += 1, e = e.cause as Cause | undefined) yield e;
+}
+
+export interface PgError {
+  code: string;
+  message: string;
+  constraint?: string;
+}
+
+/** The Postgres error under whatever the driver or drizzle wrapped around it. */
+export function pgError(error: unknown): PgError | null {
+  for (const e of causes(error)) if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e as PgError;
+  return null;
+}
+
 /**
  * Whether an error means the database could not be reached or the statement was cut
- * short: the request may succeed when sent again. Looks through the causes that drivers
- * and drizzle wrap around the error.
+ * short: the request may succeed when sent again.
  */
 export function isTransient(error: unknown): boolean {
-  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth += 1) {
+  for (const e of causes(error)) {
     const code = typeof e.code === 'string' ? e.code : '';
     if (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code)) return true;
     if (typeof e.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(e.message)) return true;

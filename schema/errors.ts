@@ -1,5 +1,6 @@
 // Errors a client can act on: each names the argument and the reason.
 import { GraphQLError } from 'graphql';
+import { causes, pgError } from '../db/client.js';
 
 export function badInput(argument: string, reason: string): GraphQLError {
   return new GraphQLError(`Invalid argument "${argument}": ${reason}`, {
@@ -49,6 +50,12 @@ export function connectionArgs(args: ConnectionArgs, max = 500): void {
   if (args.first != null && args.last != null) throw badInput('last', 'give `first` or `last`, not both');
   if (args.after != null) cursorOffset(args.after, 'after');
   if (args.before != null) cursorOffset(args.before, 'before');
+}
+
+/** What the log tells of an unexpected error: its name, its code (a SQLSTATE, else the driver's), and its message without SQL. */
+export function errorSummary(error: unknown): { name: string; code: string | undefined; message: string } {
+  const code = pgError(error)?.code ?? [...causes(error)].map((e) => e.code).find((c): c is string => typeof c === 'string');
+  return { name: error instanceof Error ? error.name : typeof error, code, message: safeMessage(error) };
 }
 
 /** A database or driver message without the statement and its parameters. */

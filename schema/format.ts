@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
 import { VIETNAM_OFFSET_MS } from './kpi/period.js';
+
+/** A text's SHA-256, in hex: persisted operations, partner keys' secrets, idempotent requests. */
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** "2026-03-01T00:00:00+07:00": an instant as a person in Vietnam reads it (milliseconds only when there are some). */
 export function formatVietnamInstant(value: Date): string {

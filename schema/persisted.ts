@@ -1,7 +1,7 @@
 // Persisted operations: documents the server knows by their SHA-256, sent as
 // `{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "…"}}}` instead of the
 // text. A partner key made with `persistedOnly` may send nothing else (an allow-list).
-import { createHash } from 'node:crypto';
+import { sha256 } from './format.js';
 
 const DOCUMENTS = [
   `# A partner's nightly pull: what changed since the last cursor, commune by commune.
@@ -37,8 +37,6 @@ query Breakdown($unit: String!, $kpi: KpiId!, $period: String!, $level: UnitLeve
 }
 `,
 ];
-
-export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Each persisted document by its hash. */
 export const PERSISTED_OPERATIONS: ReadonlyMap<string, string> = new Map(DOCUMENTS.map((d) => [sha256(d), d]));

@@ -9,12 +9,12 @@ import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operation
 import { sql } from 'drizzle-orm';
 import { GraphQLError, Kind, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { isTransient, rows, statementsOf, type Db } from '../db/client.js';
+import { isTransient, pgError, rows, statementsOf, type Db } from '../db/client.js';
 import { authenticate, newAuthState, RequestRefused } from './access/authenticate.js';
 import type { ApiConfig } from './config.js';
 import { createContext, type Context } from './context.js';
 import { schema } from './index.js';
-import { safeMessage } from './errors.js';
+import { errorSummary } from './errors.js';
 import { costLimit, documentLimits, LIMITS, nestingLimit, timeBudget } from './limits.js';
 import { exportPlugin } from './partner/export.js';
 import { PERSISTED_OPERATIONS } from './persisted.js';
@@ -70,9 +70,13 @@ const INPUT_SQLSTATES = new Set(['22021', '22P05', '22P02', '22008', '22007', '2
 const UNAVAILABLE =
   'The database is unavailable for a moment, so the request was not completed: send it again (a mutation with the same idempotency key: if it was written, the answer is the first one).';
 
-/** The error of a request cut short by the database being away (retryable; 503 when nothing else came back). */
-function unavailable(requestId: string, nodes?: GraphQLError['nodes'], path?: GraphQLError['path']): GraphQLError {
-  return new GraphQLError(UNAVAILABLE, { nodes, path, extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId } });
+/** The error of a request cut short by the database being away: retryable, and a 503 (`whole`) when nothing else came back. */
+function unavailable(requestId: string, at: { nodes?: GraphQLError['nodes']; path?: GraphQLError['path'] } = {}, whole = false): GraphQLError {
+  return new GraphQLError(UNAVAILABLE, {
+    nodes: at.nodes,
+    path: at.path,
+    extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId, ...(whole ? { http: { status: 503, headers: { 'retry-after': '1' } } } : {}) },
+  });
 }
 
 
@@ -87,33 +91,24 @@ function errorsWithRequestId(config: ApiConfig): Plugin<Context> {
       const own = e.extensions?.code !== undefined && (e.originalError === undefined || e.originalError instanceof GraphQLError);
       if (own) return new GraphQLError(e.message, { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, requestId } });
       const original = e.originalError ?? e;
-      const pg = (original as { cause?: { code?: unknown } }).cause?.code ?? (original as { code?: unknown }).code;
+      const logged = { requestId, path: e.path?.join('.'), error: errorSummary(original) };
       if (isTransient(original)) {
-        config.logger.warn({ requestId, path: e.path?.join('.'), error: { name: original.name, code: typeof pg === 'string' ? pg : undefined, message: safeMessage(original) } }, 'database unavailable');
-        return unavailable(requestId, e.nodes, e.path);
+        config.logger.warn(logged, 'database unavailable');
+        return unavailable(requestId, e);
       }
       // A value the database cannot hold (a NUL, an instant out of range) is the caller's input, not a fault of ours.
-      if (typeof pg === 'string' && INPUT_SQLSTATES.has(pg)) {
+      if (INPUT_SQLSTATES.has(pgError(original)?.code ?? '')) {
         return new GraphQLError('An argument holds a value that cannot be stored or searched (such as a NUL character, U+0000, or an instant out of range).', {
           nodes: e.nodes,
           path: e.path,
           extensions: { code: 'BAD_USER_INPUT', requestId },
         });
       }
-      config.logger.error(
-        { requestId, path: e.path?.join('.'), error: { name: original.name, code: typeof pg === 'string' ? pg : undefined, message: safeMessage(original) } },
-        'unexpected error',
-      );
+      config.logger.error(logged, 'unexpected error');
       return new GraphQLError('Unexpected error.', { nodes: e.nodes, path: e.path, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } });
     });
     // Nothing came back and the database is why: 503, to be retried.
-    if (result.data == null && errors.every((e) => e.extensions.code === 'SERVICE_UNAVAILABLE')) {
-      errors[0] = new GraphQLError(errors[0]!.message, {
-        nodes: errors[0]!.nodes,
-        path: errors[0]!.path,
-        extensions: { ...errors[0]!.extensions, http: { status: 503, headers: { 'retry-after': '1' } } },
-      });
-    }
+    if (result.data == null && errors.every((e) => e.extensions.code === 'SERVICE_UNAVAILABLE')) errors[0] = unavailable(requestId, errors[0], true);
     return { ...result, errors };
   };
   return {
@@ -143,24 +138,24 @@ function errorsWithRequestId(config: ApiConfig): Plugin<Context> {
         /limit of \d+ exceeded/i.test(e.message) ? 'QUERY_TOO_LARGE' : /^Syntax Error/.test(e.message) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
       setResult({
         ...result,
-        errors: result.errors.map((e) =>
-          e.extensions?.requestId
-            ? e
-            : new GraphQLError(e.message, {
-                nodes: e.nodes,
-                source: e.source,
-                positions: e.positions,
-                path: e.path,
-                originalError: e.originalError,
-                extensions: {
-                  code: e.path ? 'INTERNAL_SERVER_ERROR' : refused(e),
-                  // What the body held is not told back.
-                  ...Object.fromEntries(Object.entries(e.extensions ?? {}).filter(([k]) => k !== 'originalError')),
-                  ...(refused(e) === 'QUERY_TOO_LARGE' ? { code: 'QUERY_TOO_LARGE', limits: { tokens: LIMITS.tokens, depth: LIMITS.depth, aliases: LIMITS.aliases } } : {}),
-                  requestId,
-                },
-              }),
-        ),
+        errors: result.errors.map((e) => {
+          if (e.extensions?.requestId) return e;
+          const kind = refused(e);
+          return new GraphQLError(e.message, {
+            nodes: e.nodes,
+            source: e.source,
+            positions: e.positions,
+            path: e.path,
+            originalError: e.originalError,
+            extensions: {
+              code: e.path ? 'INTERNAL_SERVER_ERROR' : kind,
+              // What the body held is not told back.
+              ...Object.fromEntries(Object.entries(e.extensions ?? {}).filter(([k]) => k !== 'originalError')),
+              ...(kind === 'QUERY_TOO_LARGE' ? { code: kind, limits: { tokens: LIMITS.tokens, depth: LIMITS.depth, aliases: LIMITS.aliases } } : {}),
+              requestId,
+            },
+          });
+        }),
       });
     },
     onResponse({ request, response }) {
@@ -239,8 +234,8 @@ export function makeYoga(db: Db, config: ApiConfig): YogaServerInstance<{}, Cont
         return context;
       } catch (error) {
         if (isTransient(error)) {
-          config.logger.warn({ requestId, error: { name: (error as Error).name, message: safeMessage(error) } }, 'database unavailable');
-          throw new GraphQLError(UNAVAILABLE, { extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId, http: { status: 503, headers: { 'retry-after': '1' } } } });
+          config.logger.warn({ requestId, error: errorSummary(error) }, 'database unavailable');
+          throw unavailable(requestId, {}, true);
         }
         if (!(error instanceof RequestRefused)) throw error;
         throw new GraphQLError(error.message, {

@@ -33,7 +33,8 @@ const livesAtEnd = (u: UnitRow, period: Period) => u.validFrom < period.end && (
  */
 export async function readShown(db: Db, access: Access, requests: readonly CellRequest[]): Promise<(ShownParts & { asOf: Date | null })[]> {
   const groups = access.suppressesSmallCells ? await siblingGroups(db, requests) : null;
-  const extra = groups ? groups.extra.filter((r) => !requests.some((q) => key(q.kpi, q.period, q.unit.id) === key(r.kpi, r.period, r.unit.id))) : [];
+  const asked = new Set(requests.map((q) => key(q.kpi, q.period, q.unit.id)));
+  const extra = groups ? groups.extra.filter((r) => !asked.has(key(r.kpi, r.period, r.unit.id))) : [];
   const all = [...requests, ...extra];
   const read = await readKpis(db, all.map((r) => ({ kpi: r.kpi, period: r.period, unitId: r.unit.id, level: r.unit.level })));
   const byKey = new Map<string, ReadResult>(all.map((r, i) => [key(r.kpi, r.period, r.unit.id), read[i]!]));

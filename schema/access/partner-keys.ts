@@ -1,10 +1,11 @@
 // API keys of partner systems: `yuk_<key id>_<secret>`. The key id finds the row; the
 // secret is compared by its SHA-256 in constant time. Shown once, never stored.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { partnerKeys, units } from '../../db/schema.js';
 import type { UnitRow } from '../context.js';
+import { sha256 } from '../format.js';
 import type { KpiId } from '../kpi/registry.js';
 import type { Principal } from './access.js';
 
@@ -23,7 +24,6 @@ export interface NewPartnerKey {
   createdBy: string;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Makes a key; the returned `key` is the only time its secret exists outside the caller. */
 export async function createPartnerKey(db: Db, k: NewPartnerKey): Promise<{ key: string; row: PartnerKeyRow }> {

@@ -1,6 +1,7 @@
 // How a mutation says no: typed results in its union rather than GraphQL errors, so a
 // client can show each problem beside the field it belongs to. The database has the last
 // word on many rules (CHECK constraints, triggers); its refusals are told the same way.
+import { pgError } from '../../db/client.js';
 import { builder } from '../builder.js';
 
 export interface Issue {
@@ -65,19 +66,6 @@ builder.objectType(NotFoundError, {
 /** The error types every mutation's result union holds beside its success. */
 export const MUTATION_ERRORS = [ValidationError, NotFoundError];
 
-interface PgError {
-  code: string;
-  message: string;
-  constraint?: string;
-}
-
-/** The Postgres error under whatever the driver or drizzle wrapped around it. */
-export function pgError(error: unknown): PgError | null {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e && typeof e === 'object'; e = e.cause as typeof e) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e as PgError;
-  }
-  return null;
-}
 
 /** A database rule, found by constraint name or by the trigger's message, and the input field it concerns. */
 interface Rule {

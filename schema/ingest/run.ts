@@ -1,16 +1,15 @@
 // What every mutation shares: input checked with zod, one transaction for the write, its
 // roll-ups and its audit row, idempotency, and the actor who asked.
-import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import { changeByIdempotencyKey, writeAudit } from '../../db/audit.js';
-import { rows, type Db } from '../../db/client.js';
+import { pgError, rows, type Db } from '../../db/client.js';
 import { UNSTORABLE } from '../../db/import/validate.js';
 import { lockMutation } from '../../db/writes.js';
 import { units } from '../../db/schema.js';
 import { forbidden, type Context, type UnitRow } from '../context.js';
-import { formatVietnamInstant } from '../format.js';
-import { databaseRefusal, invalid, MUTATION_ERRORS, NotFoundError, pgError, ValidationError } from './errors.js';
+import { formatVietnamInstant, sha256 } from '../format.js';
+import { databaseRefusal, invalid, MUTATION_ERRORS, NotFoundError, ValidationError } from './errors.js';
 
 /**
  * What a mutation may touch: every unit it reads from its input goes through `unit`, and
@@ -128,13 +127,6 @@ export const iso = (d: Date | null | undefined): string | null => (d == null ? n
 
 export const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-/** A unit by its code, within the transaction; an unknown code is a NotFoundError naming `field`. */
-export async function unitByCode(tx: Db, code: string, field: string): Promise<UnitRow> {
-  const [unit] = await tx.select().from(units).where(eq(units.code, code));
-  if (!unit) throw new NotFoundError(field, `no unit has code "${code}"`);
-  return unit;
-}
-
 /** Nothing of a unit can happen at or after its closing: refuses `at` when it does. */
 export function beforeClosing(unit: UnitRow, at: Date | null | undefined, field: string): void {
   if (at && unit.validTo && at >= unit.validTo) {
@@ -209,7 +201,7 @@ export async function mutate<S>(ctx: Context, plan: MutationPlan<S>): Promise<S>
         await lockMutation(tx, plan.lockScope);
         const key = plan.idempotencyKey ?? null;
         const actor = ctx.access.actor;
-        const requestHash = key ? createHash('sha256').update(JSON.stringify([plan.action, plan.request ?? null])).digest('hex') : null;
+        const requestHash = key ? sha256(JSON.stringify([plan.action, plan.request ?? null])) : null;
         if (key) {
           const stored = await changeByIdempotencyKey(tx, actor, key);
           if (stored) {

@@ -8,7 +8,7 @@ import { UNIT_LEVELS, type UnitLevel } from '../../db/schema.js';
 import { closeUnit, createUnit, renameUnit } from '../../db/writes.js';
 import { builder } from '../builder.js';
 import { Unit, UnitLevelEnum } from '../unit/index.js';
-import { invalid, NotFoundError } from './errors.js';
+import { invalid } from './errors.js';
 import { unitNamed, unitSnapshot, type UnitSnapshot } from './records.js';
 import {
   IDEMPOTENCY_KEY_DESCRIPTION,
@@ -20,7 +20,6 @@ import {
   resultUnion,
   same,
   text,
-  unitByCode,
 } from './run.js';
 
 /** The levels a unit of each level may sit under (a bloc hangs under a province beside the communes). */

@@ -10,7 +10,7 @@ import { UNIT_LEVELS, units, type UnitLevel } from '../../db/schema.js';
 import type { Access } from '../access/access.js';
 import { authenticate, RequestRefused, type AuthState } from '../access/authenticate.js';
 import type { ApiConfig } from '../config.js';
-import { safeMessage } from '../errors.js';
+import { errorSummary } from '../errors.js';
 import { formatVietnamInstant } from '../format.js';
 import { parsePeriod, PeriodError, type Period } from '../kpi/period.js';
 import { readShown } from '../access/cells.js';
@@ -173,7 +173,7 @@ export function exportPlugin(db: Db, config: ApiConfig, state: AuthState, notes:
           );
         }
         // Told like GraphQL's unexpected errors: masked for the caller, logged (without SQL) with the request id.
-        config.logger.error({ requestId, path: url.pathname, error: { name: (e as Error).name, message: safeMessage(e) } }, 'unexpected error');
+        config.logger.error({ requestId, path: url.pathname, error: errorSummary(e) }, 'unexpected error');
         return endResponse(json(500, { error: 'Unexpected error.', code: 'INTERNAL_SERVER_ERROR', requestId }));
       }
       const lines = exportLines(db, req);
