@@ -1,6 +1,6 @@
-// Writes that keep the roll-ups fresh: each runs in a transaction, takes away the roll-up
-// steps of what it touches, writes, and adds them back (db/rollup.ts), so a write is
-// visible at every level on the next read. Invalid input is refused by the database's
+// Writes that keep the roll-ups fresh: each runs in a transaction, reads the roll-up steps
+// of what it touches before and after it writes, and adds the difference (db/rollup.ts), so
+// a write is visible at every level on the next read. Invalid input is refused by the database's
 // constraints, and the transaction leaves nothing behind.
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
@@ -23,11 +23,14 @@ const ts = (d: Date | null | undefined) => (d == null ? null : d.toISOString());
  *   coverage is a unit's) holds the tree's lock alone (`scope` left out): everything waits.
  * Held until the transaction ends; taking one again in it is free.
  */
-export async function lockWrites(db: Db, scope?: string): Promise<void> {
+export async function lockWrites(db: Db, scope?: string | SQL): Promise<void> {
+  const tree = sql`hashtext('kpi-rollup-writes')`;
+  // A scope given as SQL names it from a row (a member by its id): the same key as when it is named by its sender's id.
+  const thing = typeof scope === 'string' ? sql`${scope}` : sql`(${scope})`;
   await db.execute(
     scope === undefined
-      ? sql`SELECT pg_advisory_xact_lock(hashtext('kpi-rollup-writes'))`
-      : sql`SELECT pg_advisory_xact_lock_shared(hashtext('kpi-rollup-writes')), pg_advisory_xact_lock(hashtext(${scope}))`,
+      ? sql`SELECT pg_advisory_xact_lock(${tree})`
+      : sql`SELECT pg_advisory_xact_lock_shared(${tree}), pg_advisory_xact_lock(hashtext(${thing}))`,
   );
 }
 
@@ -47,12 +50,7 @@ function inTransaction<T>(db: Db, scope: SQL | string | undefined, work: (tx: Db
   if (locked.has(db)) return work(db);
   return db.transaction(async (t) => {
     const tx = t as unknown as Db;
-    if (typeof scope === 'object') {
-      // The scope named by a row (a member by its id): the same key as when it is named by its sender's id.
-      await tx.execute(sql`SELECT pg_advisory_xact_lock_shared(hashtext('kpi-rollup-writes')), pg_advisory_xact_lock(hashtext(k)) FROM (${scope}) s(k)`);
-    } else {
-      await lockWrites(tx, scope);
-    }
+    await lockWrites(tx, scope);
     return work(tx);
   });
 }
