@@ -1,7 +1,7 @@
 // Who is asking, and what they may read and write: the one place the rules of docs/access.md
 // are written. The GraphQL layer asks these questions; it never decides on its own.
 import type { UnitRow } from '../context.js';
-import type { KpiId } from '../kpi/registry.js';
+import { KPI_IDS, type KpiId } from '../kpi/registry.js';
 
 export const ROLES = ['CENTRAL_ADMIN', 'UNIT_ADMIN', 'LEADER', 'VIEWER'] as const;
 export type Role = (typeof ROLES)[number];
@@ -75,6 +75,11 @@ export class Access {
     if (p.kind === 'anonymous') return this.reads ? null : [];
     if (p.kind === 'user' && p.role === 'CENTRAL_ADMIN') return null;
     return [p.unit.id];
+  }
+
+  /** The KPIs of the catalogue the caller reads, in catalogue order: what a list of KPIs left out means. */
+  get kpisRead(): KpiId[] {
+    return KPI_IDS.filter((k) => this.readsKpi(k));
   }
 
   /** Whether the caller reads this KPI anywhere. */

@@ -70,7 +70,7 @@ builder.queryField('viewer', (t) =>
         subject: p.kind === 'user' ? p.subject : p.kind === 'partner' ? p.keyId : null,
         role: a.role,
         unit: p.kind === 'anonymous' ? null : p.unit,
-        kpis: KPI_IDS.filter((k) => a.readsKpi(k)),
+        kpis: a.kpisRead,
         writes: a.isWriter,
         smallCellMinimum: a.suppressesSmallCells ? a.smallCellMinimum : null,
       };

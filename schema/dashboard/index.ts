@@ -252,7 +252,7 @@ builder.objectFields(Unit, (t) => ({
     resolve: (unit, args, ctx, info) => {
       const period = periodArg(args.period);
       // Left out: the KPIs this caller reads (a partner's key names its own).
-      const ids = args.ids ? [...new Set(args.ids)] : KPIS.map((k) => k.id).filter((id) => ctx.access.readsKpi(id));
+      const ids = args.ids ? [...new Set(args.ids)] : ctx.access.kpisRead;
       return ids.map((id) => loadValue(ctx, unit, id, period, info));
     },
   }),
@@ -432,7 +432,7 @@ builder.queryField('compare', (t) =>
       const found = await ctx.loaders.unitByCode.loadMany(codes);
       const missing = codes.filter((_, i) => !found[i] || found[i] instanceof Error);
       if (missing.length > 0) throw notFound('units', `no unit has code ${missing.map((c) => `"${c}"`).join(', ')}`);
-      const kpis = [...new Set(args.kpis ?? KPIS.map((k) => k.id).filter((id) => ctx.access.readsKpi(id)))].map(kpiDefinition);
+      const kpis = [...new Set(args.kpis ?? ctx.access.kpisRead)].map(kpiDefinition);
       return {
         period,
         kpis,

@@ -53,7 +53,7 @@ async function parseRequest(db: Db, url: URL, format: 'csv' | 'ndjson', access: 
   const level = (url.searchParams.get('level') ?? 'COMMUNE') as UnitLevel;
   if (!UNIT_LEVELS.includes(level)) throw new ExportError('level', `must be one of ${UNIT_LEVELS.join(', ')}`);
   const kpiText = url.searchParams.get('kpis');
-  const kpis = kpiText ? [...new Set(kpiText.split(',').map((k) => k.trim()))] : KPI_IDS.filter((k) => access.readsKpi(k));
+  const kpis = kpiText ? [...new Set(kpiText.split(',').map((k) => k.trim()))] : access.kpisRead;
   const unknown = kpis.filter((k) => !KPI_IDS.includes(k as KpiId));
   if (unknown.length > 0) throw new ExportError('kpis', `unknown KPI ${unknown.join(', ')}`);
   const closed = kpis.filter((k) => !access.readsKpi(k as KpiId));
