@@ -157,7 +157,7 @@ builder.mutationFields((t) => ({
         });
         const { secretHash: _, ...kept } = made.row;
         await writeAudit(tx, { actor: ctx.access.actor, action: 'createPartnerKey', entity: 'partnerKey', entityKey: made.row.keyId, before: null, after: kept });
-        return { key: made.key, partnerKey: await withUnit(tx, made.row) };
+        return { key: made.key, partnerKey: { ...made.row, unit } };
       });
     },
   }),
