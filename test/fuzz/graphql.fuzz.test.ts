@@ -446,8 +446,12 @@ const outOfOrder = (later: Instant | Tagged<null> | undefined, earlier: Instant 
   return orEqual ? a < b : a <= b;
 };
 
-const intIn = (min: number, max: number, typical: fc.Arbitrary<number>): fc.Arbitrary<Tagged<unknown>> =>
-  fc.oneof({ weight: 4, arbitrary: typical.map(ok) }, { weight: 2, arbitrary: extremeNumber.map((v) => ({ v, bad: !(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) })) });
+/** A whole number of min–max; `nullable`: null clears the field, which is good input too. */
+const intIn = (min: number, max: number, typical: fc.Arbitrary<number>, nullable = false): fc.Arbitrary<Tagged<unknown>> =>
+  fc.oneof(
+    { weight: 4, arbitrary: typical.map(ok) },
+    { weight: 2, arbitrary: extremeNumber.map((v) => ({ v, bad: !((nullable && v === null) || (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max)) })) },
+  );
 
 interface MutationCase {
   field: string;
@@ -489,7 +493,7 @@ function mutationCaseArb(): fc.Arbitrary<MutationCase> {
       unit: unitIn(['BRANCH']),
       joinedAt: instantArb,
       leftAt: nullable(instantArb),
-      birthYear: nullable(intIn(1900, 2100, fc.integer({ min: 1950, max: 2010 }))),
+      birthYear: nullable(intIn(1900, 2100, fc.integer({ min: 1950, max: 2010 }), true)),
       gender: nullable(fc.oneof(fc.constantFrom('MALE', 'FEMALE', 'OTHER').map((g) => ok(new EnumValue(g))), fc.constantFrom('male', 'X').map((g) => no(new EnumValue(g))))),
       appActivatedAt: nullable(instantArb),
     })
