@@ -228,24 +228,26 @@ export async function rebuildRollups(
   }
 }
 
-/** The leaf steps of a selection, summed by (unit, series, variant, Vietnam day): one statement for every source. */
-async function leafSteps(db: Db, selection: Selection): Promise<Map<string, number>> {
+/** The steps of a selection's rows as (unit, series, variant, Vietnam day, delta), one statement for every source. */
+function stepsOf(selection: Selection): SQL | null {
   const parts = SOURCES.filter((s) => selection[s]).map((s) => events(s, selection[s]!));
-  const steps = new Map<string, number>();
-  if (parts.length === 0) return steps;
-  const found = await rows<{ unit_id: number; series: string; variant: number; day: string | Date; delta: string | number }>(
-    db,
-    sql`SELECT e.unit_id, e.series, e.variant, to_char((e.at AT TIME ZONE INTERVAL '+07:00')::date, 'YYYY-MM-DD') AS day, sum(e.delta) AS delta
-          FROM (${sql.join(parts, sql` UNION ALL `)}) e
-         GROUP BY 1, 2, 3, 4`,
-  );
-  for (const r of found) steps.set(`${r.unit_id}|${r.series}|${r.variant}|${String(r.day)}`, Number(r.delta));
-  return steps;
+  if (parts.length === 0) return null;
+  return sql`SELECT e.unit_id, e.series, e.variant, (e.at AT TIME ZONE INTERVAL '+07:00')::date AS day, e.delta
+               FROM (${sql.join(parts, sql` UNION ALL `)}) e`;
+}
+
+type Steps = { unit_id: number; series: string; variant: number; day: string; delta: string | number }[];
+
+/** The leaf steps of a selection, summed by (unit, series, variant, Vietnam day). */
+async function leafSteps(db: Db, selection: Selection): Promise<Steps> {
+  const steps = stepsOf(selection);
+  if (!steps) return [];
+  return rows(db, sql`SELECT unit_id, series, variant, to_char(day, 'YYYY-MM-DD') AS day, sum(delta) AS delta FROM (${steps}) s GROUP BY 1, 2, 3, 4`);
 }
 
 /**
  * Runs a write so that the roll-ups change with it: the steps of `selection` are read
- * before and after it, and only their difference is added, in one statement at the end.
+ * before it, and after it one statement reads them again and adds only the difference.
  * The roll-up rows (the Central Committee's are shared by every write) are so locked for
  * the last moment of the transaction only, and a write that changes no step (a rename, a
  * birth year, the same report again) touches none and leaves `kpi_as_of` as it was.
@@ -253,17 +255,19 @@ async function leafSteps(db: Db, selection: Selection): Promise<Map<string, numb
 export async function withRollups<T>(db: Db, selection: Selection, write: () => Promise<T>): Promise<T> {
   const before = await leafSteps(db, selection);
   const result = await write();
-  const after = await leafSteps(db, selection);
-  const net = new Map(after);
-  for (const [key, delta] of before) net.set(key, (net.get(key) ?? 0) - delta);
-  const changed = [...net].filter(([, delta]) => delta !== 0).map(([key, delta]) => [...key.split('|'), delta] as const);
-  if (changed.length > 0) {
-    const column = (i: number) => `{${changed.map((c) => (i === 1 ? `"${c[i]}"` : String(c[i]))).join(',')}}`;
-    await db.execute(
-      applyLeaves(sql`SELECT * FROM unnest(${column(0)}::int[], ${column(1)}::text[], ${column(2)}::smallint[], ${column(3)}::date[], ${column(4)}::bigint[])
-                        AS leaf(unit_id, series, variant, day, delta)`),
-    );
-  }
+  const after = stepsOf(selection);
+  if (!after) return result;
+  const column = <K extends keyof Steps[number]>(key: K) => `{${before.map((b) => (key === 'series' ? `"${b[key]}"` : String(b[key]))).join(',')}}`;
+  await db.execute(
+    applyLeaves(sql`
+      SELECT unit_id, series, variant, day, sum(delta) AS delta
+        FROM (${after}
+              UNION ALL
+              SELECT unit_id, series, variant, day, -delta
+                FROM unnest(${column('unit_id')}::int[], ${column('series')}::text[], ${column('variant')}::smallint[], ${column('day')}::date[], ${column('delta')}::bigint[])
+                  AS b(unit_id, series, variant, day, delta)) x
+       GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0`),
+  );
   return result;
 }
 

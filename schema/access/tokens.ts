@@ -46,7 +46,29 @@ export function remoteVerifier(issuer: string, jwksUrl: string, audience = DEFAU
   return { issuer, audience, keys: createRemoteJWKSet(new URL(jwksUrl)) };
 }
 
-export async function verifyToken(token: string, verifier: TokenVerifier): Promise<UserClaims> {
+/**
+ * Tokens verified lately, per verifier: a client sends the same token with every request,
+ * and checking its signature again each time costs more than the rest of a small write. A
+ * token is taken from here until it expires, and for five minutes at most (a key the
+ * issuer withdraws stops counting after that); the set holds the newest 1,000.
+ */
+const verified = new WeakMap<TokenVerifier, Map<string, { claims: UserClaims; until: number }>>();
+const VERIFIED_FOR_MS = 5 * 60_000;
+const VERIFIED_MAX = 1_000;
+
+export async function verifyToken(token: string, verifier: TokenVerifier, now = Date.now()): Promise<UserClaims> {
+  let cache = verified.get(verifier);
+  if (!cache) verified.set(verifier, (cache = new Map()));
+  const hit = cache.get(token);
+  if (hit && now < hit.until) return hit.claims;
+  if (hit) cache.delete(token);
+  const { claims, expiresAt } = await checkToken(token, verifier, now);
+  if (cache.size >= VERIFIED_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(token, { claims, until: Math.min(expiresAt, now + VERIFIED_FOR_MS) });
+  return claims;
+}
+
+async function checkToken(token: string, verifier: TokenVerifier, now: number): Promise<{ claims: UserClaims; expiresAt: number }> {
   let payload;
   try {
     ({ payload } = await jwtVerify(token, verifier.keys, {
@@ -54,6 +76,7 @@ export async function verifyToken(token: string, verifier: TokenVerifier): Promi
       audience: verifier.audience,
       algorithms: ['ES256', 'RS256', 'EdDSA'],
       requiredClaims: ['sub', 'exp'],
+      currentDate: new Date(now),
     }));
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw new TokenError('the bearer token has expired');
@@ -63,7 +86,7 @@ export async function verifyToken(token: string, verifier: TokenVerifier): Promi
   const role = payload.role;
   if (typeof role !== 'string' || !ROLES.includes(role as Role)) throw new TokenError(`the bearer token's role must be one of ${ROLES.join(', ')}`);
   if (typeof payload.unit !== 'string' || payload.unit === '') throw new TokenError("the bearer token names no home unit (claim 'unit')");
-  return { subject: payload.sub!, role: role as Role, unit: payload.unit };
+  return { claims: { subject: payload.sub!, role: role as Role, unit: payload.unit }, expiresAt: payload.exp! * 1000 };
 }
 
 /** The local issuer of `npm start`, the tests and `npm run token`: never used in production. */

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { openDb, rows } from '../../../db/client.js';
-import { devIssuer } from '../../../schema/access/tokens.js';
+import { devIssuer, verifyToken } from '../../../schema/access/tokens.js';
 import { PERSISTED_OPERATIONS } from '../../../schema/persisted.js';
 import { testIssuer, testYoga, tokenFor } from '../../support/auth.js';
 import { createTestDatabase } from '../../support/db.js';
@@ -63,6 +63,20 @@ describe('bearer tokens', () => {
     expect(r.body.data.recordReport.__typename).toBe('RecordReportSuccess');
     const [row] = await rows<{ actor: string }>(w.db, sql`SELECT actor FROM audit_log WHERE entity_key = 'B12/DIGITAL_SKILLS_TRAINED/2026-05-04'`);
     expect(row).toEqual({ actor: 'user:secretary@C1' });
+  });
+
+  it('verify a token once and take it again until it expires, then refuse it', async () => {
+    const issuer = await testIssuer();
+    const token = await issuer.sign({ subject: 'x', role: 'VIEWER', unit: 'C1' }, '10m');
+    const now = Date.now();
+    const claims = { subject: 'x', role: 'VIEWER', unit: 'C1' };
+    expect(await verifyToken(token, issuer, now)).toEqual(claims);
+    // A tampered copy is not the token that was verified: it is checked, and refused.
+    await expect(verifyToken(`${token.slice(0, -4)}AAAA`, issuer, now)).rejects.toThrow('the bearer token is not valid');
+    expect(await verifyToken(token, issuer, now + 4 * 60_000)).toEqual(claims);
+    // Past five minutes it is checked again (still valid), and past its expiry it is refused.
+    expect(await verifyToken(token, issuer, now + 6 * 60_000)).toEqual(claims);
+    await expect(verifyToken(token, issuer, now + 11 * 60_000)).rejects.toThrow('the bearer token has expired');
   });
 
   it('let a CENTRAL_ADMIN in on an empty database, to import the tree; nobody else', async () => {
