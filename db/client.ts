@@ -3,6 +3,7 @@
 // DATABASE_URL, or the Neon serverless WebSocket Pool (Lambda; it supports transactions,
 // which writes need because roll-ups change in the same transaction).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SQL } from 'drizzle-orm';
@@ -37,6 +38,13 @@ export interface DbOptions {
   statementTimeoutMs?: number | undefined;
   /** node-postgres / Neon: how long a request waits for a connection before it fails; default 5 s. */
   connectionTimeoutMs?: number | undefined;
+  /**
+   * Whether the hot statements of writes (db/rollup.ts) are named prepared statements,
+   * parsed and planned once per connection. Default: yes with node-postgres; with Neon only
+   * when asked (a pooler in transaction mode must keep prepared statements: PgBouncer 1.21
+   * or later with max_prepared_statements set).
+   */
+  preparedStatements?: boolean | undefined;
 }
 
 /**
@@ -57,7 +65,7 @@ function countingLogger(inner: Logger | undefined): Logger {
 
 export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
-/** Options from the environment: DATABASE_URL, DATABASE_DRIVER (pg | neon | pglite), PGLITE_DIR. */
+/** Options from the environment: DATABASE_URL, DATABASE_DRIVER (pg | neon | pglite), PGLITE_DIR, DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_PREPARED_STATEMENTS (on | off). */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): DbOptions {
   // An empty variable counts as unset.
   const driver = (env.DATABASE_DRIVER || undefined) as DriverKind | undefined;
@@ -68,7 +76,17 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): DbOptions 
   if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 0)) {
     throw new Error(`DATABASE_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds (got "${env.DATABASE_STATEMENT_TIMEOUT_MS}")`);
   }
-  return { url: env.DATABASE_URL || undefined, driver, dataDir: env.PGLITE_DIR || undefined, statementTimeoutMs: timeout };
+  const prepared = env.DATABASE_PREPARED_STATEMENTS || undefined;
+  if (prepared !== undefined && !['on', 'off'].includes(prepared)) {
+    throw new Error(`DATABASE_PREPARED_STATEMENTS must be on or off (got "${prepared}")`);
+  }
+  return {
+    url: env.DATABASE_URL || undefined,
+    driver,
+    dataDir: env.PGLITE_DIR || undefined,
+    statementTimeoutMs: timeout,
+    preparedStatements: prepared === undefined ? undefined : prepared === 'on',
+  };
 }
 
 export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
@@ -107,6 +125,7 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
     client.on('connect', (c: { on(event: 'error', listener: () => void): unknown }) => c.on('error', connectionLost));
     releaseWhenBeginFails(client as unknown as PoolLike);
     const db = drizzle({ client, ...config });
+    if (options.preparedStatements ?? true) preparing.add(dialectOf(db as unknown as Db));
     return {
       db: db as unknown as Db,
       kind,
@@ -126,6 +145,7 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
   client.on('connect', (c: { on(event: 'error', listener: () => void): unknown }) => c.on('error', connectionLost));
   releaseWhenBeginFails(client as unknown as PoolLike);
   const db = drizzle({ client, ...config });
+  if (options.preparedStatements ?? false) preparing.add(dialectOf(db as unknown as Db));
   return {
     db: db as unknown as Db,
     kind,
@@ -182,6 +202,36 @@ function connectionLost(): void {
 
 function idleConnectionClosed(error: Error): void {
   console.warn(`idle database connection closed: ${error.message}`);
+}
+
+/** What a Db (or a transaction of it) hides from its type: its SQL dialect, shared by its transactions, and its session. */
+interface DbInternals {
+  dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
+  session: { prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string | undefined, arrayMode: false): { execute(): Promise<unknown> } };
+}
+const dialectOf = (db: Db) => (db as unknown as DbInternals).dialect;
+
+/** Databases (by their dialect, which their transactions share) whose `preparedRows` prepare statements. */
+const preparing = new WeakSet<object>();
+/** Names of prepared statements, by their text. */
+const statementNames = new Map<string, string>();
+
+/**
+ * `rows`, as a named prepared statement on its connection where the database allows it.
+ * Only for a statement whose text the code fixes (every value a parameter): the
+ * connection keeps each text it is given.
+ */
+export async function preparedRows<T>(db: Db, query: SQL): Promise<T[]> {
+  const internals = db as unknown as DbInternals;
+  if (!preparing.has(internals.dialect)) return rows<T>(db, query);
+  const built = internals.dialect.sqlToQuery(query);
+  let name = statementNames.get(built.sql);
+  if (name === undefined) {
+    name = `s_${createHash('sha1').update(built.sql).digest('hex').slice(0, 20)}`;
+    statementNames.set(built.sql, name);
+  }
+  const result = (await internals.session.prepareQuery(built, undefined, name, false).execute()) as { rows: T[] };
+  return result.rows;
 }
 
 /** Runs raw SQL and returns its rows, whatever the driver. */

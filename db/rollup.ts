@@ -16,7 +16,8 @@
 // GREATEST and LEAST skip NULLs, so a missing end stays "open" and a missing start is
 // filtered out before it reaches them.
 import { sql, type SQL } from 'drizzle-orm';
-import { rows, type Db } from './client.js';
+import { preparedRows, rows, type Db } from './client.js';
+import { STRIPES } from './schema.js';
 
 export type Source = 'members' | 'units' | 'rosters' | 'products' | 'relics' | 'reports';
 export const SOURCES: Source[] = ['members', 'units', 'rosters', 'products', 'relics', 'reports'];
@@ -138,10 +139,14 @@ export async function applyEvents(db: Db, selection: Selection, sign: 1 | -1): P
   }
 }
 
+/** The copy of the roll-up rows this connection adds to (db/schema.ts, STRIPES). */
+const stripe = sql.raw(`(pg_backend_pid() % ${STRIPES})::smallint`);
+
 /**
  * One statement that adds leaf steps (unit_id, series, variant, day, delta) to the roll-ups
  * of the unit and every unit above it, and stamps `kpi_as_of`. Rows are upserted in key
- * order, table by table, so two writers lock the rows they share in one order.
+ * order, table by table, so two writers lock the rows they share in one order; writers on
+ * other connections mostly add to other copies of them, and do not wait.
  */
 function applyLeaves(leaves: SQL): SQL {
   return sql`
@@ -157,29 +162,29 @@ function applyLeaves(leaves: SQL): SQL {
          GROUP BY 1, 2, 3, 4
       ),
       y AS (
-        INSERT INTO kpi_rollup_year (unit_id, series, variant, year, delta)
-        SELECT unit_id, series, variant, extract(year FROM month)::int, sum(delta) FROM mo
+        INSERT INTO kpi_rollup_year (unit_id, series, variant, year, stripe, delta)
+        SELECT unit_id, series, variant, extract(year FROM month)::int, ${stripe}, sum(delta) FROM mo
          GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-        ON CONFLICT (unit_id, series, variant, year) DO UPDATE SET delta = kpi_rollup_year.delta + excluded.delta
+        ON CONFLICT (unit_id, series, variant, year, stripe) DO UPDATE SET delta = kpi_rollup_year.delta + excluded.delta
       ),
       m AS (
-        INSERT INTO kpi_rollup_month (unit_id, series, variant, month, delta)
-        SELECT unit_id, series, variant, month, delta FROM mo ORDER BY 1, 2, 3, 4
-        ON CONFLICT (unit_id, series, variant, month) DO UPDATE SET delta = kpi_rollup_month.delta + excluded.delta
+        INSERT INTO kpi_rollup_month (unit_id, series, variant, month, stripe, delta)
+        SELECT unit_id, series, variant, month, ${stripe}, delta FROM mo ORDER BY 1, 2, 3, 4
+        ON CONFLICT (unit_id, series, variant, month, stripe) DO UPDATE SET delta = kpi_rollup_month.delta + excluded.delta
       ),
       d AS (
-        INSERT INTO kpi_rollup_day (unit_id, series, variant, day, delta)
-        SELECT a.id, x.series, x.variant, x.day, sum(x.delta)
+        INSERT INTO kpi_rollup_day (unit_id, series, variant, day, stripe, delta)
+        SELECT a.id, x.series, x.variant, x.day, ${stripe}, sum(x.delta)
           FROM (SELECT path[1:2] AS top, series, variant, day, sum(delta) AS delta FROM ev GROUP BY 1, 2, 3, 4) x
           CROSS JOIN LATERAL unnest(x.top) AS p(id) JOIN units a ON a.id = p.id AND a.level IN ('CENTRAL', 'PROVINCE')
          GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-        ON CONFLICT (unit_id, series, variant, day) DO UPDATE SET delta = kpi_rollup_day.delta + excluded.delta
+        ON CONFLICT (unit_id, series, variant, day, stripe) DO UPDATE SET delta = kpi_rollup_day.delta + excluded.delta
       )
-      INSERT INTO kpi_as_of (unit_id, series, changed_at)
-      SELECT DISTINCT a.id, x.series, now()
+      INSERT INTO kpi_as_of (unit_id, series, stripe, changed_at)
+      SELECT DISTINCT a.id, x.series, ${stripe}, now()
         FROM (SELECT DISTINCT unit_id, series FROM leaf) x JOIN units u ON u.id = x.unit_id CROSS JOIN LATERAL unnest(u.path) AS a(id)
        ORDER BY 1, 2
-      ON CONFLICT (unit_id, series) DO UPDATE SET changed_at = excluded.changed_at, seq = nextval('kpi_change_seq')`;
+      ON CONFLICT (unit_id, series, stripe) DO UPDATE SET changed_at = excluded.changed_at, seq = nextval('kpi_change_seq')`;
 }
 
 /** Each source's rows held by units in a set (given as SQL yielding unit ids). */
@@ -242,7 +247,7 @@ type Steps = { unit_id: number; series: string; variant: number; day: string; de
 async function leafSteps(db: Db, selection: Selection): Promise<Steps> {
   const steps = stepsOf(selection);
   if (!steps) return [];
-  return rows(db, sql`SELECT unit_id, series, variant, to_char(day, 'YYYY-MM-DD') AS day, sum(delta) AS delta FROM (${steps}) s GROUP BY 1, 2, 3, 4`);
+  return preparedRows(db, sql`SELECT unit_id, series, variant, to_char(day, 'YYYY-MM-DD') AS day, sum(delta) AS delta FROM (${steps}) s GROUP BY 1, 2, 3, 4`);
 }
 
 /**
@@ -258,7 +263,8 @@ export async function withRollups<T>(db: Db, selection: Selection, write: () => 
   const after = stepsOf(selection);
   if (!after) return result;
   const column = <K extends keyof Steps[number]>(key: K) => `{${before.map((b) => (key === 'series' ? `"${b[key]}"` : String(b[key]))).join(',')}}`;
-  await db.execute(
+  await preparedRows(
+    db,
     applyLeaves(sql`
       SELECT unit_id, series, variant, day, sum(delta) AS delta
         FROM (${after}
@@ -283,13 +289,13 @@ export function unitLifeSelection(unitId: number): Selection {
   };
 }
 
-/** The non-zero roll-up rows, for comparing two roll-ups exactly. */
+/** The non-zero roll-up values (the sums of their copies), for comparing two roll-ups exactly. */
 export async function rollupSnapshot(db: Db): Promise<string[]> {
   const found = await rows<{ k: string }>(
     db,
-    sql`SELECT 'y|' || unit_id || '|' || series || '|' || variant || '|' || year || '|' || delta AS k FROM kpi_rollup_year WHERE delta <> 0
-        UNION ALL SELECT 'm|' || unit_id || '|' || series || '|' || variant || '|' || month || '|' || delta FROM kpi_rollup_month WHERE delta <> 0
-        UNION ALL SELECT 'd|' || unit_id || '|' || series || '|' || variant || '|' || day || '|' || delta FROM kpi_rollup_day WHERE delta <> 0
+    sql`SELECT 'y|' || unit_id || '|' || series || '|' || variant || '|' || year || '|' || sum(delta) AS k FROM kpi_rollup_year GROUP BY unit_id, series, variant, year HAVING sum(delta) <> 0
+        UNION ALL SELECT 'm|' || unit_id || '|' || series || '|' || variant || '|' || month || '|' || sum(delta) FROM kpi_rollup_month GROUP BY unit_id, series, variant, month HAVING sum(delta) <> 0
+        UNION ALL SELECT 'd|' || unit_id || '|' || series || '|' || variant || '|' || day || '|' || sum(delta) FROM kpi_rollup_day GROUP BY unit_id, series, variant, day HAVING sum(delta) <> 0
         ORDER BY 1`,
   );
   return found.map((r) => r.k);

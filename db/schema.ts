@@ -358,25 +358,33 @@ export type Series = (typeof SERIES)[number];
 // years before E's year, months of E's year before E's month, and days of E's month before
 // E (kept for the Central Committee and provinces only; below them a mid-month End is
 // computed from the base tables).
+//
+// Every write adds to the rows of the units above it, the Central Committee's among them:
+// so that concurrent writes do not queue for those rows until each commits, a write adds
+// to one of STRIPES copies of a row (chosen by its connection), and a value is the sum of
+// its copies. A rebuild or a bulk load writes copy 0 only.
+export const STRIPES = 16;
 const rollupColumns = {
   unitId: integer('unit_id').notNull().references(() => units.id),
   series: text('series').$type<Series>().notNull(),
   /** MEMBERS_EVALUATED: the evaluation year; 0 otherwise. */
   variant: smallint('variant').notNull().default(0),
+  /** Which copy of the row (see STRIPES); values sum over them. */
+  stripe: smallint('stripe').notNull().default(0),
   delta: bigint('delta', { mode: 'number' }).notNull(),
 };
 
 export const kpiRollupYear = pgTable(
   'kpi_rollup_year',
   { ...rollupColumns, year: smallint('year').notNull() },
-  (t) => [primaryKey({ columns: [t.unitId, t.series, t.variant, t.year] })],
+  (t) => [primaryKey({ columns: [t.unitId, t.series, t.variant, t.year, t.stripe] })],
 );
 
 export const kpiRollupMonth = pgTable(
   'kpi_rollup_month',
   { ...rollupColumns, month: date('month', { mode: 'string' }).notNull() },
   (t) => [
-    primaryKey({ columns: [t.unitId, t.series, t.variant, t.month] }),
+    primaryKey({ columns: [t.unitId, t.series, t.variant, t.month, t.stripe] }),
     check('kpi_rollup_month_first_day', sql`extract(day from ${t.month}) = 1`),
   ],
 );
@@ -384,13 +392,13 @@ export const kpiRollupMonth = pgTable(
 export const kpiRollupDay = pgTable(
   'kpi_rollup_day',
   { ...rollupColumns, day: date('day', { mode: 'string' }).notNull() },
-  (t) => [primaryKey({ columns: [t.unitId, t.series, t.variant, t.day] })],
+  (t) => [primaryKey({ columns: [t.unitId, t.series, t.variant, t.day, t.stripe] })],
 );
 
 /** Orders changes for incremental pulls: a partner's cursor is the last number it saw. */
 export const kpiChangeSeq = pgSequence('kpi_change_seq');
 
-/** When the data under a unit last changed, per series (every level, branches included). */
+/** When the data under a unit last changed, per series (every level, branches included): the latest of its copies (STRIPES). */
 export const kpiAsOf = pgTable(
   'kpi_as_of',
   {
@@ -399,6 +407,7 @@ export const kpiAsOf = pgTable(
     changedAt: instant('changed_at').notNull(),
     /** Number of the last change, from kpi_change_seq. */
     seq: bigint('seq', { mode: 'number' }).notNull().default(sql`nextval('kpi_change_seq')`),
+    stripe: smallint('stripe').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.unitId, t.series] }), index('kpi_as_of_seq_idx').on(t.seq)],
+  (t) => [primaryKey({ columns: [t.unitId, t.series, t.stripe] }), index('kpi_as_of_seq_idx').on(t.seq)],
 );

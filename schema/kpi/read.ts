@@ -131,7 +131,7 @@ async function readRollups(db: Db, lookupKeys: string[], asOfKeys: string[]): Pr
         FROM unnest(${arr(split.map((p) => p[0]!))}::int[], ${arr(split.map((p) => p[1]!))}::text[],
                     ${arr(split.map((p) => p[2]!))}::int[], ${arr(days)}::date[]) WITH ORDINALITY AS r(u, s, v, e, i)
       UNION ALL
-      SELECT 'a', q.i::int, NULL, (SELECT changed_at FROM kpi_as_of a WHERE a.unit_id = q.u AND a.series = q.s)
+      SELECT 'a', q.i::int, NULL, (SELECT max(changed_at) FROM kpi_as_of a WHERE a.unit_id = q.u AND a.series = q.s)
         FROM unnest(${arr(asOfSplit.map((p) => p[0]!))}::int[], ${arr(asOfSplit.map((p) => p[1]!))}::text[]) WITH ORDINALITY AS q(u, s, i)`,
   );
   for (const r of found) {

@@ -3,10 +3,15 @@
 // then ten at once, each sending recordReport mutations to communes of its own (distinct
 // reports), as units' secretaries do all day. Without a URL it seeds the demo data into a
 // throwaway PostgreSQL 15 that commits to disk (fsync, synchronous commit), as a real one.
-import { mkdtempSync } from 'node:fs';
+// Beside the rates it tells where the time went, in CPU milliseconds per write: the server's
+// thread, the clients' (a plain keep-alive HTTP client, the lightest there is in Node), and
+// PostgreSQL's processes (when the bench runs its own).
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { sql } from 'drizzle-orm';
 import { openDb, rows, type DbHandle } from '../../db/client.js';
@@ -15,7 +20,7 @@ import { devIssuer } from '../../schema/access/tokens.js';
 import { recreateDatabase } from '../support/databases.js';
 import { startPostgres, type PgServer } from '../support/postgres.js';
 
-const { values } = parseArgs({ options: { 'database-url': { type: 'string' }, writes: { type: 'string', default: '200' } } });
+const { values } = parseArgs({ options: { 'database-url': { type: 'string' }, writes: { type: 'string', default: '1000' } } });
 const WRITES = Number(values.writes);
 
 const worker = (file: string, data: object) =>
@@ -23,11 +28,29 @@ const worker = (file: string, data: object) =>
 const message = <T,>(w: Worker) => new Promise<T>((resolve, reject) => (w.once('message', resolve), w.once('error', reject)));
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
 
+/** CPU milliseconds spent by PostgreSQL's processes so far (all of this machine's, when the bench runs its own server). */
+function postgresCpuMs(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime, and (the postmaster's) cutime and cstime: the backends that have ended.
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks * 10; // USER_HZ = 100
+}
+
 const MUTATION = `mutation ($i: RecordReportInput!) { recordReport(input: $i) { __typename } }`;
 
 let pg: PgServer | undefined;
 let handle: DbHandle | undefined;
 let server: Worker | undefined;
+let agent: Agent | undefined;
 try {
   let url = values['database-url'];
   if (!url) {
@@ -44,37 +67,54 @@ try {
   const keyFile = join(mkdtempSync(join(tmpdir(), 'bench-issuer-')), 'key.json');
   const token = await (await devIssuer(keyFile)).sign({ subject: 'bench', role: 'CENTRAL_ADMIN', unit: 'TW' });
   server = worker('./access-server.ts', { url, keyFile });
-  const endpoint = `http://127.0.0.1:${await message<number>(server)}/graphql`;
+  const port = await message<number>(server);
+  agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  const post = (body: string) =>
+    new Promise<string>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent: agent!, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve(text)).on('error', reject);
+      });
+      req.on('error', reject).end(body);
+    });
   const run = Date.now().toString(36);
 
   const write = async (writer: number, i: number): Promise<number> => {
     const unit = communes[(writer * 17 + i) % communes.length]!;
     const date = new Date(Date.UTC(2025, 0, 1 + (i % 360))).toISOString().slice(0, 10);
     const started = performance.now();
-    const response = await fetch(endpoint, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ query: MUTATION, variables: { i: { unit, kind: 'DIGITAL_ACCOUNTS', date, count: 1 + (i % 7), id: `bench-${run}-${writer}-${i}` } } }),
-    });
-    const body = await response.json();
+    const body = JSON.parse(await post(JSON.stringify({ query: MUTATION, variables: { i: { unit, kind: 'DIGITAL_ACCOUNTS', date, count: 1 + (i % 7), id: `bench-${run}-${writer}-${i}` } } })));
     if (body.data?.recordReport?.__typename !== 'RecordReportSuccess') throw new Error(`write refused: ${JSON.stringify(body)}`);
     return performance.now() - started;
   };
   const scenario = async (writers: number, each: number) => {
     for (let w = 0; w < writers; w += 1) await write(1000 + w, 0); // warm-up
     const started = performance.now();
+    const [serverAt, clientAt, postgresAt] = [server!.performance.eventLoopUtilization(), performance.eventLoopUtilization(), postgresCpuMs()];
     const samples = (await Promise.all(Array.from({ length: writers }, async (_, w) => {
       const out: number[] = [];
       for (let i = 1; i <= each; i += 1) out.push(await write(w, i));
       return out;
     }))).flat().sort((a, b) => a - b);
     const seconds = (performance.now() - started) / 1000;
-    return { writers, writes: samples.length, 'writes/s': Math.round(samples.length / seconds), 'p50 ms': quantile(samples, 0.5).toFixed(1), 'p95 ms': quantile(samples, 0.95).toFixed(1), 'p99 ms': quantile(samples, 0.99).toFixed(1) };
+    const perWrite = (ms: number) => (ms / samples.length).toFixed(2);
+    return {
+      writers,
+      writes: samples.length,
+      'writes/s': Math.round(samples.length / seconds),
+      'p50 ms': quantile(samples, 0.5).toFixed(1),
+      'p95 ms': quantile(samples, 0.95).toFixed(1),
+      'p99 ms': quantile(samples, 0.99).toFixed(1),
+      'server CPU ms/write': perWrite(server!.performance.eventLoopUtilization(serverAt).active),
+      'client CPU ms/write': perWrite(performance.eventLoopUtilization(clientAt).active),
+      'postgres CPU ms/write': pg ? perWrite(postgresCpuMs() - postgresAt) : 'n/a',
+    };
   };
   const results = [await scenario(1, WRITES), await scenario(10, WRITES / 2)];
   console.table(results);
 } finally {
+  agent?.destroy();
   await server?.terminate();
   await handle?.close();
   await pg?.stop();
