@@ -11,16 +11,16 @@
 // side, the all-or-nothing import into a second server set up as the manual advises for
 // populating a database (wal_level = minimal): the bulk load's tables are then written
 // without WAL.
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDb, type DbHandle } from '../../db/client.js';
-import { generate } from '../../db/demo/generate.js';
 import { DEFAULT_BATCH_SIZE, importPath, type CommitMode } from '../../db/import/run.js';
 import { recreateDatabase } from '../support/databases.js';
 import { startPostgres } from '../support/postgres.js';
+import { writeNationalFile } from './national.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,29 +43,6 @@ const batchSize = Number(values['batch-size']);
 if (values['minimal-wal'] && process.env.TEST_DATABASE_URL) throw new Error('--minimal-wal starts servers of its own: unset TEST_DATABASE_URL');
 if (!Number.isInteger(members) || members < 1) throw new Error(`--members must be a whole number ≥ 1 (got ${values.members})`);
 if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a whole number ≥ 1 (got ${values['batch-size']})`);
-
-/** The generator's records up to `limit` members, and the rest of the province reached (models, teams, reports, relics). */
-async function writeFile(path: string, limit: number): Promise<number> {
-  const out = createWriteStream(path);
-  let count = 0;
-  let lines = 0;
-  let full = false;
-  for (const record of generate('national', 1)) {
-    if (record.type === 'member') {
-      if (count >= limit) {
-        full = true;
-        continue;
-      }
-      count += 1;
-    } else if (full && record.type === 'unit') {
-      break;
-    }
-    lines += 1;
-    if (!out.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  }
-  await new Promise((resolve) => out.end(resolve));
-  return lines;
-}
 
 interface Row {
   run: string;
@@ -130,7 +107,7 @@ try {
     process.stderr.write(`using ${file} (${((await stat(file)).size / 1e6).toFixed(0)} MB)\n`);
   } else {
     const started = performance.now();
-    const lines = await writeFile(file, members);
+    const lines = await writeNationalFile(file, members);
     process.stderr.write(`wrote ${lines.toLocaleString('en')} records (${((await stat(file)).size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
   const results: Row[] = [];

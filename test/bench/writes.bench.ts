@@ -1,12 +1,15 @@
-// npm run bench:writes [-- --database-url URL] [--writes N]
+// npm run bench:writes [-- --database-url URL] [--writes N] [--members N] [--file PATH]
 // Write throughput and latency over HTTP (the server in a thread of its own): one writer,
 // then ten at once, each sending recordReport mutations to communes of its own (distinct
 // reports), as units' secretaries do all day. Without a URL it seeds the demo data into a
-// throwaway PostgreSQL 15 that commits to disk (fsync, synchronous commit), as a real one.
+// throwaway PostgreSQL 15 that commits to disk (fsync, synchronous commit), as a real one;
+// with `--members N` it loads instead the national data's first N members (6000000: all of
+// them) with the bulk load, and the rest of the provinces they reach (`--file` keeps the
+// generated NDJSON and takes it again on the next run).
 // Beside the rates it tells where the time went, in CPU milliseconds per write: the server's
 // thread, the clients' (a plain keep-alive HTTP client, the lightest there is in Node), and
 // PostgreSQL's processes (when the bench runs its own).
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,12 +19,19 @@ import { Worker } from 'node:worker_threads';
 import { sql } from 'drizzle-orm';
 import { openDb, rows, type DbHandle } from '../../db/client.js';
 import { seedDemo } from '../../db/demo/seed.js';
+import { importPath } from '../../db/import/run.js';
 import { devIssuer } from '../../schema/access/tokens.js';
 import { recreateDatabase } from '../support/databases.js';
 import { startPostgres, type PgServer } from '../support/postgres.js';
+import { writeNationalFile } from './national.js';
 
-const { values } = parseArgs({ options: { 'database-url': { type: 'string' }, writes: { type: 'string', default: '1000' } } });
+const { values } = parseArgs({
+  options: { 'database-url': { type: 'string' }, writes: { type: 'string', default: '1000' }, members: { type: 'string' }, file: { type: 'string' } },
+});
 const WRITES = Number(values.writes);
+const MEMBERS = values.members === undefined ? undefined : Number(values.members);
+if (!Number.isInteger(WRITES) || WRITES < 2) throw new Error(`--writes must be a whole number ≥ 2 (got ${values.writes})`);
+if (MEMBERS !== undefined && !(Number.isInteger(MEMBERS) && MEMBERS >= 1)) throw new Error(`--members must be a whole number ≥ 1 (got ${values.members})`);
 
 const worker = (file: string, data: object) =>
   new Worker(new URL('../../db/import/worker-boot.mjs', import.meta.url), { workerData: { ...data, entry: new URL(file, import.meta.url).href } });
@@ -58,8 +68,19 @@ try {
     url = await recreateDatabase(pg.url, 'bench_writes');
     handle = await openDb({ url });
     await handle.migrate();
-    process.stderr.write('seeding the demo data…\n');
-    await seedDemo(handle.db);
+    if (MEMBERS === undefined) {
+      process.stderr.write('seeding the demo data…\n');
+      await seedDemo(handle.db);
+    } else {
+      const file = values.file ?? join(mkdtempSync(join(tmpdir(), 'bench-writes-')), `national-${MEMBERS}.ndjson`);
+      if (!existsSync(file)) {
+        process.stderr.write(`writing ${MEMBERS.toLocaleString('en')} members of the national data to ${file}…\n`);
+        await writeNationalFile(file, MEMBERS);
+      }
+      process.stderr.write('loading it…\n');
+      const loaded = await importPath(handle.db, file, { mode: 'all-or-nothing' });
+      process.stderr.write(`loaded ${loaded.recordsWritten.toLocaleString('en')} records\n`);
+    }
   } else {
     handle = await openDb({ url });
   }

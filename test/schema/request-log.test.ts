@@ -20,9 +20,13 @@ beforeAll(async () => {
 });
 afterAll(async () => handle?.close());
 
-const post = async (headers: Record<string, string>, query: string) => {
+const post = async (headers: Record<string, string>, query: string, variables?: object) => {
   lines.length = 0;
-  const response = await yoga.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'req-log-0001', ...headers }, body: JSON.stringify({ query }) });
+  const response = await yoga.fetch('http://test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'req-log-0001', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
   await response.text();
   return lines.filter((l) => l.msg === 'request');
 };
@@ -54,5 +58,20 @@ describe('the request log', () => {
     const [refused] = await post({ authorization: 'Bearer nope' }, '{ kpis { id } }');
     expect(refused).toMatchObject({ caller: 'refused', status: 401 });
     expect(JSON.stringify(refused)).not.toContain('nope');
+  });
+
+  it('counts the statements of a write: a new report takes 9, the same report again 5', async () => {
+    const token = await tokenFor('UNIT_ADMIN', 'C1', 'secretary-c1');
+    await post({ authorization: `Bearer ${token}` }, '{ viewer { kind } }');
+    const report = (count: number) =>
+      post({ authorization: `Bearer ${token}` }, 'mutation R($i: RecordReportInput!) { recordReport(input: $i) { __typename } }', {
+        i: { unit: 'C1', kind: 'DIGITAL_ACCOUNTS', date: '2026-03-05', count, id: 'log-count-1' },
+      });
+    // BEGIN, the locks, the unit, the report as it was, its roll-up steps, the upsert,
+    // the steps after with the roll-ups' change, the audit row, COMMIT.
+    expect((await report(4))[0]).toMatchObject({ operation: 'R', status: 200, statements: 9 });
+    // Nothing to change: BEGIN, the locks, the unit, the report as it is, COMMIT.
+    expect((await report(4))[0]).toMatchObject({ operation: 'R', status: 200, statements: 5 });
+    expect((await report(6))[0]).toMatchObject({ operation: 'R', status: 200, statements: 9 });
   });
 });
