@@ -382,3 +382,36 @@ export function upsertReport(db: Db, r: ReportInput): Promise<void> {
     }),
   );
 }
+
+/** A target as stored: its period's text and bounds (instants, ISO), and its value. */
+export interface TargetInput {
+  unitId: number;
+  kpi: string;
+  period: string;
+  periodStart: string;
+  periodEnd: string;
+  value: number;
+}
+
+/**
+ * Sets targets (unit, KPI, period): new ones are inserted, stored ones updated where a value
+ * differs. Targets move no roll-up. Returns a row per target inserted or changed.
+ */
+export function upsertTargets(db: Db, targets: readonly TargetInput[]): Promise<{ id: number; inserted: boolean }[]> {
+  return rows(
+    db,
+    sql`INSERT INTO targets AS g (unit_id, kpi, period, period_start, period_end, value)
+        SELECT x.unit_id, x.kpi, x.period, x.period_start, x.period_end, x.value
+          FROM json_to_recordset(${JSON.stringify(targets.map((t) => ({ unit_id: t.unitId, kpi: t.kpi, period: t.period, period_start: t.periodStart, period_end: t.periodEnd, value: t.value })))}::json)
+            AS x(unit_id int, kpi text, period text, period_start timestamptz, period_end timestamptz, value numeric)
+        ON CONFLICT (unit_id, kpi, period) DO UPDATE SET value = excluded.value, period_start = excluded.period_start, period_end = excluded.period_end
+        WHERE (g.value, g.period_start, g.period_end) IS DISTINCT FROM (excluded.value, excluded.period_start, excluded.period_end)
+        RETURNING g.id, (g.xmax = 0) AS inserted`,
+  );
+}
+
+/** Removes a unit's target for a KPI and period; whether there was one. */
+export async function removeTarget(db: Db, unitId: number, kpi: string, period: string): Promise<boolean> {
+  const removed = await rows(db, sql`DELETE FROM targets WHERE unit_id = ${unitId} AND kpi = ${kpi} AND period = ${period} RETURNING id`);
+  return removed.length > 0;
+}

@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import type { AnonymousAccess } from './access/access.js';
 import type { AccessConfig } from './access/authenticate.js';
 import { DEFAULT_AUDIENCE, remoteVerifier, type TokenVerifier } from './access/tokens.js';
+import { DEFAULT_THRESHOLDS, type ProgressThresholds } from './kpi/progress.js';
 
 export interface ApiConfig {
   access: AccessConfig;
@@ -16,6 +17,8 @@ export interface ApiConfig {
   graphiqlHeaders?: Record<string, string>;
   /** How long one operation may execute. */
   requestBudgetMs: number;
+  /** Where progress statuses change (PROGRESS_ON_TRACK, PROGRESS_AT_RISK: shares of the progress asked for by today). */
+  progress: ProgressThresholds;
   logger: Logger;
 }
 
@@ -42,8 +45,16 @@ export function configFromEnv(verifier: TokenVerifier | null, env: NodeJS.Proces
   if (!Number.isInteger(smallCellMinimum) || smallCellMinimum < 1) throw new ConfigError('SMALL_CELL_MINIMUM must be a whole number ≥ 1');
   const requestBudgetMs = Number(env.REQUEST_BUDGET_MS ?? 10_000);
   if (!Number.isInteger(requestBudgetMs) || requestBudgetMs < 1) throw new ConfigError('REQUEST_BUDGET_MS must be a whole number of milliseconds');
+  const share = (name: string, fallback: number) => {
+    const value = Number(env[name] ?? fallback);
+    if (!(value > 0 && value <= 1)) throw new ConfigError(`${name} must be a share above 0 and at most 1 (got "${env[name]}")`);
+    return value;
+  };
+  const progress = { onTrack: share('PROGRESS_ON_TRACK', DEFAULT_THRESHOLDS.onTrack), atRisk: share('PROGRESS_AT_RISK', DEFAULT_THRESHOLDS.atRisk) };
+  if (progress.atRisk > progress.onTrack) throw new ConfigError('PROGRESS_AT_RISK must not be above PROGRESS_ON_TRACK');
   return {
     access: { verifier, anonymous, smallCellMinimum },
+    progress,
     corsOrigins: list(env.CORS_ORIGINS),
     production,
     graphiql: env.GRAPHIQL === 'true',

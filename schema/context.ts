@@ -8,6 +8,7 @@ import type { Db } from '../db/client.js';
 import { units } from '../db/schema.js';
 import type { Access, ShownParts } from './access/access.js';
 import type { Period } from './kpi/period.js';
+import { DEFAULT_THRESHOLDS, type ProgressThresholds } from './kpi/progress.js';
 import { readShown } from './access/cells.js';
 import type { KpiId } from './kpi/registry.js';
 
@@ -33,6 +34,8 @@ export interface Context {
   requestId: string;
   /** The instant the request is answered for: a period ending after it is not complete yet. */
   now: Date;
+  /** Where progress statuses change (schema/kpi/progress.ts). */
+  progress: ProgressThresholds;
   /** Statements sent while the operation executes (the request log tells them). */
   stats: { statements: number };
   /** The HTTP request, which graphql-yoga adds to every context. */
@@ -75,6 +78,6 @@ export function createLoaders(db: Db, access: Access) {
   };
 }
 
-export function createContext(db: Db, access: Access, requestId: string): Context {
-  return { db, access, loaders: createLoaders(db, access), requestId, now: new Date(), stats: { statements: 0 } };
+export function createContext(db: Db, access: Access, requestId: string, progress: ProgressThresholds = DEFAULT_THRESHOLDS): Context {
+  return { db, access, loaders: createLoaders(db, access), requestId, now: new Date(), progress, stats: { statements: 0 } };
 }

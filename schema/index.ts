@@ -7,6 +7,8 @@ import './partner/index.js';
 import './ingest/index.js';
 import './access/index.js';
 import './unit/members.js';
+import './leadership/targets.js';
+import './leadership/progress.js';
 
 export const schema = builder.toSchema();
 

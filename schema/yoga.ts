@@ -229,7 +229,7 @@ export function makeYoga(db: Db, config: ApiConfig): YogaServerInstance<{}, Cont
     context: async ({ request }) => {
       const requestId = requestIdOf(request);
       try {
-        const context = createContext(db, await authenticate(db, request, config.access, state), requestId);
+        const context = createContext(db, await authenticate(db, request, config.access, state), requestId, config.progress);
         infoOf(request).caller = context.access.actor;
         return context;
       } catch (error) {

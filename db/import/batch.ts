@@ -6,6 +6,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
 import { applyEvents, type Selection } from '../rollup.js';
+import { upsertTargets, type TargetInput } from '../writes.js';
 import type { Problem } from './check.js';
 import type { ImportRow, UnitRow } from './validate.js';
 
@@ -69,7 +70,7 @@ interface Staged {
   products: Record<string, unknown>[];
   relics: Record<string, unknown>[];
   reports: Record<string, unknown>[];
-  targets: Record<string, unknown>[];
+  targets: TargetInput[];
 }
 
 function stage(items: Item[], unitIds: Map<string, number>): Staged {
@@ -126,15 +127,7 @@ function stage(items: Item[], unitIds: Map<string, number>): Staged {
         s.reports.push({ line, external_id: r.id, unit_id: unit(r.unit), kind: r.kind, date: r.date, count: r.count });
         break;
       case 'target':
-        s.targets.push({
-          line,
-          unit_id: unit(r.unit),
-          kpi: r.kpi,
-          period: r.period.id,
-          period_start: r.period.start,
-          period_end: r.period.end,
-          value: r.value,
-        });
+        s.targets.push({ unitId: unit(r.unit), kpi: r.kpi, period: r.period.id, periodStart: r.period.start, periodEnd: r.period.end, value: r.value });
         break;
     }
   }
@@ -158,7 +151,6 @@ const RELIC = sql.raw('x(line int, external_id text, unit_id int, name text, dig
 const RELIC_FIELDS = ['unit_id', 'name', 'digitized_at'];
 const REPORT = sql.raw('x(line int, external_id text, unit_id int, kind text, date date, count int)');
 const REPORT_FIELDS = ['unit_id', 'kind', 'date', 'count'];
-const TARGET = sql.raw('x(line int, unit_id int, kpi text, period text, period_start timestamptz, period_end timestamptz, value numeric)');
 
 /** `(a.f1, a.f2) IS DISTINCT FROM (b.f1, b.f2)` */
 const differs = (a: string, b: string, fields: string[]) =>
@@ -434,14 +426,7 @@ export async function writeBatch(tx: Db, items: Item[], options: BatchOptions): 
     addAll(after.reports, result.map((r) => r.id));
   }
   if (s.targets.length) {
-    const result = await rows<Upserted>(
-      tx,
-      sql`INSERT INTO targets AS g (unit_id, kpi, period, period_start, period_end, value)
-          SELECT x.unit_id, x.kpi, x.period, x.period_start, x.period_end, x.value FROM json_to_recordset(${json(s.targets)}) AS ${TARGET}
-          ON CONFLICT (unit_id, kpi, period) DO UPDATE SET value = excluded.value, period_start = excluded.period_start, period_end = excluded.period_end
-          WHERE (g.value, g.period_start, g.period_end) IS DISTINCT FROM (excluded.value, excluded.period_start, excluded.period_end)
-          RETURNING g.id, (g.xmax = 0) AS inserted`,
-    );
+    const result = await upsertTargets(tx, s.targets);
     tally(counts, 'targets', s.targets.length, result);
   }
 

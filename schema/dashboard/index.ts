@@ -44,7 +44,7 @@ const PeriodKindEnum = builder.enumType('PeriodKind', {
   values: ['YEAR', 'HALF', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'TERM', 'RANGE'] as const satisfies readonly PeriodKind[],
 });
 
-const KpiDefinitionRef = builder.objectRef<KpiDefinition>('KpiDefinition').implement({
+export const KpiDefinitionRef = builder.objectRef<KpiDefinition>('KpiDefinition').implement({
   description: 'A KPI of the catalogue, with the exact rule of its numerator and denominator (docs/kpis.md: the catalogue, its boundaries and examples).',
   fields: (t) => ({
     id: t.field({ type: KpiIdEnum, resolve: (k) => k.id }),
@@ -74,7 +74,7 @@ const BreakdownOrderEnum = builder.enumType('BreakdownOrder', {
   },
 });
 
-const PeriodRef = builder.objectRef<Period>('Period').implement({
+export const PeriodRef = builder.objectRef<Period>('Period').implement({
   description: 'A period of whole Vietnam days; its boundaries are 00:00 Vietnam time (UTC+07:00).',
   fields: (t) => ({
     id: t.exposeString('id', { description: 'Canonical text, e.g. 2026-03, 2026-Q1, 2025/2030.' }),

@@ -134,6 +134,22 @@ const CASES: Record<string, { expected: Outcome[]; run: (caller: CallerName) => 
     expected: ['Y', 'N', 'N', 'N', 'N', 'N', 'N'],
     run: (c) => read(c, `{ partnerKeys { id name } }`, (d) => d.partnerKeys),
   },
+  'unit(C1).targetProgress and targets': {
+    expected: ['Y', 'Y', 'Y', 'Y', 'Y', 'Y', 'N'],
+    run: (c) => read(c, `{ unit(code: "C1") { targets(period: "2026") { value } targetProgress(period: "2026", today: "2026-03-31") { kpis { status } } } }`, (d) => d.unit?.targetProgress),
+  },
+  'unit(C4).targetProgress: another province’s commune': {
+    expected: ['Y', 'N', 'N', 'N', 'N', 'Y', 'N'],
+    run: (c) => read(c, `{ unit(code: "C4") { targetProgress(period: "2026", today: "2026-03-31") { kpis { status } } } }`, (d) => d.unit?.targetProgress),
+  },
+  'unit(C1).targetAllocation': {
+    expected: ['Y', 'Y', 'Y', 'Y', 'Y', 'Y', 'N'],
+    run: (c) => read(c, `{ unit(code: "C1") { targetAllocation(kpi: APP_ADOPTION, period: "2026") { gap children { unit { code } } } } }`, (d) => d.unit?.targetAllocation),
+  },
+  'unit(P1).targetAllocation: the province above': {
+    expected: ['Y', 'N', 'N', 'N', 'Y', 'Y', 'N'],
+    run: (c) => read(c, `{ unit(code: "P1") { targetAllocation(kpi: VNEID_INSTALLS, period: "2026") { gap } } }`, (d) => d.unit?.targetAllocation),
+  },
   // ── writes
   'recordReport for C1': {
     expected: ['Y', 'Y', 'N', 'N', 'N', 'N', 'N'],
@@ -183,6 +199,29 @@ const CASES: Record<string, { expected: Outcome[]; run: (caller: CallerName) => 
         `mutation { importRecords(ndjson: ${JSON.stringify(JSON.stringify({ type: 'report', id: unique(c, 'imp'), unit: 'C1', kind: 'DIGITAL_SKILLS_TRAINED', date: '2026-05-03', count: 2 }))}) { status } }`,
         (d) => d.importRecords?.status === 'IMPORTED',
       ),
+  },
+  'setTarget for C1': {
+    expected: ['Y', 'Y', 'N', 'N', 'N', 'N', 'N'],
+    run: (c) =>
+      write(c, `mutation { setTarget(input: { unit: "C1", kpi: VNEID_INSTALLS, period: "2026-Q${CALLERS.indexOf(c) % 4 + 1}", value: 40 }) { __typename } }`, (d) => d.setTarget?.__typename === 'SetTargetSuccess'),
+  },
+  'setTarget for C4 (another province)': {
+    expected: ['Y', 'N', 'N', 'N', 'N', 'N', 'N'],
+    run: (c) => write(c, `mutation { setTarget(input: { unit: "C4", kpi: VNEID_INSTALLS, period: "2026", value: 40 }) { __typename } }`, (d) => d.setTarget?.__typename === 'SetTargetSuccess'),
+  },
+  'allocateTarget of C1 to its branches': {
+    expected: ['Y', 'Y', 'N', 'N', 'N', 'N', 'N'],
+    run: async (c) => {
+      await w.gql('CENTRAL_ADMIN', `mutation { setTarget(input: { unit: "C1", kpi: DIGITAL_ACCOUNTS, period: "2026", value: ${10 + CALLERS.indexOf(c)} }) { __typename } }`);
+      return write(c, `mutation { allocateTarget(input: { unit: "C1", kpi: DIGITAL_ACCOUNTS, period: "2026", method: EQUAL }) { __typename } }`, (d) => d.allocateTarget?.__typename === 'AllocateTargetSuccess', ['B11', 'B12']);
+    },
+  },
+  'removeTarget of C4 (another province)': {
+    expected: ['Y', 'N', 'N', 'N', 'N', 'N', 'N'],
+    run: async (c) => {
+      await w.gql('CENTRAL_ADMIN', `mutation { setTarget(input: { unit: "C4", kpi: DIGITAL_ACCOUNTS, period: "2026", value: 5 }) { __typename } }`);
+      return write(c, `mutation { removeTarget(input: { unit: "C4", kpi: DIGITAL_ACCOUNTS, period: "2026" }) { __typename ... on RemoveTargetSuccess { target { value } } } }`, (d) => d.removeTarget?.target?.value === 5);
+    },
   },
   'createPartnerKey': {
     expected: ['Y', 'N', 'N', 'N', 'N', 'N', 'N'],

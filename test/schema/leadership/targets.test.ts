@@ -1,0 +1,247 @@
+// Targets, their allocation to children and progress towards them, through GraphQL, on a
+// fixture small enough to redo every number by hand:
+//
+//   TW ── P9 ── X1 ── X1B   5 members (m1–m5) from 2025-01-01 08:00; on the app: m1 2025-03-01,
+//          │                 m2 2025-11-01, m3 2026-03-01 (2 of 5 = 40 % at 2026-01-01, 3 of 5 = 60 % at 2026-07-01)
+//          ├── X2 ── X2B   3 members (n1–n3) from 2025-01-01 08:00; none on the app
+//          └── X3 ── X3B   2 members (o1–o2) from 2025-01-01 08:00; none on the app
+//
+// VNEID_INSTALLS reports: X1 10 on 2025-01-10, 30 on 2025-07-15, 12 on 2026-01-15, 8 on
+// 2026-06-10; X2 20 on 2025-03-05. So in 2025: X1 40, X2 20, X3 0.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { CountingLogger, rows, type DbHandle } from '../../../db/client.js';
+import { loadRecords } from '../../../db/load.js';
+import type { ImportRecord } from '../../../db/records.js';
+import { adminHeaders, tokenFor } from '../../support/auth.js';
+import { openTestDb } from '../../support/db.js';
+import { graphqlClient } from '../../support/graphql.js';
+
+const OPEN = '2020-01-01T00:00:00+07:00';
+const JOINED = '2025-01-01T08:00:00+07:00';
+const member = (id: string, unit: string, app?: string): ImportRecord => ({ type: 'member', id, unit, joinedAt: JOINED, ...(app ? { appActivatedAt: `${app}T08:00:00+07:00` } : {}) });
+const report = (unit: string, date: string, count: number): ImportRecord => ({ type: 'report', unit, kind: 'VNEID_INSTALLS', date, count });
+
+const RECORDS: ImportRecord[] = [
+  { type: 'unit', code: 'TW', name: 'Trung ương Đoàn', level: 'CENTRAL', validFrom: OPEN },
+  { type: 'unit', code: 'P9', name: 'Tỉnh Chín', level: 'PROVINCE', parent: 'TW', validFrom: OPEN },
+  ...['X1', 'X2', 'X3'].flatMap((c): ImportRecord[] => [
+    { type: 'unit', code: c, name: `Xã ${c}`, level: 'COMMUNE', parent: 'P9', validFrom: OPEN },
+    { type: 'unit', code: `${c}B`, name: `Chi đoàn ${c}`, level: 'BRANCH', parent: c, validFrom: OPEN },
+  ]),
+  member('m1', 'X1B', '2025-03-01'),
+  member('m2', 'X1B', '2025-11-01'),
+  member('m3', 'X1B', '2026-03-01'),
+  member('m4', 'X1B'),
+  member('m5', 'X1B'),
+  ...['n1', 'n2', 'n3'].map((id) => member(id, 'X2B')),
+  ...['o1', 'o2'].map((id) => member(id, 'X3B')),
+  report('X1', '2025-01-10', 10),
+  report('X1', '2025-07-15', 30),
+  report('X1', '2026-01-15', 12),
+  report('X1', '2026-06-10', 8),
+  report('X2', '2025-03-05', 20),
+];
+
+let handle: DbHandle;
+const logger = new CountingLogger();
+let admin: ReturnType<typeof graphqlClient>;
+
+beforeAll(async () => {
+  handle = await openTestDb('postgres', { logger });
+  await loadRecords(handle.db, RECORDS);
+  admin = graphqlClient(handle.db, await adminHeaders());
+});
+afterAll(async () => handle?.close());
+
+const SET = `mutation S($i: SetTargetInput!) { setTarget(input: $i) { __typename ... on SetTargetSuccess { target { unit { code } kpi { id } period { id } value } } ... on ValidationError { issues { field reason } } } }`;
+const ALLOCATE = `mutation A($i: AllocateTargetInput!) { allocateTarget(input: $i) { __typename
+  ... on AllocateTargetSuccess { allocation { target allocated gap childrenWithoutTarget children { unit { code } target weight } } }
+  ... on ValidationError { issues { field reason } } } }`;
+
+async function setTarget(unit: string, kpi: string, period: string, value: number) {
+  const r = await admin(SET, { i: { unit, kpi, period, value } });
+  expect(r.errors).toBeUndefined();
+  return r.data.setTarget;
+}
+async function allocate(input: Record<string, unknown>) {
+  const r = await admin(ALLOCATE, { i: input });
+  expect(r.errors).toBeUndefined();
+  return r.data.allocateTarget;
+}
+const parts = (a: any) => Object.fromEntries(a.allocation.children.map((c: any) => [c.unit.code, c.target]));
+
+describe('targets', () => {
+  it('are set, read back, replaced and removed, each change in the audit log', async () => {
+    expect(await setTarget('X1', 'VNEID_INSTALLS', '2026', 50)).toEqual({
+      __typename: 'SetTargetSuccess',
+      target: { unit: { code: 'X1' }, kpi: { id: 'VNEID_INSTALLS' }, period: { id: '2026' }, value: 50 },
+    });
+    await setTarget('X1', 'VNEID_INSTALLS', '2026', 60);
+    await setTarget('X1', 'APP_ADOPTION', '2025/2030', 95);
+    const read = await admin(`{ unit(code: "X1") { y: targets(period: "2026") { kpi { id } value } term: targets(period: "2025/2030") { kpi { id } value } } }`);
+    expect(read.data.unit).toEqual({ y: [{ kpi: { id: 'VNEID_INSTALLS' }, value: 60 }], term: [{ kpi: { id: 'APP_ADOPTION' }, value: 95 }] });
+    const removed = await admin(`mutation { removeTarget(input: { unit: "X1", kpi: APP_ADOPTION, period: "2025/2030" }) { ... on RemoveTargetSuccess { target { value } } } }`);
+    expect(removed.data.removeTarget).toEqual({ target: { value: 95 } });
+    const after = await admin(`{ unit(code: "X1") { targets(period: "2025/2030") { value } } }`);
+    expect(after.data.unit.targets).toEqual([]);
+    const audit = await rows<{ action: string; entity_key: string; before: string | null; after: string | null; actor: string }>(
+      handle.db,
+      sql`SELECT action, entity_key, before->>'value' AS before, after->>'value' AS after, actor FROM audit_log WHERE entity = 'target' ORDER BY id`,
+    );
+    expect(audit).toEqual([
+      { action: 'setTarget', entity_key: 'X1/VNEID_INSTALLS/2026', before: null, after: '50', actor: 'user:admin@TW' },
+      { action: 'setTarget', entity_key: 'X1/VNEID_INSTALLS/2026', before: '50', after: '60', actor: 'user:admin@TW' },
+      { action: 'setTarget', entity_key: 'X1/APP_ADOPTION/2025/2030', before: null, after: '95', actor: 'user:admin@TW' },
+      { action: 'removeTarget', entity_key: 'X1/APP_ADOPTION/2025/2030', before: '95', after: null, actor: 'user:admin@TW' },
+    ]);
+  });
+
+  it('refuse, naming the field, a count that is not whole, a percentage above 100, a week, and a unit closed or unknown', async () => {
+    const issues = async (i: Record<string, unknown>) => (await admin(SET, { i })).data.setTarget;
+    expect(await issues({ unit: 'X1', kpi: 'VNEID_INSTALLS', period: '2026', value: 10.5 })).toEqual({
+      __typename: 'ValidationError',
+      issues: [{ field: 'value', reason: 'must be a whole number: VNEID_INSTALLS is a count' }],
+    });
+    expect((await issues({ unit: 'X1', kpi: 'APP_ADOPTION', period: '2026', value: 101 })).issues).toEqual([{ field: 'value', reason: 'must be at most 100: APP_ADOPTION is a percentage' }]);
+    expect((await issues({ unit: 'X1', kpi: 'APP_ADOPTION', period: '2026-W05', value: 50 })).issues).toEqual([
+      { field: 'period', reason: 'must be a year (2026), a half (2026-H1), a quarter (2026-Q1), a month (2026-03) or a congress term (2025/2030); 2026-W05 is a week' },
+    ]);
+    expect((await admin(SET, { i: { unit: 'NOPE', kpi: 'APP_ADOPTION', period: '2026', value: 50 } })).data.setTarget.__typename).toBe('NotFoundError');
+  });
+
+  it('are set only by the unit’s admins and those above it', async () => {
+    const as = async (role: string, unit: string) =>
+      (await graphqlClient(handle.db, { authorization: `Bearer ${await tokenFor(role as never, unit)}` })(SET, { i: { unit: 'X2', kpi: 'VNEID_INSTALLS', period: '2026-Q1', value: 5 } }));
+    expect((await as('UNIT_ADMIN', 'X2')).data.setTarget.__typename).toBe('SetTargetSuccess');
+    expect((await as('UNIT_ADMIN', 'P9')).data.setTarget.__typename).toBe('SetTargetSuccess');
+    expect((await as('UNIT_ADMIN', 'X1')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await as('LEADER', 'X2')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('allocating P9’s target to X1, X2 and X3', () => {
+  it('EQUAL: 100 installs in whole parts 34, 33, 33 (the one left over goes to the first by code); the gap is 0', async () => {
+    await setTarget('P9', 'VNEID_INSTALLS', '2026', 100);
+    const a = await allocate({ unit: 'P9', kpi: 'VNEID_INSTALLS', period: '2026', method: 'EQUAL' });
+    expect(parts(a)).toEqual({ X1: 34, X2: 33, X3: 33 });
+    expect(a.allocation).toMatchObject({ target: 100, allocated: 100, gap: 0, childrenWithoutTarget: 0 });
+  });
+
+  it('MEMBERS: in proportion to the members at 2026-01-01 (5, 3, 2): 50, 30, 20', async () => {
+    const a = await allocate({ unit: 'P9', kpi: 'VNEID_INSTALLS', period: '2026', method: 'MEMBERS' });
+    expect(parts(a)).toEqual({ X1: 50, X2: 30, X3: 20 });
+  });
+
+  it('MEMBERS at 2025-01-01 (before anyone joined): nothing to allocate in proportion to', async () => {
+    const a = await allocate({ unit: 'P9', kpi: 'VNEID_INSTALLS', period: '2026', method: 'MEMBERS', membersAt: '2025-01-01' });
+    expect(a).toEqual({ __typename: 'ValidationError', issues: [{ field: 'method', reason: 'the children’s members add up to 0: there is nothing to allocate in proportion to' }] });
+  });
+
+  it('LAST_YEAR: in proportion to 2025’s installs (40, 20, 0): 66.67 → 67, 33.33 → 33, 0', async () => {
+    const a = await allocate({ unit: 'P9', kpi: 'VNEID_INSTALLS', period: '2026', method: 'LAST_YEAR' });
+    expect(parts(a)).toEqual({ X1: 67, X2: 33, X3: 0 });
+    expect(a.allocation).toMatchObject({ allocated: 100, gap: 0 });
+  });
+
+  it('MANUAL: X1 60 and X2 25 by hand, X3 keeps its 0; the gap is 100 − 85 = 15', async () => {
+    const a = await allocate({ unit: 'P9', kpi: 'VNEID_INSTALLS', period: '2026', method: 'MANUAL', values: [{ unit: 'X1', value: 60 }, { unit: 'X2', value: 25 }] });
+    expect(parts(a)).toEqual({ X1: 60, X2: 25, X3: 0 });
+    expect(a.allocation).toMatchObject({ target: 100, allocated: 85, gap: 15 });
+  });
+
+  it('a ratio: MANUAL 90 % and 70 % weigh by the children’s members (5 and 3): (90×5 + 70×3) ÷ 8 = 82.5, a gap of 80 − 82.5 = −2.5', async () => {
+    await setTarget('P9', 'APP_ADOPTION', '2026', 80);
+    const a = await allocate({ unit: 'P9', kpi: 'APP_ADOPTION', period: '2026', method: 'MANUAL', values: [{ unit: 'X1', value: 90 }, { unit: 'X2', value: 70 }] });
+    expect(a.allocation).toEqual({
+      target: 80,
+      allocated: 82.5,
+      gap: -2.5,
+      childrenWithoutTarget: 1,
+      children: [
+        { unit: { code: 'X1' }, target: 90, weight: 5 },
+        { unit: { code: 'X2' }, target: 70, weight: 3 },
+        { unit: { code: 'X3' }, target: null, weight: 2 },
+      ],
+    });
+  });
+
+  it('a ratio: EQUAL gives every child the same 80 %, and the gap is 0; MEMBERS is refused', async () => {
+    const a = await allocate({ unit: 'P9', kpi: 'APP_ADOPTION', period: '2026', method: 'EQUAL' });
+    expect(parts(a)).toEqual({ X1: 80, X2: 80, X3: 80 });
+    expect(a.allocation).toMatchObject({ allocated: 80, gap: 0 });
+    expect((await allocate({ unit: 'P9', kpi: 'APP_ADOPTION', period: '2026', method: 'MEMBERS' })).issues[0].field).toBe('method');
+  });
+
+  it('refuses without the parent’s target, or with a unit that is not a child', async () => {
+    expect((await allocate({ unit: 'P9', kpi: 'STARTUP_PRODUCTS_LISTED', period: '2026', method: 'EQUAL' })).issues).toEqual([
+      { field: 'unit', reason: 'P9 has no target for STARTUP_PRODUCTS_LISTED in 2026: set it first (setTarget)' },
+    ]);
+    expect((await allocate({ unit: 'P9', kpi: 'VNEID_INSTALLS', period: '2026', method: 'MANUAL', values: [{ unit: 'X1B', value: 1 }] })).issues).toEqual([
+      { field: 'values.0.unit', reason: 'X1B is not a child of P9 standing at the end of 2026' },
+    ]);
+  });
+});
+
+describe('progress on 2026-06-30 (the end of day 181 of 365)', () => {
+  const PROGRESS = (kpis: string) => `{ unit(code: "X1") { targetProgress(period: "2026", today: "2026-06-30") {
+    today asOf elapsed kpis { kpi { id } target actual baseline percentAchieved expectedLinear expectedSeasonal lastYearShare projectedLinear projectedSeasonal pace status } } } }`.replace('KPIS', kpis);
+  const item = (data: any, id: string) => data.unit.targetProgress.kpis.find((k: any) => k.kpi.id === id);
+
+  it('a flow with history: 20 installs of 60, against last year’s pace (10 of 40 by 1 July = 0.25): ON_TRACK', async () => {
+    await setTarget('X1', 'VNEID_INSTALLS', '2026', 60);
+    const r = await admin(PROGRESS(''));
+    expect(r.errors).toBeUndefined();
+    expect(r.data.unit.targetProgress).toMatchObject({ today: '2026-06-30', asOf: '2026-07-01T00:00:00+07:00', elapsed: 181 / 365 });
+    expect(item(r.data, 'VNEID_INSTALLS')).toEqual({
+      kpi: { id: 'VNEID_INSTALLS' },
+      target: 60,
+      actual: 20, // 12 + 8
+      baseline: null,
+      percentAchieved: (100 * 20) / 60,
+      expectedLinear: (60 * 181) / 365,
+      expectedSeasonal: 15, // 60 × 0.25
+      lastYearShare: 0.25,
+      projectedLinear: 20 / (181 / 365),
+      projectedSeasonal: 80, // 20 ÷ 0.25
+      pace: 'SEASONAL',
+      status: 'ON_TRACK', // 20 made of 15 asked
+    });
+  });
+
+  it('a ratio without history (nobody was a member on 2025-01-01): 40 % → 60 % of a 100 % target, on a linear pace: BEHIND', async () => {
+    await setTarget('X1', 'APP_ADOPTION', '2026', 100);
+    const r = await admin(PROGRESS(''));
+    const expected = 40 + (60 * 181) / 365; // 69.75…: 20 points made of 29.75 asked = 0.67 < 0.7
+    expect(item(r.data, 'APP_ADOPTION')).toEqual({
+      kpi: { id: 'APP_ADOPTION' },
+      target: 100,
+      actual: 60,
+      baseline: 40,
+      percentAchieved: 60,
+      expectedLinear: expected,
+      expectedSeasonal: null,
+      lastYearShare: null,
+      projectedLinear: 40 + 20 / (181 / 365),
+      projectedSeasonal: null,
+      pace: 'LINEAR',
+      status: 'BEHIND',
+    });
+    expect(item(r.data, 'STARTUP_PRODUCTS_LISTED')).toMatchObject({ target: null, actual: 0, status: 'NO_TARGET', pace: null });
+  });
+
+  it('costs the same statements for one KPI with a target or thirteen', async () => {
+    const count = async () => {
+      await admin('{ viewer { kind } }');
+      logger.reset();
+      const r = await admin(PROGRESS(''));
+      expect(r.errors).toBeUndefined();
+      return logger.count;
+    };
+    const before = await count();
+    for (const kpi of ['STARTUP_PRODUCTS_LISTED', 'RELICS_DIGITIZED', 'DIGITAL_ACCOUNTS', 'DIGITAL_SKILLS_TRAINED']) await setTarget('X1', kpi, '2026', 10);
+    // The unit, its targets, and every KPI value (now, at the start, last year) in one statement: 1 July is a month's first day, which the roll-ups hold.
+    expect(before).toBe(3);
+    expect(await count()).toBe(3);
+  });
+});
