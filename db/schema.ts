@@ -278,6 +278,54 @@ export const targets = pgTable(
   ],
 );
 
+/**
+ * Emulation (thi đua) scoring frameworks: weighted criteria on KPIs that rank sibling units.
+ * A framework is named and versioned: defining it again makes the next version, and the
+ * rankings of earlier versions stay reproducible.
+ */
+export const emulationFrameworks = pgTable(
+  'emulation_frameworks',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    description: text('description'),
+    /** The criteria: [{ kpi, weight, scoring: { method: 'PERCENT_OF_TARGET' } | { method: 'BANDS', bands: [{ from, points }] } }]. */
+    criteria: jsonb('criteria').notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    createdBy: text('created_by').notNull(),
+  },
+  (t) => [uniqueIndex('emulation_frameworks_name_version_key').on(t.name, t.version), check('emulation_frameworks_version_positive', sql`${t.version} >= 1`)],
+);
+
+/**
+ * A unit admin's review of a flagged month of reports (a unit's total of a kind in a month
+ * far outside its own history): CONFIRMED (the count is right) or CORRECTED (the reports
+ * were corrected). It holds for the total it reviewed: a later change of that month opens
+ * the flag again if the month is still an outlier.
+ */
+export const reportFlagReviews = pgTable(
+  'report_flag_reviews',
+  {
+    id: serial('id').primaryKey(),
+    unitId: integer('unit_id').notNull().references(() => units.id),
+    kind: text('kind').$type<ReportKind>().notNull(),
+    /** The first day of the month reviewed. */
+    month: date('month', { mode: 'string' }).notNull(),
+    /** The month's total when it was reviewed. */
+    total: bigint('total', { mode: 'number' }).notNull(),
+    decision: text('decision').$type<'CONFIRMED' | 'CORRECTED'>().notNull(),
+    note: text('note'),
+    reviewedBy: text('reviewed_by').notNull(),
+    reviewedAt: instant('reviewed_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('report_flag_reviews_unit_kind_month_key').on(t.unitId, t.kind, t.month),
+    check('report_flag_reviews_decision_known', sql`${t.decision} IN ('CONFIRMED', 'CORRECTED')`),
+    check('report_flag_reviews_kind_known', sql`${t.kind} IN (${inList(REPORT_KINDS)})`),
+  ],
+);
+
 export const auditLog = pgTable(
   'audit_log',
   {

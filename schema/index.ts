@@ -9,6 +9,8 @@ import './access/index.js';
 import './unit/members.js';
 import './leadership/targets.js';
 import './leadership/progress.js';
+import './leadership/ranking.js';
+import './leadership/lagging.js';
 
 export const schema = builder.toSchema();
 

@@ -45,6 +45,12 @@ export interface Progress {
   projectedSeasonal: number | null;
   /** The pace the status is judged on: seasonal when there is history, else linear. */
   pace: 'SEASONAL' | 'LINEAR' | null;
+  /**
+   * The progress made since the period began as a share of what the pace asks for by today
+   * (1: on pace); null when there is no target or value, or the pace asks for nothing yet.
+   * The status compares it with the thresholds; the units furthest behind have the lowest.
+   */
+  paceShare: number | null;
   status: ProgressStatus;
 }
 
@@ -75,17 +81,19 @@ export function progress(input: ProgressInput, thresholds: ProgressThresholds = 
     projectedLinear: projected(elapsed),
     projectedSeasonal: projected(seasonal),
     pace: target === null ? null : seasonal === null ? 'LINEAR' : 'SEASONAL',
+    paceShare: null,
     status: 'NO_TARGET',
   };
   if (target === null) return result;
   if (actual === null) return { ...result, status: 'NO_DATA' };
   result.percentAchieved = higherIsBetter ? (target === 0 ? null : (100 * actual) / target) : actual === 0 ? null : (100 * target) / actual;
-  if (higherIsBetter ? actual >= target : actual <= target) return { ...result, status: 'ACHIEVED' };
   const expected = (expectedSeasonal ?? expectedLinear)!;
   // The progress asked for by today, and the progress made, both in the good direction.
   const sign = higherIsBetter ? 1 : -1;
   const asked = sign * (expected - base);
   const made = sign * (actual - base);
+  result.paceShare = asked > 0 ? made / asked : null;
+  if (higherIsBetter ? actual >= target : actual <= target) return { ...result, status: 'ACHIEVED' };
   if (asked <= 0) return { ...result, status: sign * (actual - expected) >= 0 ? 'ON_TRACK' : 'BEHIND' };
   const share = made / asked;
   return { ...result, status: share >= thresholds.onTrack ? 'ON_TRACK' : share >= thresholds.atRisk ? 'AT_RISK' : 'BEHIND' };

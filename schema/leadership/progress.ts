@@ -33,15 +33,17 @@ const PaceEnum = builder.enumType('Pace', {
   },
 });
 
-interface KpiProgressShape extends Progress {
+export interface KpiProgressShape extends Progress {
   kpi: KpiDefinition;
   target: number | null;
   actual: number | null;
   baseline: number | null;
   lastYearShare: number | null;
+  /** The report the item belongs to (for what is read once per report: its reporting rates). */
+  report?: ProgressReportShape;
 }
 
-const KpiProgress = builder.objectRef<KpiProgressShape>('KpiProgress').implement({
+export const KpiProgress = builder.objectRef<KpiProgressShape>('KpiProgress').implement({
   description: 'One KPI of a unit against its target.',
   fields: (t) => ({
     kpi: t.field({ type: KpiDefinitionRef, resolve: (p) => p.kpi }),
@@ -62,12 +64,17 @@ const KpiProgress = builder.objectRef<KpiProgressShape>('KpiProgress').implement
     }),
     projectedLinear: t.float({ nullable: true, description: 'The end value if the value keeps its pace so far: baseline + (actual − baseline) ÷ elapsed.', resolve: (p) => p.projectedLinear }),
     projectedSeasonal: t.float({ nullable: true, description: 'The end value if the rest of the period goes as last year’s did: baseline + (actual − baseline) ÷ lastYearShare.', resolve: (p) => p.projectedSeasonal }),
+    paceShare: t.float({
+      nullable: true,
+      description: 'The progress made since the period began as a share of what the pace asks for by today (1: on pace; the status compares it with the thresholds); null without a target or a value, or when the pace asks for nothing yet.',
+      resolve: (p) => p.paceShare,
+    }),
     pace: t.field({ type: PaceEnum, nullable: true, description: 'The pace the status is judged on: SEASONAL when there is history, else LINEAR; null without a target.', resolve: (p) => p.pace }),
     status: t.field({ type: ProgressStatusEnum, resolve: (p) => p.status }),
   }),
 });
 
-interface ProgressReportShape {
+export interface ProgressReportShape {
   unit: UnitRow;
   period: Period;
   today: number;
@@ -76,7 +83,7 @@ interface ProgressReportShape {
   items: Promise<KpiProgressShape[]>;
 }
 
-const TargetProgress = builder.objectRef<ProgressReportShape>('TargetProgress').implement({
+export const TargetProgress = builder.objectRef<ProgressReportShape>('TargetProgress').implement({
   description: 'A unit’s KPIs against its targets for a period, as of a day.',
   fields: (t) => ({
     unit: t.field({ type: Unit, resolve: (r) => r.unit }),
@@ -95,13 +102,13 @@ const valueOf = (ctx: Context, unit: UnitRow, kpi: KpiId, period: Period) => loa
  * The value "at" the instant that starts day `day`: for a stock or a ratio, its value for
  * the day before (whose End that is); for a flow, its sum over [from, day).
  */
-function valueAt(ctx: Context, unit: UnitRow, kpi: KpiDefinition, from: number, day: number): Promise<number | null> {
+export function valueAt(ctx: Context, unit: UnitRow, kpi: KpiDefinition, from: number, day: number): Promise<number | null> {
   if (kpi.kind === 'FLOW') return day > from ? valueOf(ctx, unit, kpi.id, rangePeriod(from, day)) : Promise.resolve(0);
   return valueOf(ctx, unit, kpi.id, dayPeriod(day - 1));
 }
 
 /** One KPI's progress: its values now, at the start, and last year's, all through the loader. */
-async function kpiProgress(ctx: Context, unit: UnitRow, kpi: KpiDefinition, period: Period, asOfDay: number, elapsed: number, target: number | null): Promise<KpiProgressShape> {
+export async function kpiProgress(ctx: Context, unit: UnitRow, kpi: KpiDefinition, period: Period, asOfDay: number, elapsed: number, target: number | null): Promise<KpiProgressShape> {
   const flow = kpi.kind === 'FLOW';
   const actualP = valueAt(ctx, unit, kpi, period.startDay, asOfDay);
   const baselineP = flow ? Promise.resolve(0) : valueAt(ctx, unit, kpi, period.startDay, period.startDay);
@@ -122,7 +129,7 @@ async function kpiProgress(ctx: Context, unit: UnitRow, kpi: KpiDefinition, peri
 }
 
 /** The day a report is made for: the `today` argument, or the request's day in Vietnam. */
-function todayArg(ctx: Context, today: string | null | undefined): number {
+export function todayArg(ctx: Context, today: string | null | undefined): number {
   if (today == null) return vietnamDay(ctx.now);
   try {
     return parsePeriod(today).startDay;
@@ -146,10 +153,13 @@ builder.objectFields(Unit, (t) => ({
       const today = todayArg(ctx, args.today);
       const { asOfDay, elapsed } = elapsedShare(period.startDay, period.endDay, today);
       const readable = readableKpis(ctx, unit);
-      const items = targetsOf(ctx.db, [unit.id], period).then((found) =>
-        Promise.all(readable.map((k) => kpiProgress(ctx, unit, kpiDefinition(k), period, asOfDay, elapsed, found.get(`${unit.id}|${k}`) ?? null))),
+      const report: ProgressReportShape = { unit, period, today, asOfDay, elapsed, items: Promise.resolve([]) };
+      report.items = targetsOf(ctx.db, [unit.id], period).then((found) =>
+        Promise.all(
+          readable.map((k) => kpiProgress(ctx, unit, kpiDefinition(k), period, asOfDay, elapsed, found.get(`${unit.id}|${k}`) ?? null).then((p) => ({ ...p, report }))),
+        ),
       );
-      return { unit, period, today, asOfDay, elapsed, items };
+      return report;
     },
   }),
 }));

@@ -2,10 +2,10 @@
 // a congress term such as 2025/2030), set by the unit's admins and those above it, and
 // allocated from a unit to its children. A target on a ratio is a percentage; on a stock or
 // a flow, a whole count. Whoever reads a unit's KPI reads its target.
-import { and, asc, eq, gte, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import type { Db } from '../../db/client.js';
-import { targets, units } from '../../db/schema.js';
+import { targets, units, type UnitLevel } from '../../db/schema.js';
 import { removeTarget, upsertTargets } from '../../db/writes.js';
 import { builder } from '../builder.js';
 import { forbidden, type Context, type UnitRow } from '../context.js';
@@ -83,14 +83,15 @@ export async function targetsOf(db: Db, unitIds: readonly number[], period: Peri
   return new Map(found.map((g) => [`${g.unitId}|${g.kpi}`, Number(g.value)]));
 }
 
-/** The children a unit's target is allocated to: those standing at the period's end, as the tree is known now, by code. */
-export function childrenAtEnd(db: Db, unit: UnitRow, period: Period): Promise<UnitRow[]> {
-  return db
-    .select()
-    .from(units)
-    .where(and(eq(units.parentId, unit.id), lt(units.validFrom, period.end), or(isNull(units.validTo), gte(units.validTo, period.end))))
-    .orderBy(asc(units.code));
+/** Units standing at the period's end, as the tree is known now: a unit's children, or (with `level`) the units of that level under it; by code. */
+export function standingUnder(db: Db, unit: UnitRow, period: Period, level: UnitLevel | null | undefined): Promise<UnitRow[]> {
+  const standing = and(lt(units.validFrom, period.end), or(isNull(units.validTo), gte(units.validTo, period.end)));
+  const where = level == null ? eq(units.parentId, unit.id) : and(sql`${units.path} @> ARRAY[${unit.id}::int]`, eq(units.level, level), ne(units.id, unit.id));
+  return db.select().from(units).where(and(where, standing)).orderBy(asc(units.code));
 }
+
+/** The children a unit's target is allocated to: those standing at the period's end. */
+export const childrenAtEnd = (db: Db, unit: UnitRow, period: Period) => standingUnder(db, unit, period, null);
 
 // ── the allocation report ───────────────────────────────────────────────────
 

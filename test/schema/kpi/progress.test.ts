@@ -2,6 +2,7 @@
 // edges of every threshold, in both directions.
 import { describe, expect, it } from 'vitest';
 import { allocatedTotal, largestRemainder } from '../../../schema/kpi/allocation.js';
+import { criterionPoints, rankByScore, weightedScore } from '../../../schema/kpi/emulation.js';
 import { elapsedShare, progress, shareOfChange, type ProgressInput } from '../../../schema/kpi/progress.js';
 import { dayNumber } from '../../../schema/kpi/period.js';
 
@@ -67,6 +68,7 @@ describe('a status', () => {
       projectedLinear: 60,
       projectedSeasonal: 120,
       pace: 'SEASONAL',
+      paceShare: 1.2, // 30 made of 25 asked
       status: 'ON_TRACK',
     });
     expect(progress({ ...input, seasonal: null })).toMatchObject({ pace: 'LINEAR', status: 'BEHIND' });
@@ -99,5 +101,28 @@ describe('allocation', () => {
     expect(allocatedTotal(true, [{ target: 90, weight: 5 }, { target: 70, weight: 3 }, { target: null, weight: 2 }])).toBe(82.5);
     expect(allocatedTotal(true, [{ target: 90, weight: 0 }])).toBeNull();
     expect(allocatedTotal(false, [{ target: null, weight: null }])).toBeNull();
+  });
+});
+
+describe('emulation scoring', () => {
+  const bands = { method: 'BANDS' as const, bands: [{ from: 0, points: 0 }, { from: 50, points: 50 }, { from: 80, points: 100 }] };
+  it('gives points by % of target (at most 100) or by bands', () => {
+    expect(criterionPoints({ method: 'PERCENT_OF_TARGET' }, 20, 100 / 3)).toBe(100 / 3);
+    expect(criterionPoints({ method: 'PERCENT_OF_TARGET' }, 90, 150)).toBe(100);
+    expect(criterionPoints({ method: 'PERCENT_OF_TARGET' }, 0, null)).toBe(0);
+    expect([49.99, 50, 79.99, 80, 100, -1].map((v) => criterionPoints(bands, v, null))).toEqual([0, 50, 50, 100, 100, 0]);
+    expect(criterionPoints(bands, null, null)).toBe(0);
+  });
+  it('averages points by weight, to 0.01', () => {
+    expect(weightedScore([{ weight: 2, points: 100 / 3 }, { weight: 1, points: 50 }])).toBe(38.89);
+  });
+  it('ranks ties together and skips after them (1, 2, 2, 4), by code within a tie', () => {
+    const ranked = rankByScore([
+      { code: 'D', score: 10 },
+      { code: 'C', score: 50 },
+      { code: 'A', score: 90 },
+      { code: 'B', score: 50 },
+    ]);
+    expect(ranked.map((r) => `${r.rank} ${r.code}`)).toEqual(['1 A', '2 B', '2 C', '4 D']);
   });
 });

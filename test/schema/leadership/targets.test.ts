@@ -245,3 +245,96 @@ describe('progress on 2026-06-30 (the end of day 181 of 365)', () => {
     expect(await count()).toBe(3);
   });
 });
+
+describe('who lags, who reports, and the ranking (2026, as of 2026-06-30)', () => {
+  // The targets as the tests above left them: VNEID_INSTALLS X1 60, X2 25, X3 0 (P9 100);
+  // APP_ADOPTION X1 100, X2 80, X3 80 (P9 80).
+  it('lags on VNEID_INSTALLS: X2 (0 of the 25 last year’s pace asks: BEHIND, and no report in June), then X3 (on target at 0, but no report in June); X1 is on pace and reported', async () => {
+    const r = await admin(`{ unit(code: "P9") { lagging(kpi: VNEID_INSTALLS, period: "2026", today: "2026-06-30") { unit { code } reasons progress { status paceShare expectedSeasonal } } } }`);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.unit.lagging).toEqual([
+      { unit: { code: 'X2' }, reasons: ['BEHIND_PACE', 'NO_REPORT_THIS_MONTH'], progress: { status: 'BEHIND', paceShare: 0, expectedSeasonal: 25 } },
+      { unit: { code: 'X3' }, reasons: ['NO_REPORT_THIS_MONTH'], progress: { status: 'ACHIEVED', paceShare: null, expectedSeasonal: null } },
+    ]);
+  });
+
+  it('tells the reporting rate: X1 reported in 2 of the 6 months begun (January, June); P9’s three communes in 2 of 18', async () => {
+    const q = (unit: string) => `{ unit(code: "${unit}") { targetProgress(period: "2026", today: "2026-06-30") { kpis { kpi { id } reportingRate { expected reported rate } } } } }`;
+    const rate = (data: any) => data.unit.targetProgress.kpis.find((k: any) => k.kpi.id === 'VNEID_INSTALLS').reportingRate;
+    expect(rate((await admin(q('X1'))).data)).toEqual({ expected: 6, reported: 2, rate: (100 * 2) / 6 });
+    expect(rate((await admin(q('P9'))).data)).toEqual({ expected: 18, reported: 2, rate: (100 * 2) / 18 });
+    expect((await admin(q('X1'))).data.unit.targetProgress.kpis.find((k: any) => k.kpi.id === 'APP_ADOPTION').reportingRate).toBeNull();
+  });
+
+  it('ranks X1, X2 and X3 on a framework: X1 38.89 = (2 × 33.33 + 1 × 50) ÷ 3; X2 and X3 tie at 0 and share rank 2', async () => {
+    const defined = await admin(`mutation { defineEmulationFramework(input: { name: "thi-dua-2026", description: "Thi đua chuyển đổi số 2026", criteria: [
+      { kpi: VNEID_INSTALLS, weight: 2, method: PERCENT_OF_TARGET },
+      { kpi: APP_ADOPTION, weight: 1, method: BANDS, bands: [{ from: 0, points: 0 }, { from: 50, points: 50 }, { from: 80, points: 100 }] } ] })
+      { __typename ... on DefineEmulationFrameworkSuccess { framework { name version criteria { kpi { id } weight method bands { from points } } } } } }`);
+    expect(defined.data.defineEmulationFramework.framework).toMatchObject({ name: 'thi-dua-2026', version: 1 });
+    const r = await admin(`{ unit(code: "P9") { ranking(framework: "thi-dua-2026", period: "2026", today: "2026-06-30") { framework { version } entries { rank unit { code } score criteria { kpi { id } value target percentAchieved points } } } } }`);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.unit.ranking.entries).toEqual([
+      {
+        rank: 1,
+        unit: { code: 'X1' },
+        score: 38.89,
+        criteria: [
+          { kpi: { id: 'VNEID_INSTALLS' }, value: 20, target: 60, percentAchieved: 100 / 3, points: 100 / 3 },
+          { kpi: { id: 'APP_ADOPTION' }, value: 60, target: 100, percentAchieved: 60, points: 50 },
+        ],
+      },
+      {
+        rank: 2,
+        unit: { code: 'X2' },
+        score: 0,
+        criteria: [
+          { kpi: { id: 'VNEID_INSTALLS' }, value: 0, target: 25, percentAchieved: 0, points: 0 },
+          { kpi: { id: 'APP_ADOPTION' }, value: 0, target: 80, percentAchieved: 0, points: 0 },
+        ],
+      },
+      {
+        rank: 2,
+        unit: { code: 'X3' },
+        score: 0,
+        criteria: [
+          // A target of 0 has no % achieved: no points.
+          { kpi: { id: 'VNEID_INSTALLS' }, value: 0, target: 0, percentAchieved: null, points: 0 },
+          { kpi: { id: 'APP_ADOPTION' }, value: 0, target: 80, percentAchieved: 0, points: 0 },
+        ],
+      },
+    ]);
+    // Defined again: version 2, and version 1 still ranks as it did.
+    await admin(`mutation { defineEmulationFramework(input: { name: "thi-dua-2026", criteria: [{ kpi: APP_ADOPTION, weight: 1, method: PERCENT_OF_TARGET }] }) { __typename } }`);
+    const v1 = await admin(`{ unit(code: "P9") { ranking(framework: "thi-dua-2026", version: 1, period: "2026", today: "2026-06-30") { entries { score } } } }`);
+    expect(v1.data.unit.ranking.entries.map((e: any) => e.score)).toEqual([38.89, 0, 0]);
+    const versions = await admin(`{ emulationFrameworks(name: "thi-dua-2026") { version } }`);
+    expect(versions.data.emulationFrameworks).toEqual([{ version: 2 }, { version: 1 }]);
+  });
+
+  it('refuses a framework with a KPI twice, bands out of order, or a weight of 0, naming the field; only a CENTRAL_ADMIN defines one', async () => {
+    const r = await admin(`mutation { defineEmulationFramework(input: { name: "x", criteria: [
+      { kpi: APP_ADOPTION, weight: 0, method: PERCENT_OF_TARGET },
+      { kpi: APP_ADOPTION, weight: 1, method: BANDS, bands: [{ from: 5, points: 10 }, { from: 5, points: 20 }] } ] }) { ... on ValidationError { issues { field reason } } } }`);
+    expect(r.data.defineEmulationFramework.issues).toEqual([
+      { field: 'criteria.0.weight', reason: 'must be above 0' },
+      { field: 'criteria.1.bands.1.from', reason: 'bands must be in ascending order of `from`' },
+      { field: 'criteria.1.kpi', reason: 'APP_ADOPTION is a criterion already' },
+    ]);
+    const asAdmin = graphqlClient(handle.db, { authorization: `Bearer ${await tokenFor('UNIT_ADMIN', 'P9')}` });
+    expect((await asAdmin(`mutation { defineEmulationFramework(input: { name: "y", criteria: [{ kpi: APP_ADOPTION, weight: 1, method: PERCENT_OF_TARGET }] }) { __typename } }`)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('puts it on one screen: X1’s progress, its rank among its siblings, and P9’s most lagging children', async () => {
+    const x1 = await admin(`{ unit(code: "X1") { targetProgress(period: "2026", today: "2026-06-30") { rank(framework: "thi-dua-2026", version: 1) { rank of score } } } }`);
+    expect(x1.data.unit.targetProgress.rank).toEqual({ rank: 1, of: 3, score: 38.89 });
+    const p9 = await admin(`{ unit(code: "P9") { targetProgress(period: "2026", today: "2026-06-30") { laggingChildren { unit { code } kpi { id } reasons progress { paceShare } } } } }`);
+    expect(p9.errors).toBeUndefined();
+    // Each child on its KPI furthest behind: X2 and X3 made nothing of what APP_ADOPTION’s pace asks (0), X1 made 20 of 29.75 points (0.67).
+    expect(p9.data.unit.targetProgress.laggingChildren).toEqual([
+      { unit: { code: 'X2' }, kpi: { id: 'APP_ADOPTION' }, reasons: ['BEHIND_PACE'], progress: { paceShare: 0 } },
+      { unit: { code: 'X3' }, kpi: { id: 'APP_ADOPTION' }, reasons: ['BEHIND_PACE'], progress: { paceShare: 0 } },
+      { unit: { code: 'X1' }, kpi: { id: 'APP_ADOPTION' }, reasons: ['BEHIND_PACE'], progress: { paceShare: expect.closeTo(20 / ((60 * 181) / 365), 12) } },
+    ]);
+  });
+});
