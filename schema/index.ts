@@ -11,6 +11,7 @@ import './leadership/targets.js';
 import './leadership/progress.js';
 import './leadership/ranking.js';
 import './leadership/lagging.js';
+import './leadership/quality.js';
 
 export const schema = builder.toSchema();
 

@@ -150,6 +150,25 @@ const CASES: Record<string, { expected: Outcome[]; run: (caller: CallerName) => 
     expected: ['Y', 'N', 'N', 'N', 'Y', 'Y', 'N'],
     run: (c) => read(c, `{ unit(code: "P1") { targetAllocation(kpi: VNEID_INSTALLS, period: "2026") { gap } } }`, (d) => d.unit?.targetAllocation),
   },
+  'unit(C1).lagging on its branches': {
+    expected: ['Y', 'Y', 'Y', 'Y', 'Y', 'Y', 'N'],
+    run: (c) => read(c, `{ unit(code: "C1") { lagging(kpi: VNEID_INSTALLS, period: "2026", today: "2026-03-31") { unit { code } reasons } } }`, (d) => d.unit?.lagging),
+  },
+  'unit(P1).ranking of its communes (C1 and C3)': {
+    expected: ['Y', 'N', 'Y', 'N', 'Y', 'Y', 'N'],
+    run: async (c) => {
+      await w.gql('CENTRAL_ADMIN', `mutation { defineEmulationFramework(input: { name: "matrix", criteria: [{ kpi: APP_ADOPTION, weight: 1, method: PERCENT_OF_TARGET }] }, idempotencyKey: "matrix-framework") { __typename } }`);
+      return read(c, `{ unit(code: "P1") { ranking(framework: "matrix", period: "2026", today: "2026-03-31") { entries { rank unit { code } score } } } }`, (d) => d.unit?.ranking);
+    },
+  },
+  'emulationFrameworks': {
+    expected: ['Y', 'Y', 'Y', 'Y', 'Y', 'Y', 'N'],
+    run: (c) => read(c, `{ emulationFrameworks { name version } }`, (d) => d.emulationFrameworks),
+  },
+  'unit(C1).reportFlags': {
+    expected: ['Y', 'Y', 'N', 'N', 'N', 'N', 'N'],
+    run: (c) => read(c, `{ unit(code: "C1") { reportFlags(period: "2026") { month { id } } } }`, (d) => d.unit?.reportFlags),
+  },
   // ── writes
   'recordReport for C1': {
     expected: ['Y', 'Y', 'N', 'N', 'N', 'N', 'N'],
@@ -222,6 +241,16 @@ const CASES: Record<string, { expected: Outcome[]; run: (caller: CallerName) => 
       await w.gql('CENTRAL_ADMIN', `mutation { setTarget(input: { unit: "C4", kpi: DIGITAL_ACCOUNTS, period: "2026", value: 5 }) { __typename } }`);
       return write(c, `mutation { removeTarget(input: { unit: "C4", kpi: DIGITAL_ACCOUNTS, period: "2026" }) { __typename ... on RemoveTargetSuccess { target { value } } } }`, (d) => d.removeTarget?.target?.value === 5);
     },
+  },
+  'defineEmulationFramework': {
+    expected: ['Y', 'N', 'N', 'N', 'N', 'N', 'N'],
+    run: (c) =>
+      write(c, `mutation { defineEmulationFramework(input: { name: "${unique(c, 'fw')}", criteria: [{ kpi: APP_ADOPTION, weight: 1, method: PERCENT_OF_TARGET }] }) { __typename } }`, (d) => d.defineEmulationFramework?.__typename === 'DefineEmulationFrameworkSuccess'),
+  },
+  'reviewReportFlag for C1 (let through to its check: nothing is flagged)': {
+    expected: ['Y', 'Y', 'N', 'N', 'N', 'N', 'N'],
+    run: (c) =>
+      write(c, `mutation { reviewReportFlag(input: { unit: "C1", kpi: VNEID_INSTALLS, month: "2026-03", decision: CONFIRMED }) { __typename } }`, (d) => d.reviewReportFlag?.__typename === 'ValidationError'),
   },
   'createPartnerKey': {
     expected: ['Y', 'N', 'N', 'N', 'N', 'N', 'N'],

@@ -7,7 +7,8 @@
 //          └── X3 ── X3B   2 members (o1–o2) from 2025-01-01 08:00; none on the app
 //
 // VNEID_INSTALLS reports: X1 10 on 2025-01-10, 30 on 2025-07-15, 12 on 2026-01-15, 8 on
-// 2026-06-10; X2 20 on 2025-03-05. So in 2025: X1 40, X2 20, X3 0.
+// 2026-06-10; X2 20 on 2025-03-05. So in 2025: X1 40, X2 20, X3 0. DIGITAL_ACCOUNTS reports:
+// X3 each month of 2025 (10, 12, 11, 9, 10, 13, 10, 11, 12, 10, 9, 11), then 11, 60 and 10 in 2026.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { CountingLogger, rows, type DbHandle } from '../../../db/client.js';
@@ -41,6 +42,9 @@ const RECORDS: ImportRecord[] = [
   report('X1', '2026-01-15', 12),
   report('X1', '2026-06-10', 8),
   report('X2', '2025-03-05', 20),
+  // X3's monthly DIGITAL_ACCOUNTS: a steady 9–13 through 2025, then 11, 60 (far outside), 10.
+  ...[10, 12, 11, 9, 10, 13, 10, 11, 12, 10, 9, 11].map((count, i): ImportRecord => ({ type: 'report', unit: 'X3', kind: 'DIGITAL_ACCOUNTS', date: `2025-${String(i + 1).padStart(2, '0')}-05`, count })),
+  ...[11, 60, 10].map((count, i): ImportRecord => ({ type: 'report', unit: 'X3', kind: 'DIGITAL_ACCOUNTS', date: `2026-0${i + 1}-05`, count, id: `x3-da-2026-0${i + 1}` })),
 ];
 
 let handle: DbHandle;
@@ -336,5 +340,55 @@ describe('who lags, who reports, and the ranking (2026, as of 2026-06-30)', () =
       { unit: { code: 'X3' }, kpi: { id: 'APP_ADOPTION' }, reasons: ['BEHIND_PACE'], progress: { paceShare: 0 } },
       { unit: { code: 'X1' }, kpi: { id: 'APP_ADOPTION' }, reasons: ['BEHIND_PACE'], progress: { paceShare: expect.closeTo(20 / ((60 * 181) / 365), 12) } },
     ]);
+  });
+});
+
+describe('data-quality flags', () => {
+  const FLAGS = `{ unit(code: "P9") { reportFlags(period: "2026") { unit { code } kpi { id } month { id } total history median mad score reason open review { decision note reviewedBy } } } }`;
+
+  it('flag X3’s 60 of February 2026: median 11 and MAD 1 of the 12 months before, z = 0.6745 × 49 = 33.05; January (11) and March (10) are not', async () => {
+    const r = await admin(FLAGS);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.unit.reportFlags).toEqual([
+      {
+        unit: { code: 'X3' },
+        kpi: { id: 'DIGITAL_ACCOUNTS' },
+        month: { id: '2026-02' },
+        total: 60,
+        history: [12, 11, 9, 10, 13, 10, 11, 12, 10, 9, 11, 11],
+        median: 11,
+        mad: 1,
+        score: 0.6745 * 49,
+        reason: '60 is far above the median 11 of the 12 months before (modified z-score 33.1, flagged above 3.5)',
+        open: true,
+        review: null,
+      },
+    ]);
+    const progress = await admin(`{ unit(code: "P9") { targetProgress(period: "2026", today: "2026-06-30") { kpis { kpi { id } openFlags } } } }`);
+    const open = Object.fromEntries(progress.data.unit.targetProgress.kpis.map((k: any) => [k.kpi.id, k.openFlags]));
+    expect(open).toMatchObject({ DIGITAL_ACCOUNTS: 1, VNEID_INSTALLS: 0, APP_ADOPTION: null });
+  });
+
+  it('are for the unit’s admins: a LEADER is refused the list', async () => {
+    const leader = graphqlClient(handle.db, { authorization: `Bearer ${await tokenFor('LEADER', 'P9')}` });
+    expect((await leader(FLAGS)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('close when confirmed (audited), reopen when the month changes, and go when it is corrected', async () => {
+    const review = (month: string, decision: string) =>
+      admin(`mutation { reviewReportFlag(input: { unit: "X3", kpi: DIGITAL_ACCOUNTS, month: "${month}", decision: ${decision}, note: "Ngày hội số" }) {
+        __typename ... on ReviewReportFlagSuccess { flag { open review { decision note } } } ... on ValidationError { issues { field reason } } } }`);
+    expect((await review('2026-02', 'CONFIRMED')).data.reviewReportFlag).toEqual({ __typename: 'ReviewReportFlagSuccess', flag: { open: false, review: { decision: 'CONFIRMED', note: 'Ngày hội số' } } });
+    expect((await review('2026-01', 'CONFIRMED')).data.reviewReportFlag.issues).toEqual([{ field: 'month', reason: 'the DIGITAL_ACCOUNTS reports of X3 in 2026-01 are not flagged' }]);
+    expect((await admin(FLAGS)).data.unit.reportFlags.map((f: any) => f.open)).toEqual([false]);
+    // Another count for February: the review was of 60, so the flag is open again.
+    const record = (count: number) => admin(`mutation { recordReport(input: { unit: "X3", kind: DIGITAL_ACCOUNTS, date: "2026-02-05", count: ${count}, id: "x3-da-2026-02" }) { __typename } }`);
+    await record(70);
+    expect((await admin(FLAGS)).data.unit.reportFlags.map((f: any) => [f.total, f.open])).toEqual([[70, true]]);
+    // Corrected to 12: z = 0.6745 × (12 − 11) ÷ 1 = 0.67, no longer flagged.
+    await record(12);
+    expect((await admin(FLAGS)).data.unit.reportFlags).toEqual([]);
+    const audit = await rows<{ entity_key: string }>(handle.db, sql`SELECT entity_key FROM audit_log WHERE action = 'reviewReportFlag'`);
+    expect(audit).toEqual([{ entity_key: 'X3/DIGITAL_ACCOUNTS/2026-02' }]);
   });
 });
