@@ -4,7 +4,7 @@
 // complexity). Then a time budget while it runs.
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { GraphQLError, Kind, validate, type DefinitionNode, type OperationDefinitionNode } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, Kind, validate, type DefinitionNode, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 export const LIMITS = {
@@ -85,6 +85,9 @@ export function documentLimits(production: boolean): Plugin {
 export function costLimit(): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
+      // Variables that do not fit their types are the request's error (BAD_USER_INPUT), told by the execution: not a cost.
+      const operation = getOperationAST(args.document, args.operationName);
+      if (!operation || getVariableValues(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>).errors) return;
       const errors = validate(args.schema, args.document, [
         createComplexityRule({
           context: args.contextValue as object,

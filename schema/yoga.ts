@@ -90,6 +90,8 @@ function errorsWithRequestId(config: ApiConfig): Plugin<Context> {
     const errors = result.errors.map((e) => {
       const own = e.extensions?.code !== undefined && (e.originalError === undefined || e.originalError instanceof GraphQLError);
       if (own) return new GraphQLError(e.message, { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, requestId } });
+      // Told by the execution before any field ran (variables that do not fit their types): the request's error.
+      if (e.path === undefined && (e.originalError === undefined || e.originalError instanceof GraphQLError)) return new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', requestId } });
       const original = e.originalError ?? e;
       const logged = { requestId, path: e.path?.join('.'), error: errorSummary(original) };
       if (isTransient(original)) {

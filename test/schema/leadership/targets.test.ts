@@ -112,6 +112,11 @@ describe('targets', () => {
       { field: 'period', reason: 'must be a year (2026), a half (2026-H1), a quarter (2026-Q1), a month (2026-03) or a congress term (2025/2030); 2026-W05 is a week' },
     ]);
     expect((await admin(SET, { i: { unit: 'NOPE', kpi: 'APP_ADOPTION', period: '2026', value: 50 } })).data.setTarget.__typename).toBe('NotFoundError');
+    // A KPI the catalogue does not hold is the variable's error, not a cost.
+    const unknown = await admin(SET, { i: { unit: 'X1', kpi: 'PRODUCTS_LISTED', period: '2026', value: 5 } });
+    expect(unknown.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
+      ['BAD_USER_INPUT', 'Variable "$i" got invalid value "PRODUCTS_LISTED" at "i.kpi"; Value "PRODUCTS_LISTED" does not exist in "KpiId" enum.'],
+    ]);
   });
 
   it('are set only by the unit’s admins and those above it', async () => {
