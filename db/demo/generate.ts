@@ -3,7 +3,7 @@
 // members, ≈ 98.7 % digitized, ≈ 98 % on the Vietnam Youth app, 100 % evaluated and
 // 1,600+ youth in community digital teams; Hà Nội has teams in all 126 communes and
 // wards with 5,000+ young people and 322 digitized relics.
-import type { ImportRecord, MemberRecord, UnitRecord } from '../records.js';
+import type { ImportRecord, MemberRecord, TargetRecord, UnitRecord } from '../records.js';
 import type { ReportKind } from '../schema.js';
 import { BLOC_NAMES, BRANCH_KINDS, PLACE_SYLLABLES, PROVINCES, REAL_COMMUNES, type ProvinceSeed } from './places.js';
 
@@ -150,9 +150,74 @@ export function* generate(scale: Scale, seed = 1): Generator<ImportRecord> {
   for (const [p] of profiles) {
     yield { type: 'unit', code: p.code, name: `Đoàn Thanh niên ${p.name}`, level: 'PROVINCE', parent: 'TW', validFrom: TREE_FROM };
   }
+  const reached: ProvinceTally[] = [];
   for (const [p, profile] of profiles) {
-    if (profile) yield* province(p, profile, rnd);
+    if (profile) reached.push(yield* province(p, profile, rnd));
   }
+  yield* targets(reached);
+}
+
+/** What a commune holds, as targets are set from it. */
+interface CommuneTally {
+  code: string;
+  members: number;
+  /** Citizens helped a year, per report kind, as its reports are drawn (their mean). */
+  flows: Record<ReportKind, number>;
+  products: number;
+  teamMembers: number;
+}
+interface ProvinceTally {
+  code: string;
+  communes: CommuneTally[];
+  relics: number;
+}
+
+/** The national goals of 2026 for ratios (%), cascaded unchanged to every province and commune. */
+const RATIO_GOALS = { DIGITAL_MODEL_COVERAGE: 100, COMMUNE_TEAM_COVERAGE: 100, MEMBER_DATA_DIGITIZED: 95, MEMBERS_EVALUATED: 90, APP_ADOPTION: 80 } as const;
+/** How far above where the data stand the 2026 goals for counts are set. */
+const FLOW_AMBITION = 1.1;
+const STOCK_AMBITION = 1.25;
+
+/** `total` shared in proportion to `weights`, each part rounded (as entered by hand: the parts may miss the total by a little). */
+function shares(total: number, weights: number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  return weights.map((w) => (sum === 0 ? 0 : Math.round((total * w) / sum)));
+}
+
+/**
+ * The 2026 targets: national goals set by the Central Committee (ratios as RATIO_GOALS;
+ * counts a little above where the data stand), allocated to the provinces and on to their
+ * communes: flows in proportion to members, stocks to what each holds; relics stop at the
+ * provinces. Ratios cascade unchanged.
+ */
+function* targets(provinces: ProvinceTally[]): Generator<ImportRecord> {
+  const target = (unit: string, kpi: string, value: number): ImportRecord => ({ type: 'target', unit, kpi: kpi as TargetRecord['kpi'], period: '2026', value });
+  for (const [kpi, value] of Object.entries(RATIO_GOALS)) {
+    yield target('TW', kpi, value);
+    for (const p of provinces) {
+      yield target(p.code, kpi, value);
+      for (const c of p.communes) yield target(c.code, kpi, value);
+    }
+  }
+  const counts: [kpi: string, of: (c: CommuneTally) => number, ambition: number, weight: (c: CommuneTally) => number][] = [
+    ...REPORT_KINDS.map((k): [string, (c: CommuneTally) => number, number, (c: CommuneTally) => number] => [k, (c) => c.flows[k], FLOW_AMBITION, (c) => c.members]),
+    ['STARTUP_PRODUCTS_LISTED', (c) => c.products, STOCK_AMBITION, (c) => c.products],
+    ['DIGITAL_TEAM_MEMBERS', (c) => c.teamMembers, STOCK_AMBITION, (c) => c.teamMembers],
+  ];
+  for (const [kpi, of, ambition, weight] of counts) {
+    const national = Math.round(ambition * provinces.reduce((a, p) => a + p.communes.reduce((s, c) => s + of(c), 0), 0));
+    yield target('TW', kpi, national);
+    const perProvince = shares(national, provinces.map((p) => p.communes.reduce((a, c) => a + weight(c), 0)));
+    for (const [i, p] of provinces.entries()) {
+      yield target(p.code, kpi, perProvince[i]!);
+      const perCommune = shares(perProvince[i]!, p.communes.map(weight));
+      for (const [j, c] of p.communes.entries()) yield target(c.code, kpi, perCommune[j]!);
+    }
+  }
+  const relics = Math.round(STOCK_AMBITION * provinces.reduce((a, p) => a + p.relics, 0));
+  yield target('TW', 'RELICS_DIGITIZED', relics);
+  const perProvince = shares(relics, provinces.map((p) => p.relics));
+  for (const [i, p] of provinces.entries()) yield target(p.code, 'RELICS_DIGITIZED', perProvince[i]!);
 }
 
 interface Branch {
@@ -160,7 +225,7 @@ interface Branch {
   members: number;
 }
 
-function* province(p: ProvinceSeed, profile: Profile, rnd: Rng): Generator<ImportRecord> {
+function* province(p: ProvinceSeed, profile: Profile, rnd: Rng): Generator<ImportRecord, ProvinceTally> {
   const names = communeNames(p, profile.communes, rnd);
   // Members per commune vary around the mean; branches hold about 60 members each.
   const weights = names.map(() => 0.4 + rnd.next() * 1.2);
@@ -221,8 +286,10 @@ function* province(p: ProvinceSeed, profile: Profile, rnd: Rng): Generator<Impor
       if (rnd.chance(profile.modelShare)) yield model(b.code, rnd);
     }
   }
-  for (const c of communes) yield* communeActivity(c.unit.code, c.branches, profile, rnd);
+  const tallies: CommuneTally[] = [];
+  for (const c of communes) tallies.push(yield* communeActivity(c.unit.code, c.branches, profile, rnd));
   yield* relics(p, communes.map((c) => c.unit.code), profile, rnd);
+  return { code: p.code, communes: tallies, relics: profile.relics };
 }
 
 function* branchMembers(b: Branch, profile: Profile, rnd: Rng): Generator<MemberRecord> {
@@ -273,8 +340,10 @@ function model(branchCode: string, rnd: Rng): ImportRecord {
   };
 }
 
-function* communeActivity(code: string, branches: Branch[], profile: Profile, rnd: Rng): Generator<ImportRecord> {
+function* communeActivity(code: string, branches: Branch[], profile: Profile, rnd: Rng): Generator<ImportRecord, CommuneTally> {
   const members = branches.reduce((a, b) => a + b.members, 0);
+  let teamMembers = 0;
+  let products = 0;
   if (rnd.chance(profile.teamShare)) {
     const established = rnd.between(Date.parse('2024-01-01T00:00:00+07:00'), Date.parse('2025-09-30T00:00:00+07:00'));
     const size = rnd.int(profile.rosterSize[0], profile.rosterSize[1]);
@@ -285,9 +354,10 @@ function* communeActivity(code: string, branches: Branch[], profile: Profile, rn
       roster.push({ person: `${code}-P${pad(i, 3)}`, from: vietnamIso(from), to: to === null || to >= DEMO_NOW ? null : vietnamIso(to) });
     }
     yield { type: 'team', id: `${code}-T1`, unit: code, establishedAt: vietnamIso(established), roster };
+    teamMembers = roster.filter((r) => r.to === null).length;
   }
-  const products = rnd.int(0, 4);
-  for (let i = 1; i <= products; i++) {
+  const drawn = rnd.int(0, 4);
+  for (let i = 1; i <= drawn; i++) {
     const listed = rnd.between(Date.parse('2023-01-01T00:00:00+07:00'), DEMO_NOW);
     const delisted = rnd.chance(0.1) ? rnd.between(listed + 86_400_000, DEMO_NOW + 86_400_000 * 200) : null;
     yield {
@@ -298,6 +368,7 @@ function* communeActivity(code: string, branches: Branch[], profile: Profile, rn
       listedAt: vietnamIso(listed),
       delistedAt: delisted === null || delisted > DEMO_NOW ? null : vietnamIso(delisted),
     };
+    if (delisted === null || delisted > DEMO_NOW) products += 1;
   }
   // Monthly reports from January 2024 to October 2026, on a day of the month.
   for (let year = 2024; year <= 2026; year++) {
@@ -309,6 +380,9 @@ function* communeActivity(code: string, branches: Branch[], profile: Profile, rn
       }
     }
   }
+  // A report's count is members × rate × (0.5 to 1.5): 12 months of its mean.
+  const flows = Object.fromEntries(REPORT_KINDS.map((k) => [k, members * profile.reportRates[k] * 12])) as Record<ReportKind, number>;
+  return { code, members, flows, products, teamMembers };
 }
 
 function* relics(p: ProvinceSeed, communes: string[], profile: Profile, rnd: Rng): Generator<ImportRecord> {

@@ -21,7 +21,7 @@ export async function unitCount(db: Db): Promise<number> {
 /** Empties every table of the domain (keeps the schema). */
 export async function resetData(db: Db): Promise<void> {
   await db.execute(sql`TRUNCATE units, members, member_unit_history, member_evaluations, digital_models, teams,
-    team_roster, startup_products, relics, activity_reports, targets, audit_log RESTART IDENTITY CASCADE`);
+    team_roster, startup_products, relics, activity_reports, targets, audit_log, emulation_frameworks, report_flag_reviews RESTART IDENTITY CASCADE`);
 }
 
 export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<LoadStats> {
@@ -29,11 +29,28 @@ export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<LoadS
   const seed = options.seed ?? 1;
   if ((await unitCount(db)) > 0) throw new Error('the database already holds units: seed only into an empty database (or reset it first)');
   const { members } = plan(scale, seed);
-  return db.transaction((tx) =>
-    loadRecords(tx as unknown as Db, generate(scale, seed), {
+  return db.transaction(async (tx) => {
+    const stats = await loadRecords(tx as unknown as Db, generate(scale, seed), {
       batchSize: scale === 'national' ? 20_000 : 5_000,
-      onProgress: (stats) => options.onProgress?.(stats.rows.members, members),
+      onProgress: (s) => options.onProgress?.(s.rows.members, members),
       onRollupProgress: options.onRollupProgress,
-    }),
-  );
+    });
+    await tx.execute(sql`
+      INSERT INTO emulation_frameworks (name, version, description, criteria, created_by)
+      VALUES (${DEMO_FRAMEWORK.name}, 1, ${DEMO_FRAMEWORK.description}, ${JSON.stringify(DEMO_FRAMEWORK.criteria)}::jsonb, 'demo')`);
+    return stats;
+  });
 }
+
+/** The demo's emulation framework: the 2026 digital-transformation criteria, weighted. */
+export const DEMO_FRAMEWORK = {
+  name: 'thi-dua-chuyen-doi-so-2026',
+  description: 'Thi đua chuyển đổi số 2026: đoàn viên dùng ứng dụng, mô hình số ở chi đoàn, hỗ trợ VNeID, kỹ năng số và sản phẩm khởi nghiệp',
+  criteria: [
+    { kpi: 'APP_ADOPTION', weight: 3, scoring: { method: 'PERCENT_OF_TARGET' } },
+    { kpi: 'DIGITAL_MODEL_COVERAGE', weight: 2, scoring: { method: 'BANDS', bands: [{ from: 0, points: 0 }, { from: 50, points: 50 }, { from: 80, points: 80 }, { from: 100, points: 100 }] } },
+    { kpi: 'VNEID_INSTALLS', weight: 2, scoring: { method: 'PERCENT_OF_TARGET' } },
+    { kpi: 'DIGITAL_SKILLS_TRAINED', weight: 2, scoring: { method: 'PERCENT_OF_TARGET' } },
+    { kpi: 'STARTUP_PRODUCTS_LISTED', weight: 1, scoring: { method: 'PERCENT_OF_TARGET' } },
+  ],
+};
