@@ -35,11 +35,16 @@ export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<LoadS
       onProgress: (s) => options.onProgress?.(s.rows.members, members),
       onRollupProgress: options.onRollupProgress,
     });
-    await tx.execute(sql`
-      INSERT INTO emulation_frameworks (name, version, description, criteria, created_by)
-      VALUES (${DEMO_FRAMEWORK.name}, 1, ${DEMO_FRAMEWORK.description}, ${JSON.stringify(DEMO_FRAMEWORK.criteria)}::jsonb, 'demo')`);
+    await addDemoFramework(tx as unknown as Db);
     return stats;
   });
+}
+
+/** Defines the demo's emulation framework (version 1), as its author `demo`. */
+export async function addDemoFramework(db: Db): Promise<void> {
+  await db.execute(sql`
+    INSERT INTO emulation_frameworks (name, version, description, criteria, created_by)
+    VALUES (${DEMO_FRAMEWORK.name}, 1, ${DEMO_FRAMEWORK.description}, ${JSON.stringify(DEMO_FRAMEWORK.criteria)}::jsonb, 'demo')`);
 }
 
 /** The demo's emulation framework: the 2026 digital-transformation criteria, weighted. */

@@ -210,8 +210,10 @@ builder.objectFields(KpiProgress, (t) => ({
       const report = item.report;
       let rates = ratesOf.get(report);
       if (!rates) {
-        const kinds = (await report.items).filter((i) => i.kpi.kind === 'FLOW').map((i) => i.kpi.id);
-        rates = reportingRates(ctx.db, report.unit, kinds, report.period, report.asOfDay);
+        // Set before anything is awaited: the report's other flow KPIs take the same answer.
+        rates = report.items.then((items) =>
+          reportingRates(ctx.db, report.unit, items.filter((i) => i.kpi.kind === 'FLOW').map((i) => i.kpi.id), report.period, report.asOfDay),
+        );
         ratesOf.set(report, rates);
       }
       return (await rates).get(item.kpi.id) ?? null;

@@ -1,11 +1,19 @@
-// npm run bench [-- --database-url URL] [--runs N]
-// KPI read latency, roll-ups against the base tables, side by side in one run. Without a
-// URL it seeds the demo data set into a throwaway PostgreSQL 15 and into in-memory PGlite;
-// with one (e.g. a database seeded with `npm run seed -- --scale national`) it reads that.
+// npm run bench [-- --database-url URL] [--runs N] [--members N] [--file PATH]
+// KPI read latency, roll-ups against the base tables, side by side in one run, and the
+// leadership screen (targetProgress with its laggards and rank, and a ranking) through
+// GraphQL. Without a URL it seeds the demo data set into a throwaway PostgreSQL 15 and into
+// in-memory PGlite; with `--members N` it bulk-loads instead the national data's first N
+// members (6000000: all of them) into the throwaway PostgreSQL (`--file` keeps the NDJSON
+// for the next run); with a URL (e.g. a database seeded with `npm run seed -- --scale
+// national`) it reads that.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { openDb, rows, type Db, type DbHandle } from '../../db/client.js';
-import { seedDemo } from '../../db/demo/seed.js';
+import { addDemoFramework, seedDemo } from '../../db/demo/seed.js';
+import { importPath } from '../../db/import/run.js';
 import type { UnitLevel } from '../../db/schema.js';
 import { computeKpis } from '../../schema/kpi/compute.js';
 import { monthPeriod, periodsBetween, parsePeriod, type Period } from '../../schema/kpi/period.js';
@@ -14,6 +22,7 @@ import { KPI_IDS } from '../../schema/kpi/registry.js';
 import { adminHeaders, testYoga } from '../support/auth.js';
 import { recreateDatabase } from '../support/databases.js';
 import { startPostgres, type PgServer } from '../support/postgres.js';
+import { writeNationalFile } from './national.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +30,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '20' },
     // The base tables are slow at national scale (that is the point): time them fewer times.
     'base-runs': { type: 'string', default: '3' },
+    members: { type: 'string' },
+    file: { type: 'string' },
   },
 });
 const RUNS = Number(values.runs);
@@ -117,6 +128,35 @@ async function bench(label: string, db: Db): Promise<Row[]> {
     'base tables p50 ms': '',
     'speed-up': '',
   });
+  // The leadership screen: a unit's KPIs against its 2026 targets, its five most lagging
+  // children and its rank among its siblings; and the ranking of a province's communes.
+  const [framework] = await rows<{ name: string }>(db, sql`SELECT name FROM emulation_frameworks ORDER BY id DESC LIMIT 1`);
+  const screen = (code: string) =>
+    JSON.stringify({
+      query: `{ unit(code: "${code}") { targetProgress(period: "2026", today: "2026-10-31") {
+        kpis { kpi { id } target actual percentAchieved expectedLinear expectedSeasonal projectedLinear status reportingRate { rate } openFlags }
+        laggingChildren { unit { code } kpi { id } reasons } rank { rank of score } } } }`,
+    });
+  const leadership: [string, string, number][] = [
+    ['GraphQL: leadership screen of TW (34 provinces)', screen('TW'), provinces.length],
+    [`GraphQL: leadership screen of ${largest!.code} (${communes.length} communes)`, screen(largest!.code), communes.length],
+  ];
+  if (framework) {
+    leadership.push([
+      `GraphQL: ranking of ${largest!.code}'s ${communes.length} communes`,
+      JSON.stringify({ query: `{ unit(code: "${largest!.code}") { ranking(framework: "${framework.name}", period: "2026", today: "2026-10-31", level: COMMUNE) { entries { rank unit { code } score } } } }` }),
+      communes.length,
+    ]);
+  }
+  for (const [query, body, units] of leadership) {
+    process.stderr.write(`  ${label}: ${query}\n`);
+    const timed = await time(async () => {
+      const r = await yoga.fetch('http://bench/graphql', { method: 'POST', headers, body });
+      const answer = (await r.json()) as { errors?: unknown };
+      if (answer.errors) throw new Error(`${query}: ${JSON.stringify(answer.errors)}`);
+    }, Math.min(RUNS, 10));
+    out.push({ database: label, query, values: units, 'roll-ups p50 ms': timed.p50.toFixed(1), 'roll-ups p95 ms': timed.p95.toFixed(1), 'base tables p50 ms': '', 'speed-up': '' });
+  }
   return out;
 }
 
@@ -128,6 +168,22 @@ try {
     const handle = await openDb({ url: values['database-url'] });
     handles.push(handle);
     results.push(...(await bench('postgres (given)', handle.db)));
+  } else if (values.members) {
+    const members = Number(values.members);
+    if (!Number.isInteger(members) || members < 1) throw new Error(`--members must be a whole number ≥ 1 (got ${values.members})`);
+    server = await startPostgres();
+    const handle = await openDb({ url: await recreateDatabase(server.url, 'bench_kpi_national') });
+    handles.push(handle);
+    await handle.migrate();
+    const file = values.file ?? join(mkdtempSync(join(tmpdir(), 'bench-kpi-')), `national-${members}.ndjson`);
+    if (!existsSync(file)) {
+      process.stderr.write(`writing ${members.toLocaleString('en')} members of the national data to ${file}…\n`);
+      await writeNationalFile(file, members);
+    }
+    process.stderr.write('loading it…\n');
+    await importPath(handle.db, file, { mode: 'all-or-nothing' });
+    await addDemoFramework(handle.db);
+    results.push(...(await bench(`postgres national (${members.toLocaleString('en')} members)`, handle.db)));
   } else {
     server = await startPostgres();
     const pgHandle = await openDb({ url: await recreateDatabase(server.url, 'bench_kpi') });

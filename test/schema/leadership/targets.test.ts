@@ -348,6 +348,32 @@ describe('who lags, who reports, and the ranking (2026, as of 2026-06-30)', () =
   });
 });
 
+describe('the leadership screen in SQL statements', () => {
+  const LAGGING = `{ unit(code: "P9") { targetProgress(period: "2026", today: "2026-06-30") {
+    kpis { kpi { id } target actual status reportingRate { rate } openFlags } laggingChildren { unit { code } reasons } } } }`;
+  const RANK = `{ unit(code: "X1") { targetProgress(period: "2026", today: "2026-06-30") { kpis { status } rank { rank of } } } }`;
+  const count = async (query: string) => {
+    await admin('{ viewer { kind } }');
+    logger.reset();
+    const r = await admin(query);
+    expect(r.errors).toBeUndefined();
+    return { statements: logger.count, data: r.data.unit.targetProgress };
+  };
+
+  it('are as many with 3 children (or siblings) as with 6', async () => {
+    const [lagging3, rank3] = [await count(LAGGING), await count(RANK)];
+    await loadRecords(handle.db, ['X4', 'X5', 'X6'].map((c): ImportRecord => ({ type: 'unit', code: c, name: `Xã ${c}`, level: 'COMMUNE', parent: 'P9', validFrom: OPEN })));
+    const [lagging6, rank6] = [await count(LAGGING), await count(RANK)];
+    expect([lagging3.data.laggingChildren.length, lagging6.data.laggingChildren.length]).toEqual([3, 5]); // five of six
+    expect([rank3.data.rank, rank6.data.rank]).toEqual([{ rank: 1, of: 3 }, { rank: 1, of: 6 }]);
+    // The unit, its targets, its KPI values, the reporting rates, the open flags; then the
+    // children, their targets and reports this month (side by side), their KPI values.
+    expect([lagging3.statements, lagging6.statements]).toEqual([9, 9]);
+    // The unit, its targets, its KPI values; the framework, the parent, its children, their targets, their KPI values.
+    expect([rank3.statements, rank6.statements]).toEqual([8, 8]);
+  });
+});
+
 describe('data-quality flags', () => {
   const FLAGS = `{ unit(code: "P9") { reportFlags(period: "2026") { unit { code } kpi { id } month { id } total history median mad score reason open review { decision note reviewedBy } } } }`;
 
