@@ -7,7 +7,7 @@ import { openDb, optionsFromEnv } from '../db/client.js';
 import { seedDemo, unitCount } from '../db/demo/seed.js';
 import { defaultDataDir, devIssuerKeyFile } from '../db/local.js';
 import { devIssuer } from '../schema/access/tokens.js';
-import { configFromEnv, verifierFromEnv } from '../schema/config.js';
+import { configFromEnv, verifierFromEnv, type ApiConfig } from '../schema/config.js';
 import { makeYoga } from '../schema/yoga.js';
 
 const port = Number(process.env.PORT ?? 4000);
@@ -30,6 +30,8 @@ const config = configFromEnv(external ?? dev, { GRAPHIQL: 'true', ...process.env
 const token = dev ? await dev.sign({ subject: 'dev-admin', role: 'CENTRAL_ADMIN', unit: 'TW' }) : null;
 if (token) config.graphiqlHeaders = { Authorization: `Bearer ${token}` };
 
+// GraphiQL's page from the installed package: it works offline (dev only: Lambda serves no GraphiQL).
+config.renderGraphiQL = (await import('@graphql-yoga/render-graphiql')).renderGraphiQL as ApiConfig['renderGraphiQL'];
 const yoga = makeYoga(handle.db, config);
 const server = createServer(yoga);
 server.listen(port, () => {

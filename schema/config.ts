@@ -15,6 +15,8 @@ export interface ApiConfig {
   graphiql: boolean;
   /** Headers GraphiQL starts with (the dev server puts a dev token there). */
   graphiqlHeaders?: Record<string, string>;
+  /** Renders GraphiQL's page from a package (the dev server's: no CDN); absent, Yoga's page, which loads GraphiQL from a CDN. */
+  renderGraphiQL?: (options: object) => string;
   /** How long one operation may execute. */
   requestBudgetMs: number;
   /** Where progress statuses change (PROGRESS_ON_TRACK, PROGRESS_AT_RISK: shares of the progress asked for by today). */

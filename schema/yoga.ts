@@ -251,10 +251,13 @@ export function makeYoga(db: Db, config: ApiConfig): YogaServerInstance<{}, Cont
     graphiql: config.graphiql
       ? {
           defaultQuery: EXAMPLE_QUERY,
+          // The first tab opens with the example query (and the dev token), ready to run.
+          defaultTabs: [{ query: EXAMPLE_QUERY, headers: config.graphiqlHeaders ? JSON.stringify(config.graphiqlHeaders, null, 2) : null }],
           title: 'Youth Union KPIs',
           ...(config.graphiqlHeaders ? { headers: JSON.stringify(config.graphiqlHeaders, null, 2) } : {}),
         }
       : false,
+    ...(config.renderGraphiQL ? { renderGraphiQL: config.renderGraphiQL } : {}),
     landingPage: false,
     cors: config.corsOrigins.length === 0 ? false : { origin: config.corsOrigins, credentials: false, allowedHeaders: ['content-type', 'authorization', 'x-api-key', CSRF_HEADER, 'x-request-id'], methods: ['GET', 'POST'] },
     maskedErrors: { isDev: false },

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { printedSchema, schema } from '../../schema/index.js';
 import { renderKpiCatalogue } from '../../schema/kpi/docs.js';
 import { KPIS } from '../../schema/kpi/registry.js';
+import { OPERATIONS } from '../../schema/operations.js';
+import { readOperations, renderOperationsModule } from '../../schema/operations-source.js';
 
 describe('printed SDL', () => {
   it('matches schema/schema.graphql (run `npm run generate` after changing the schema)', () => {
@@ -42,5 +45,20 @@ describe('printed SDL', () => {
   it('docs/kpis.md is the catalogue rendered from the registry (run `npm run generate`)', () => {
     const committed = readFileSync(new URL('../../docs/kpis.md', import.meta.url), 'utf8');
     expect(renderKpiCatalogue()).toBe(committed);
+  });
+});
+
+describe('the persisted operations (schema/operations/*.graphql)', () => {
+  it('are compiled into schema/operations.ts (run `npm run generate` after changing one)', () => {
+    expect(readFileSync(new URL('../../schema/operations.ts', import.meta.url), 'utf8')).toBe(renderOperationsModule());
+    expect(OPERATIONS).toEqual(readOperations());
+  });
+
+  it('each hold one operation, named as its file, valid against the schema', () => {
+    for (const [name, text] of Object.entries(OPERATIONS)) {
+      const document = parse(text);
+      expect(document.definitions.map((d) => ('name' in d ? d.name?.value : undefined))).toEqual([name]);
+      expect(validate(schema, document).map((e) => e.message)).toEqual([]);
+    }
   });
 });
