@@ -1,4 +1,5 @@
-// npm start: the API on http://localhost:4000/graphql with GraphiQL, over the embedded
+// npm start: the API on http://localhost:4000/graphql with GraphiQL, and the leadership
+// dashboard on http://localhost:4000/dashboard, over the embedded
 // database in .data/ (or DATABASE_URL), migrated and, when empty, filled with demo data.
 // Users' tokens come from the local dev issuer (npm run token), unless AUTH_ISSUER and
 // AUTH_JWKS_URL name a real one; GraphiQL starts with a central admin's token.
@@ -9,6 +10,7 @@ import { defaultDataDir, devIssuerKeyFile } from '../db/local.js';
 import { devIssuer } from '../schema/access/tokens.js';
 import { configFromEnv, verifierFromEnv, type ApiConfig } from '../schema/config.js';
 import { makeYoga } from '../schema/yoga.js';
+import { dashboardHandler } from './dashboard.js';
 
 const port = Number(process.env.PORT ?? 4000);
 // The API's statements end within 10 s unless DATABASE_STATEMENT_TIMEOUT_MS says otherwise.
@@ -33,10 +35,14 @@ if (token) config.graphiqlHeaders = { Authorization: `Bearer ${token}` };
 // GraphiQL's page from the installed package: it works offline (dev only: Lambda serves no GraphiQL).
 config.renderGraphiQL = (await import('@graphql-yoga/render-graphiql')).renderGraphiQL as ApiConfig['renderGraphiQL'];
 const yoga = makeYoga(handle.db, config);
-const server = createServer(yoga);
+const dashboard = dashboardHandler({ token });
+const server = createServer((req, res) => {
+  if (!dashboard(req, res)) void yoga(req, res);
+});
 server.listen(port, () => {
   console.log(`Database: ${handle.kind}${dataDir ? ` (${dataDir})` : ''}`);
   console.log(`GraphiQL: http://localhost:${port}/graphql`);
+  console.log(`Dashboard: http://localhost:${port}/dashboard`);
   if (token) {
     console.log(`Token (CENTRAL_ADMIN of TW, 12 h; others: npm run token -- --role ROLE --unit CODE):`);
     console.log(`Authorization: Bearer ${token}`);
