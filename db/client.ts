@@ -30,6 +30,8 @@ export interface DbOptions {
   driver?: DriverKind | undefined;
   /** PGlite only: a data directory that keeps the database across restarts; absent or "memory://": in memory. */
   dataDir?: string | undefined;
+  /** PGlite only: a gzipped tarball of a data directory to start from when the directory is new (db/demo/snapshot.ts). */
+  loadDataDir?: Blob | undefined;
   /** Sees every SQL statement sent (used to count statements in tests). */
   logger?: Logger | undefined;
   /** node-postgres / Neon pool size. */
@@ -104,7 +106,8 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
     const { migrate } = await import('drizzle-orm/pglite/migrator');
     // "memory://" keeps the database in memory; any other value is a folder.
     if (options.dataDir && !options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true });
-    const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+    const start = options.loadDataDir ? { loadDataDir: options.loadDataDir } : {};
+    const client = options.dataDir ? new PGlite(options.dataDir, start) : new PGlite(start);
     await client.waitReady;
     const db = drizzle({ client, ...config });
     return {

@@ -16,7 +16,7 @@ export interface ApiConfig {
   /** Headers GraphiQL starts with (the dev server puts a dev token there). */
   graphiqlHeaders?: Record<string, string>;
   /** Renders GraphiQL's page from a package (the dev server's: no CDN); absent, Yoga's page, which loads GraphiQL from a CDN. */
-  renderGraphiQL?: (options: object) => string;
+  renderGraphiQL?: (options: object) => string | Promise<string>;
   /** How long one operation may execute. */
   requestBudgetMs: number;
   /** Where progress statuses change (PROGRESS_ON_TRACK, PROGRESS_AT_RISK: shares of the progress asked for by today). */

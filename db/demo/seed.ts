@@ -18,6 +18,11 @@ export async function unitCount(db: Db): Promise<number> {
   return Number(r?.n ?? 0);
 }
 
+export async function memberCount(db: Db): Promise<number> {
+  const [r] = await rows<{ n: string | number }>(db, sql`SELECT count(*) AS n FROM members`);
+  return Number(r?.n ?? 0);
+}
+
 /** Empties every table of the domain (keeps the schema). */
 export async function resetData(db: Db): Promise<void> {
   await db.execute(sql`TRUNCATE units, members, member_unit_history, member_evaluations, digital_models, teams,
