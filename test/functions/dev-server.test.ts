@@ -164,9 +164,17 @@ describe('the dev server', () => {
     }, 90_000);
 
     it('speaks English when asked, with numbers in the reader’s format', async () => {
+      const card = page.locator('#cards .card[data-kpi="APP_ADOPTION"]');
+      const value = Number(await card.locator('.value').getAttribute('data-value'));
+      const inLocale = (locale: string) => `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(value)} %`;
+      // vi-VN writes a decimal comma (99,6 %), English a point (99.6 %).
+      expect(inLocale('vi-VN')).toContain(',');
+      expect(await card.locator('.value').textContent()).toBe(inLocale('vi-VN'));
       await page.click('#lang');
       expect(await page.textContent('h1')).toBe('Youth Union digital transformation — dashboard');
       expect(await page.textContent('#lang')).toBe('Tiếng Việt');
+      expect(await card.locator('.status').textContent()).toMatch(/^(Achieved|On track|At risk|Behind|No target|No data)$/);
+      expect(await card.locator('.value').textContent()).toBe(inLocale('en-GB'));
       await page.click('#lang');
       expect(await page.textContent('h1')).toBe('Chuyển đổi số của Đoàn — bảng điều khiển');
     });
