@@ -279,6 +279,17 @@ export const targets = pgTable(
 );
 
 /**
+ * The version of the data, in STRIPES copies that sum to it: every statement that changes a
+ * table the API answers from adds 1 to its connection's copy (a trigger, migration 0011),
+ * in its own transaction. Cached answers are keyed by it (schema/cache.ts): a committed
+ * write is seen by the next request.
+ */
+export const dataVersion = pgTable('data_version', {
+  stripe: smallint('stripe').primaryKey(),
+  version: bigint('version', { mode: 'number' }).notNull().default(0),
+});
+
+/**
  * Emulation (thi đua) scoring frameworks: weighted criteria on KPIs that rank sibling units.
  * A framework is named and versioned: defining it again makes the next version, and the
  * rankings of earlier versions stay reproducible.

@@ -19,6 +19,10 @@ export interface ApiConfig {
   renderGraphiQL?: (options: object) => string | Promise<string>;
   /** How long one operation may execute. */
   requestBudgetMs: number;
+  /** Keep answers to repeated reads until the data changes (RESPONSE_CACHE=off turns it off; schema/cache.ts). */
+  responseCache: boolean;
+  /** How many answers the cache holds at most (RESPONSE_CACHE_ENTRIES, default 200): the least recently used go first. */
+  responseCacheEntries: number;
   /** Where progress statuses change (PROGRESS_ON_TRACK, PROGRESS_AT_RISK: shares of the progress asked for by today). */
   progress: ProgressThresholds;
   logger: Logger;
@@ -47,6 +51,11 @@ export function configFromEnv(verifier: TokenVerifier | null, env: NodeJS.Proces
   if (!Number.isInteger(smallCellMinimum) || smallCellMinimum < 1) throw new ConfigError('SMALL_CELL_MINIMUM must be a whole number ≥ 1');
   const requestBudgetMs = Number(env.REQUEST_BUDGET_MS ?? 10_000);
   if (!Number.isInteger(requestBudgetMs) || requestBudgetMs < 1) throw new ConfigError('REQUEST_BUDGET_MS must be a whole number of milliseconds');
+  const wholeNumber = (name: string, fallback: number) => {
+    const value = Number(env[name] ?? fallback);
+    if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number ≥ 1 (got "${env[name]}")`);
+    return value;
+  };
   const share = (name: string, fallback: number) => {
     const value = Number(env[name] ?? fallback);
     if (!(value > 0 && value <= 1)) throw new ConfigError(`${name} must be a share above 0 and at most 1 (got "${env[name]}")`);
@@ -57,6 +66,8 @@ export function configFromEnv(verifier: TokenVerifier | null, env: NodeJS.Proces
   return {
     access: { verifier, anonymous, smallCellMinimum },
     progress,
+    responseCache: env.RESPONSE_CACHE?.trim() !== 'off',
+    responseCacheEntries: wholeNumber('RESPONSE_CACHE_ENTRIES', 200),
     corsOrigins: list(env.CORS_ORIGINS),
     production,
     graphiql: env.GRAPHIQL === 'true',
@@ -71,6 +82,8 @@ export function defaultConfig(verifier: TokenVerifier | null, overrides: Partial
   return {
     ...base,
     logger: pino({ level: 'silent' }),
+    // Tests count statements per request: answers are computed each time unless a test asks for the cache.
+    responseCache: false,
     ...overrides,
     access: { ...base.access, ...overrides.access },
   };

@@ -12,6 +12,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { isTransient, pgError, rows, statementsOf, type Db } from '../db/client.js';
 import { authenticate, newAuthState, RequestRefused } from './access/authenticate.js';
 import type { ApiConfig } from './config.js';
+import { responseCache } from './cache.js';
 import { createContext, type Context } from './context.js';
 import { schema } from './index.js';
 import { errorSummary } from './errors.js';
@@ -263,6 +264,7 @@ export function makeYoga(db: Db, config: ApiConfig): YogaServerInstance<{}, Cont
     maskedErrors: { isDev: false },
     logging: false,
     plugins: [
+      ...(config.responseCache ? responseCache({ max: config.responseCacheEntries }) : []),
       healthPlugin(db),
       exportPlugin(db, config, state, { idOf: requestIdOf, caller: (request, actor) => void (infoOf(request).caller = actor) }),
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),

@@ -57,6 +57,14 @@ export class Access {
   }
 
   /** Partners and anonymous callers see aggregates with small cells suppressed. */
+  /** What of the caller decides an answer beside its identity (schema/cache.ts keys answers by both). */
+  get cacheScope(): string {
+    const p = this.principal;
+    if (p.kind === 'user') return `${p.role}@${p.unit.id}`;
+    if (p.kind === 'partner') return `partner:${p.keyId}`;
+    return `anonymous:${this.reads}`;
+  }
+
   get suppressesSmallCells(): boolean {
     return this.principal.kind !== 'user';
   }

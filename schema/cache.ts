@@ -1,0 +1,58 @@
+// A response cache for repeated reads between writes (leadership opening the same screen,
+// a dashboard refreshed): an answer is kept under the operation, its variables, who asks
+// (the caller's identity: its scope and its small-cell rule come with it), the Vietnam day
+// (what depends on "today") and the data's version. Every statement that changes the data
+// adds to that version in its own transaction (migration 0011), so a committed write is seen
+// by the very next request, and a cached answer never outlives the data it was made from.
+// Answers with errors, and lists of personal data (whose reads are audited), are never kept.
+import { createInMemoryCache, useResponseCache } from '@envelop/response-cache';
+import { sql } from 'drizzle-orm';
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { rows } from '../db/client.js';
+import type { Context } from './context.js';
+import { sha256 } from './format.js';
+import { vietnamDay } from './kpi/period.js';
+
+/** Types whose presence in an answer keeps it out of the cache: personal data, read under audit. */
+const NEVER_CACHED = ['MemberRecord', 'EvaluationRecord', 'RosterEntryRecord'];
+
+/** The data's version: the sum of its copies (one statement). */
+export async function dataVersion(ctx: Pick<Context, 'db'>): Promise<string> {
+  const [row] = await rows<{ version: string | number }>(ctx.db, sql`SELECT sum(version) AS version FROM data_version`);
+  return String(row?.version ?? 0);
+}
+
+/** Requests whose operation is a query: only those are looked up and kept (a write is never answered from the cache). */
+const queries = new WeakSet<object>();
+
+/** Marks query operations, before the cache looks at them. */
+const markQueries: Plugin = {
+  onExecute({ args }) {
+    if (getOperationAST(args.document, args.operationName)?.operation === 'query') queries.add(args.contextValue as object);
+  },
+};
+
+export function responseCache(options: { max?: number } = {}): Plugin[] {
+  return [markQueries, cache(options)];
+}
+
+function cache(options: { max?: number }): Plugin {
+  return useResponseCache<Context>({
+    enabled: (context) => queries.has(context),
+    // Who asks is in the key (buildResponseCacheKey), with what decides its answers.
+    session: () => null,
+    cache: createInMemoryCache({ max: options.max ?? 1_000 }),
+    // The version makes answers exact; the time to live only bounds what an idle cache holds.
+    ttl: 10 * 60_000,
+    invalidateViaMutation: false,
+    ignoredTypes: NEVER_CACHED,
+    includeExtensionMetadata: false,
+    buildResponseCacheKey: async ({ documentString, variableValues, operationName, context }) => {
+      const ctx = context as unknown as Context;
+      return sha256(
+        JSON.stringify([documentString, variableValues ?? {}, operationName ?? null, ctx.access.actor, ctx.access.role, ctx.access.cacheScope, vietnamDay(ctx.now), await dataVersion(ctx)]),
+      );
+    },
+  }) as Plugin;
+}
