@@ -1,7 +1,7 @@
 // The audit log: who changed what and when, with the entity before and after. A row
 // written with an idempotency key also keeps the result of the change, so that the same
 // request sent again returns it instead of writing a second time.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
 
 export interface AuditEntry {
@@ -20,12 +20,17 @@ export interface AuditEntry {
 
 const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
 
-/** Writes an audit row in the caller's transaction, so that it commits or rolls back with the change. */
-export async function writeAudit(db: Db, e: AuditEntry): Promise<void> {
-  await db.execute(sql`
+/** The statement that writes an audit row (to run alone, or with the roll-ups' change: db/rollup.ts, settleRollups). */
+export function auditInsert(e: AuditEntry): SQL {
+  return sql`
     INSERT INTO audit_log (actor, action, entity, entity_key, before, after, idempotency_key, request_hash, tx_id)
     VALUES (${e.actor}, ${e.action}, ${e.entity}, ${e.entityKey}, ${json(e.before)}::jsonb, ${json(e.after)}::jsonb,
-            ${e.idempotencyKey ?? null}, ${e.requestHash ?? null}, txid_current())`);
+            ${e.idempotencyKey ?? null}, ${e.requestHash ?? null}, txid_current())`;
+}
+
+/** Writes an audit row in the caller's transaction, so that it commits or rolls back with the change. */
+export async function writeAudit(db: Db, e: AuditEntry): Promise<void> {
+  await db.execute(auditInsert(e));
 }
 
 export interface StoredChange {

@@ -148,9 +148,9 @@ const stripe = sql.raw(`(pg_backend_pid() % ${STRIPES})::smallint`);
  * order, table by table, so two writers lock the rows they share in one order; writers on
  * other connections mostly add to other copies of them, and do not wait.
  */
-function applyLeaves(leaves: SQL): SQL {
+function applyLeaves(leaves: SQL, also?: SQL): SQL {
   return sql`
-      WITH leaf AS MATERIALIZED (${leaves}),
+      WITH ${also ? sql`also AS (${also}), ` : sql``}leaf AS MATERIALIZED (${leaves}),
       ev AS MATERIALIZED (
         SELECT leaf.*, u.path, u.level FROM leaf JOIN units u ON u.id = leaf.unit_id
       ),
@@ -258,23 +258,45 @@ async function leafSteps(db: Db, selection: Selection): Promise<Steps> {
  * birth year, the same report again) touches none and leaves `kpi_as_of` as it was.
  */
 export async function withRollups<T>(db: Db, selection: Selection, write: () => Promise<T>): Promise<T> {
+  // A change still to apply reads the steps as they are now: it goes first.
+  await settleRollups(db);
   const before = await leafSteps(db, selection);
   const result = await write();
   const after = stepsOf(selection);
   if (!after) return result;
   const column = <K extends keyof Steps[number]>(key: K) => `{${before.map((b) => (key === 'series' ? `"${b[key]}"` : String(b[key]))).join(',')}}`;
-  await preparedRows(
-    db,
-    applyLeaves(sql`
+  const change = sql`
       SELECT unit_id, series, variant, day, sum(delta) AS delta
         FROM (${after}
               UNION ALL
               SELECT unit_id, series, variant, day, -delta
                 FROM unnest(${column('unit_id')}::int[], ${column('series')}::text[], ${column('variant')}::smallint[], ${column('day')}::date[], ${column('delta')}::bigint[])
                   AS b(unit_id, series, variant, day, delta)) x
-       GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0`),
-  );
+       GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0`;
+  if (deferring.has(db)) pending.set(db, change);
+  else await preparedRows(db, applyLeaves(change));
   return result;
+}
+
+/** Transactions whose roll-up change waits for their last statement (a mutation's: see `deferRollups`). */
+const deferring = new WeakSet<Db>();
+/** The change each of them has still to apply. */
+const pending = new WeakMap<Db, SQL>();
+
+/**
+ * Lets a transaction apply its roll-up change with its last statement (the mutation's audit
+ * row, `settleRollups`): one statement less a write. It must settle before it commits.
+ */
+export function deferRollups(tx: Db): void {
+  deferring.add(tx);
+}
+
+/** Applies a transaction's waiting roll-up change, with `also` (a statement of its own) in the same statement. */
+export async function settleRollups(db: Db, also?: SQL): Promise<void> {
+  const change = pending.get(db);
+  pending.delete(db);
+  if (change) await preparedRows(db, applyLeaves(change, also));
+  else if (also) await db.execute(also);
 }
 
 /** Everything whose steps depend on a unit's life: what it and the units below it hold, and the communes above it (teams). */

@@ -5,7 +5,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
 import { searchForm } from './load.js';
-import { applyEvents, unitLifeSelection, withRollups } from './rollup.js';
+import { applyEvents, deferRollups, unitLifeSelection, withRollups } from './rollup.js';
 import type { GENDERS, ReportKind, UnitLevel } from './schema.js';
 
 const ts = (d: Date | null | undefined) => (d == null ? null : d.toISOString());
@@ -44,6 +44,8 @@ const locked = new WeakSet<Db>();
 export async function lockMutation(tx: Db, scope?: string): Promise<void> {
   await lockWrites(tx, scope);
   locked.add(tx);
+  // Its roll-up change goes with its audit row, in its last statement (schema/ingest/run.ts).
+  deferRollups(tx);
 }
 
 function inTransaction<T>(db: Db, scope: SQL | string | undefined, work: (tx: Db) => Promise<T>): Promise<T> {

@@ -2,9 +2,10 @@
 // roll-ups and its audit row, idempotency, and the actor who asked.
 import { eq, sql } from 'drizzle-orm';
 import * as z from 'zod';
-import { changeByIdempotencyKey, writeAudit } from '../../db/audit.js';
+import { auditInsert, changeByIdempotencyKey } from '../../db/audit.js';
 import { pgError, rows, type Db } from '../../db/client.js';
 import { UNSTORABLE } from '../../db/import/validate.js';
+import { settleRollups } from '../../db/rollup.js';
 import { lockMutation } from '../../db/writes.js';
 import { units } from '../../db/schema.js';
 import { forbidden, type Context, type UnitRow } from '../context.js';
@@ -218,18 +219,13 @@ export async function mutate<S>(ctx: Context, plan: MutationPlan<S>): Promise<S>
         const { before, after } = await plan.run(tx, guard);
         // Behind the checks each mutation makes as it goes: nothing it changed lies outside the caller's units.
         for (const code of new Set([...unitsNamed(before), ...unitsNamed(after)])) await guard.owns(code, `${plan.entity} ${plan.entityKey}`);
-        if (key || !same(before, after)) {
-          await writeAudit(tx, {
-            actor,
-            action: plan.action,
-            entity: plan.entity,
-            entityKey: plan.entityKey,
-            before,
-            after,
-            idempotencyKey: key,
-            requestHash,
-          });
-        }
+        // The audit row, and the roll-ups' change with it in one statement.
+        await settleRollups(
+          tx,
+          key || !same(before, after)
+            ? auditInsert({ actor, action: plan.action, entity: plan.entity, entityKey: plan.entityKey, before, after, idempotencyKey: key, requestHash })
+            : undefined,
+        );
         return after;
       });
       // What this request cached before the write is stale now.

@@ -60,7 +60,7 @@ describe('the request log', () => {
     expect(JSON.stringify(refused)).not.toContain('nope');
   });
 
-  it('counts the statements of a write: a new report takes 9, the same report again 5', async () => {
+  it('counts the statements of a write: a new report takes 8, the same report again 5', async () => {
     const token = await tokenFor('UNIT_ADMIN', 'C1', 'secretary-c1');
     await post({ authorization: `Bearer ${token}` }, '{ viewer { kind } }');
     const report = (count: number) =>
@@ -68,10 +68,10 @@ describe('the request log', () => {
         i: { unit: 'C1', kind: 'DIGITAL_ACCOUNTS', date: '2026-03-05', count, id: 'log-count-1' },
       });
     // BEGIN, the locks, the unit, the report as it was, its roll-up steps, the upsert,
-    // the steps after with the roll-ups' change, the audit row, COMMIT.
-    expect((await report(4))[0]).toMatchObject({ operation: 'R', status: 200, statements: 9 });
+    // the steps after with the roll-ups' change and the audit row, COMMIT.
+    expect((await report(4))[0]).toMatchObject({ operation: 'R', status: 200, statements: 8 });
     // Nothing to change: BEGIN, the locks, the unit, the report as it is, COMMIT.
     expect((await report(4))[0]).toMatchObject({ operation: 'R', status: 200, statements: 5 });
-    expect((await report(6))[0]).toMatchObject({ operation: 'R', status: 200, statements: 9 });
+    expect((await report(6))[0]).toMatchObject({ operation: 'R', status: 200, statements: 8 });
   });
 });
