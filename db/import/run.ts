@@ -128,15 +128,19 @@ async function diagnose(db: Db, batch: Batch, unitIds: Map<string, number>, erro
 }
 
 export async function importPath(db: Db, path: string, options: ImportOptions = {}): Promise<ImportResult> {
+  return importSource(db, await openSource(path), options);
+}
+
+/** Imports a source (a file or folder, or NDJSON in memory: db/import/source.ts, ndjsonText); in memory there is no bulk load. */
+export async function importSource(db: Db, source: Source, options: ImportOptions = {}): Promise<ImportResult> {
   const started = performance.now();
-  const source = await openSource(path);
   const mode = options.mode ?? 'per-batch';
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const progress = reporter(options);
 
   const stored = await storedUnits(db);
   // Into an empty database, all or nothing, over node-postgres: a bulk load.
-  if (mode === 'all-or-nothing' && stored.size === 0 && !options.dryRun && options.bulk !== false) {
+  if (mode === 'all-or-nothing' && stored.size === 0 && !options.dryRun && options.bulk !== false && !source.inMemory) {
     const bulk = await bulkImport(db, source, options, started);
     if (bulk) return bulk;
   }

@@ -22,6 +22,8 @@ export interface Source {
   path: string;
   /** The file or folder name, for the audit log and messages. */
   label: string;
+  /** Held in memory, not in a file (so never bulk-loaded, which reads the file in threads). */
+  inMemory?: boolean;
   totalBytes: number;
   /**
    * Every record in order, in chunks. `onBytes` is told how many bytes were read so far
@@ -99,15 +101,23 @@ export async function openSource(path: string): Promise<Source> {
   return ndjsonFile(path, stat.size);
 }
 
-function ndjsonFile(path: string, size: number): Source {
+/** NDJSON held in memory (a chunk sent over GraphQL), read as a file of that name would be. */
+export function ndjsonText(text: string, label: string): Source {
+  const bytes = Buffer.from(text, 'utf8');
+  return ndjsonFile(bytes, bytes.length, label);
+}
+
+function ndjsonFile(input: string | Buffer, size: number, label = typeof input === 'string' ? basename(input) : 'ndjson'): Source {
+  const path = typeof input === 'string' ? input : label;
   return {
     kind: 'ndjson',
     path,
-    label: basename(path),
+    label,
+    inMemory: typeof input !== 'string',
     totalBytes: size,
     async *scan(pattern, onBytes) {
       const re = new RegExp(pattern.source, 'g');
-      for await (const chunk of ndjsonLines(path, undefined, onBytes)) {
+      for await (const chunk of ndjsonLines(input, undefined, onBytes)) {
         const { buffer, ends } = chunk;
         // One byte, one character: the ASCII pattern matches where it matches in UTF-8, and nothing is decoded but the lines it matches.
         const text = buffer.toString('latin1', 0, ends[ends.length - 1]);
@@ -124,7 +134,7 @@ function ndjsonFile(path: string, size: number): Source {
       }
     },
     async *read(onBytes, part) {
-      for await (const chunk of ndjsonLines(path, part, onBytes)) {
+      for await (const chunk of ndjsonLines(input, part, onBytes)) {
         const out: SourceEntry[] = [];
         let at = 0;
         chunk.ends.forEach((end, i) => {
@@ -151,7 +161,7 @@ export interface LineChunk {
  * byte order mark left out. Lines hold UTF-8 bytes: a line break is never inside a
  * character, so each line decodes alone as it would with the whole file.
  */
-export async function* ndjsonLines(path: string, part?: Part, onBytes?: (bytes: number, lines: number) => void): AsyncGenerator<LineChunk> {
+export async function* ndjsonLines(input: string | Buffer, part?: Part, onBytes?: (bytes: number, lines: number) => void): AsyncGenerator<LineChunk> {
   let bytes = 0;
   let line = (part?.firstLine ?? 1) - 1;
   const last = part?.lastLine ?? Infinity;
@@ -173,7 +183,7 @@ export async function* ndjsonLines(path: string, part?: Part, onBytes?: (bytes: 
     carry = at < buffer.length && line < last ? buffer.subarray(at) : null;
     return ends.length > 0 ? { buffer, ends, firstLine } : null;
   };
-  for await (let read of readsOf(path, skipping ? part!.from - 1 : 0)) {
+  for await (let read of readsOf(input, skipping ? part!.from - 1 : 0)) {
     bytes += read.length;
     if (skipping) {
       const lf = read.indexOf(10);
@@ -210,8 +220,13 @@ export async function* ndjsonLines(path: string, part?: Part, onBytes?: (bytes: 
  * is used. Three buffers in turn: a read stays valid until the next but one is taken (so a
  * line carried from it can be joined to the next), and gigabytes read make no garbage.
  */
-async function* readsOf(path: string, start: number): AsyncGenerator<Buffer> {
-  const handle = await fs.open(path, 'r');
+async function* readsOf(input: string | Buffer, start: number): AsyncGenerator<Buffer> {
+  if (typeof input !== 'string') {
+    // In memory: the same reads a file of these bytes would give.
+    for (let at = start; at < input.length; at += CHUNK) yield input.subarray(at, at + CHUNK);
+    return;
+  }
+  const handle = await fs.open(input, 'r');
   const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   let position = start;
   const read = (turn: number) => handle.read(buffers[turn]!, 0, CHUNK, position).then(({ bytesRead }) => buffers[turn]!.subarray(0, bytesRead));
