@@ -113,6 +113,8 @@ export class KpiStack extends Stack {
         AUTH_JWKS_URL: authJwksUrl.valueAsString,
         CORS_ORIGINS: corsOrigins.valueAsString,
         ANONYMOUS_ACCESS: anonymousAccess.valueAsString,
+        // Answers kept for repeated reads (schema/cache.ts): a national dashboard's is a few MB, and the function has 1,024 MB.
+        RESPONSE_CACHE_ENTRIES: '100',
       },
     });
 
