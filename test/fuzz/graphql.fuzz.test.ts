@@ -486,6 +486,33 @@ function mutationCaseArb(): fc.Arbitrary<MutationCase> {
     (i): MutationCase => ({ field: 'recordReport', inputType: 'RecordReportInput', success: '... on RecordReportSuccess { report { count date unit { code } } }', input: i, units: [i.unit.v], bad: CLOSED.has(i.unit.v.trim()) && (i.date.v as string) >= '2026-03-15' }),
   );
 
+  // A target: a percentage (0–100) for APP_ADOPTION, a whole count for the others; a year, half, quarter, month or term.
+  const targetKpi = fc.oneof(
+    { weight: 5, arbitrary: fc.constantFrom('APP_ADOPTION', 'VNEID_INSTALLS', 'STARTUP_PRODUCTS_LISTED').map((k) => ok(new EnumValue(k))) },
+    { weight: 1, arbitrary: fc.constantFrom('app_adoption', 'NOPE', '"APP_ADOPTION"').map((k) => no(new EnumValue(k))) },
+  );
+  const targetPeriod = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom('2026', '2026-H2', '2026-Q1', '2026-03', '2025/2030').map(ok) },
+    { weight: 2, arbitrary: fc.constantFrom<unknown>('2026-W05', '2026-03-05', '2026-13', '2030/2025', '', 'soon', '2026-03-01..2026-03-31', 2026, null).map(no) },
+    { weight: 1, arbitrary: weirdString.map(no) },
+  );
+  const targetValue = fc.oneof({ weight: 4, arbitrary: fc.constantFrom<unknown>(0, 7, 50, 100, 1000) }, { weight: 2, arbitrary: extremeNumber }, { weight: 1, arbitrary: fc.constantFrom<unknown>(99.5, -1, '50', null) });
+  const setTarget = fc.record({ unit: unitIn(['CENTRAL', 'PROVINCE', 'COMMUNE', 'BLOC', 'BRANCH']), kpi: targetKpi, period: targetPeriod, value: targetValue }).map((i): MutationCase => {
+    const v = i.value;
+    const ratio = (i.kpi.v as EnumValue).name === 'APP_ADOPTION';
+    const valueBad = !(typeof v === 'number' && Number.isFinite(v) && v >= 0 && (ratio ? v <= 100 : Number.isSafeInteger(v)));
+    // C2 and B21 close on 2026-03-15: a period that begins after that is not theirs.
+    const closedBefore = CLOSED.has(i.unit.v.trim()) && i.period.v === '2026-H2';
+    return {
+      field: 'setTarget',
+      inputType: 'SetTargetInput',
+      success: '... on SetTargetSuccess { target { value period { id } } }',
+      input: { unit: i.unit, kpi: i.kpi, period: i.period as Tagged, value: { v, bad: valueBad } },
+      units: [i.unit.v],
+      bad: closedBefore,
+    };
+  });
+
   const upsertMember = fc
     .record({
       // A new member's id always starts "fz-m-": an odd text accepted as an id would make it a member that later "unknown member" cases name.
@@ -622,6 +649,7 @@ function mutationCaseArb(): fc.Arbitrary<MutationCase> {
 
   return fc.oneof(
     { weight: 3, arbitrary: recordReport },
+    { weight: 2, arbitrary: setTarget },
     { weight: 3, arbitrary: upsertMember },
     { weight: 2, arbitrary: recordEvaluation },
     { weight: 2, arbitrary: memberEvent },
