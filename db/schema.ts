@@ -43,6 +43,10 @@ export const REPORT_KINDS = [
 ] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
+/** The years a member can be evaluated for, and born in (the tables check them; so do the import and the mutations). */
+export const EVALUATION_YEARS = { min: 1950, max: 2100 } as const;
+export const BIRTH_YEARS = { min: 1900, max: 2100 } as const;
+
 /** The largest count one activity report may hold (DOMAIN.md: a commune helps at most tens of thousands a month). */
 export const REPORT_COUNT_MAX = 1_000_000;
 
@@ -116,7 +120,7 @@ export const members = pgTable(
     index('members_unit_idx').on(t.unitId),
     check('members_left_after_joined', sql`${t.leftAt} IS NULL OR ${t.leftAt} > ${t.joinedAt}`),
     check('members_unit_since_in_membership', sql`${t.unitSince} >= ${t.joinedAt} AND (${t.leftAt} IS NULL OR ${t.unitSince} < ${t.leftAt})`),
-    check('members_birth_year_range', sql`${t.birthYear} IS NULL OR ${t.birthYear} BETWEEN 1900 AND 2100`),
+    check('members_birth_year_range', sql`${t.birthYear} IS NULL OR ${t.birthYear} BETWEEN ${sql.raw(String(BIRTH_YEARS.min))} AND ${sql.raw(String(BIRTH_YEARS.max))}`),
     check('members_gender_known', sql`${t.gender} IS NULL OR ${t.gender} IN (${inList(GENDERS)})`),
   ],
 );
@@ -147,7 +151,7 @@ export const memberEvaluations = pgTable(
   (t) => [
     // Evaluations are always looked up by member (and year): the key serves them all.
     primaryKey({ columns: [t.memberId, t.year] }),
-    check('member_evaluations_year_range', sql`${t.year} BETWEEN 1950 AND 2100`),
+    check('member_evaluations_year_range', sql`${t.year} BETWEEN ${sql.raw(String(EVALUATION_YEARS.min))} AND ${sql.raw(String(EVALUATION_YEARS.max))}`),
   ],
 );
 

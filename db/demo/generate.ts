@@ -4,7 +4,7 @@
 // 1,600+ youth in community digital teams; Hà Nội has teams in all 126 communes and
 // wards with 5,000+ young people and 322 digitized relics.
 import type { ImportRecord, MemberRecord, TargetRecord, UnitRecord } from '../records.js';
-import type { ReportKind } from '../schema.js';
+import { REPORT_KINDS, type ReportKind } from '../schema.js';
 import { BLOC_NAMES, BRANCH_KINDS, PLACE_SYLLABLES, PROVINCES, REAL_COMMUNES, type ProvinceSeed } from './places.js';
 
 export type Scale = 'demo' | 'national';
@@ -108,7 +108,6 @@ export function vietnamIso(ms: number): string {
 const MODEL_KINDS = ['Chi đoàn số', 'Bình dân học vụ số', 'Sổ tay đoàn viên điện tử', 'Tổ công nghệ số cộng đồng', 'Thanh niên tình nguyện số'];
 const PRODUCT_STEMS = ['Chè Shan tuyết', 'Mật ong rừng', 'Hồi khô', 'Miến dong', 'Gạo nếp cái hoa vàng', 'Cà phê', 'Nước mắm', 'Bánh cốm', 'Hạt điều rang', 'Tinh dầu quế'];
 const RELIC_STEMS = ['Đình', 'Chùa', 'Đền', 'Di tích lịch sử cách mạng', 'Nhà tưởng niệm', 'Miếu'];
-const REPORT_KINDS: ReportKind[] = ['VNEID_INSTALLS', 'VNEID_ACTIVATIONS', 'DIGITAL_ACCOUNTS', 'ECOMMERCE_PRODUCTS', 'DIGITAL_SKILLS_TRAINED'];
 
 export interface Plan {
   scale: Scale;

@@ -2,7 +2,7 @@
 // types, enums, instants, and the order of the record's own dates. What needs other
 // records (unit codes, duplicates, a unit's life) is checked by the validation pass.
 import * as z from 'zod';
-import { GENDERS, KPI_IDS, REPORT_COUNT_MAX, REPORT_KINDS, UNIT_LEVELS, type KpiId, type ReportKind, type UnitLevel } from '../schema.js';
+import { BIRTH_YEARS, EVALUATION_YEARS, GENDERS, KPI_IDS, REPORT_COUNT_MAX, REPORT_KINDS, UNIT_LEVELS, type KpiId, type ReportKind, type UnitLevel } from '../schema.js';
 import { formatVietnam, parseDay, parseInstant, parseTargetPeriod, vietnamDay, vietnamMidnightMs, type Instant, type TargetPeriod } from './time.js';
 
 /** What is wrong with a record: the field (a path such as `evaluations[1].year`) and why. */
@@ -53,9 +53,7 @@ const period = z.string().transform((s, ctx): TargetPeriod => {
   return r;
 });
 
-/** The years a member can be evaluated for, and born in (the database checks the same). */
-export const EVALUATION_YEARS = { min: 1950, max: 2100 } as const;
-export const BIRTH_YEARS = { min: 1900, max: 2100 } as const;
+export { BIRTH_YEARS, EVALUATION_YEARS };
 
 const evaluation = z.strictObject({ year: z.number().int().min(EVALUATION_YEARS.min).max(EVALUATION_YEARS.max), recordedAt: instant });
 const rosterEntry = z.strictObject({ person: id, from: instant, to: instant.nullish() });

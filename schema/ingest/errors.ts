@@ -3,6 +3,7 @@
 // word on many rules (CHECK constraints, triggers); its refusals are told the same way.
 import { pgError } from '../../db/client.js';
 import { builder } from '../builder.js';
+import { BIRTH_YEARS, EVALUATION_YEARS } from '../../db/schema.js';
 
 export interface Issue {
   /** The input field, as the client named it (`leftAt`, `unit`, `idempotencyKey`). */
@@ -83,9 +84,9 @@ const RULES: Rule[] = [
   { match: 'members_left_after_joined', field: 'leftAt', reason: 'must be after joinedAt' },
   { match: 'members_unit_since_in_membership', field: 'transferredAt', reason: 'must lie within the membership (at or after joinedAt, before leftAt)' },
   { match: 'member_unit_history_order', field: 'transferredAt', reason: 'must be after the member came into their current unit' },
-  { match: 'members_birth_year_range', field: 'birthYear', reason: 'must be between 1900 and 2100' },
+  { match: 'members_birth_year_range', field: 'birthYear', reason: `must be between ${BIRTH_YEARS.min} and ${BIRTH_YEARS.max}` },
   { match: 'members_gender_known', field: 'gender', reason: 'must be MALE, FEMALE or OTHER' },
-  { match: 'member_evaluations_year_range', field: 'year', reason: 'must be between 1950 and 2100' },
+  { match: 'member_evaluations_year_range', field: 'year', reason: `must be between ${EVALUATION_YEARS.min} and ${EVALUATION_YEARS.max}` },
   { match: 'digital_models_ended_order', field: 'endedAt', reason: 'must be after establishedAt' },
   { match: 'digital_models_effective_order', field: 'effectiveFrom', reason: 'must not be before establishedAt' },
   { match: 'teams_disbanded_order', field: 'disbandedAt', reason: 'must be after establishedAt' },

@@ -2,7 +2,7 @@
 // branch to branch at an instant, evaluated each year, on the Vietnam Youth app and with
 // a digitized profile from an instant on.
 import * as z from 'zod';
-import { GENDERS } from '../../db/schema.js';
+import { BIRTH_YEARS, EVALUATION_YEARS, GENDERS } from '../../db/schema.js';
 import { memberScope, recordEvaluation, updateMember, upsertMember } from '../../db/writes.js';
 import { builder } from '../builder.js';
 import { invalid, NotFoundError, ValidationError, type Issue } from './errors.js';
@@ -32,6 +32,9 @@ import {
   type WriteGuard,
 } from './run.js';
 
+
+const BIRTH_RANGE = `must be between ${BIRTH_YEARS.min} and ${BIRTH_YEARS.max}`;
+const EVALUATION_RANGE = `must be between ${EVALUATION_YEARS.min} and ${EVALUATION_YEARS.max}`;
 const date = (s: string | null): Date | null => (s === null ? null : new Date(s));
 
 // ── upsertMember ─────────────────────────────────────────────────────────────
@@ -52,7 +55,7 @@ const UpsertMemberInput = builder.inputType('UpsertMemberInput', {
       description:
         'When the member moved into `unit` from the branch they are recorded in: they count in the old branch before this instant and in the new one from it. Required for a transfer; otherwise left out.',
     }),
-    birthYear: t.int({ description: `1900–2100. ${KEEP}` }),
+    birthYear: t.int({ description: `${BIRTH_YEARS.min}–${BIRTH_YEARS.max}. ${KEEP}` }),
     gender: t.field({ type: GenderEnum, description: KEEP }),
     digitizedAt: t.field({ type: 'DateTime', description: `When the profile was digitized in the member-management software. ${KEEP}` }),
     appActivatedAt: t.field({ type: 'DateTime', description: `When the member activated the Vietnam Youth app. ${KEEP}` }),
@@ -66,7 +69,7 @@ const upsertMemberSchema = z
     joinedAt: instant(),
     leftAt: instant().nullish(),
     transferredAt: instant().nullish(),
-    birthYear: z.number().int().min(1900, 'must be between 1900 and 2100').max(2100, 'must be between 1900 and 2100').nullish(),
+    birthYear: z.number().int().min(BIRTH_YEARS.min, BIRTH_RANGE).max(BIRTH_YEARS.max, BIRTH_RANGE).nullish(),
     gender: z.enum(GENDERS).nullish(),
     digitizedAt: instant().nullish(),
     appActivatedAt: instant().nullish(),
@@ -188,7 +191,7 @@ const yearStart = (year: number) => new Date(Date.UTC(year, 0, 1) - 7 * 3_600_00
 const recordEvaluationSchema = z
   .object({
     member: text(200),
-    year: z.number().int().min(1950, 'must be between 1950 and 2100').max(2100, 'must be between 1950 and 2100'),
+    year: z.number().int().min(EVALUATION_YEARS.min, EVALUATION_RANGE).max(EVALUATION_YEARS.max, EVALUATION_RANGE),
     recordedAt: instant(),
   })
   .superRefine((v, ctx) => {
