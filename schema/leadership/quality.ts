@@ -44,51 +44,56 @@ export interface FlagShape extends Outlier {
  */
 export async function flaggedMonths(db: Db, root: UnitRow, kinds: readonly string[], fromDay: number, toDay: number): Promise<FlagShape[]> {
   if (kinds.length === 0 || toDay <= fromDay) return [];
+  // Each unit's monthly totals of a kind, as one series (months as year × 12 + month − 1), with
+  // the reviews of its months: the history of a month is the months before it in its series.
   const found = await rows<{
     unit_id: number;
     kind: ReportKind;
-    month: string;
-    total: string | number;
-    history: (string | number)[] | string;
-    decision: 'CONFIRMED' | 'CORRECTED' | null;
-    note: string | null;
-    reviewed_by: string | null;
-    reviewed_at: Date | string | null;
-    reviewed_total: string | number | null;
+    months: number[];
+    totals: number[];
+    reviews: { m: number; decision: 'CONFIRMED' | 'CORRECTED'; note: string | null; by: string; at: string; total: number }[] | string | null;
   }>(
     db,
     sql`WITH monthly AS (
-          SELECT a.unit_id, a.kind, date_trunc('month', a.date)::date AS m, sum(a.count)::bigint AS total
+          SELECT a.unit_id, a.kind, date_trunc('month', a.date)::date AS m, sum(a.count) AS total
             FROM activity_reports a JOIN units u ON u.id = a.unit_id
            WHERE u.path @> ARRAY[${root.id}::int] AND a.kind = ANY(${`{${kinds.join(',')}}`}::text[])
              AND a.date >= (${formatDay(fromDay)}::date - interval '12 months')::date AND a.date < ${formatDay(toDay)}::date
            GROUP BY 1, 2, 3
-        ),
-        windowed AS (
-          SELECT unit_id, kind, m, total,
-                 array_agg(total) OVER (PARTITION BY unit_id, kind ORDER BY m RANGE BETWEEN INTERVAL '12 months' PRECEDING AND INTERVAL '1 day' PRECEDING) AS history
-            FROM monthly
         )
-        SELECT w.unit_id, w.kind, to_char(w.m, 'YYYY-MM-DD') AS month, w.total, coalesce(w.history, '{}') AS history,
-               r.decision, r.note, r.reviewed_by, r.reviewed_at, r.total AS reviewed_total
-          FROM windowed w LEFT JOIN report_flag_reviews r ON r.unit_id = w.unit_id AND r.kind = w.kind AND r.month = w.m
-         WHERE w.m >= ${formatDay(fromDay)}::date AND cardinality(coalesce(w.history, '{}')) >= ${MIN_HISTORY}
-         ORDER BY w.m, w.unit_id, w.kind`,
+        SELECT s.unit_id, s.kind, s.months, s.totals,
+               (SELECT json_agg(json_build_object('m', extract(year FROM r.month)::int * 12 + extract(month FROM r.month)::int - 1, 'decision', r.decision,
+                                                  'note', r.note, 'by', r.reviewed_by, 'at', r.reviewed_at, 'total', r.total))
+                  FROM report_flag_reviews r
+                 WHERE r.unit_id = s.unit_id AND r.kind = s.kind AND r.month >= ${formatDay(fromDay)}::date AND r.month < ${formatDay(toDay)}::date) AS reviews
+          FROM (SELECT unit_id, kind,
+                       array_agg(extract(year FROM m)::int * 12 + extract(month FROM m)::int - 1 ORDER BY m) AS months,
+                       array_agg(total::float8 ORDER BY m) AS totals
+                  FROM monthly GROUP BY 1, 2) s
+         WHERE cardinality(s.months) > ${MIN_HISTORY}`,
   );
+  const first = dayParts(fromDay);
+  const firstMonth = first.year * 12 + first.month - 1;
   const flags: FlagShape[] = [];
   for (const r of found) {
-    const history = (typeof r.history === 'string' ? r.history.replace(/[{}]/g, '').split(',').filter(Boolean) : r.history).map(Number);
-    const total = Number(r.total);
-    const outlier = assess(total, history);
-    if (!outlier?.flagged) continue;
-    const [year, month] = r.month.split('-').map(Number) as [number, number];
-    const review =
-      r.decision !== null && Number(r.reviewed_total) === total
-        ? { decision: r.decision, note: r.note, reviewedBy: r.reviewed_by!, reviewedAt: new Date(r.reviewed_at!), total }
-        : null;
-    flags.push({ ...outlier, unitId: r.unit_id, kind: r.kind, month: monthPeriod(year, month), total, history, review });
+    const reviews = typeof r.reviews === 'string' ? (JSON.parse(r.reviews) as Exclude<typeof r.reviews, string | null>) : (r.reviews ?? []);
+    let from = 0;
+    for (let i = 0; i < r.months.length; i += 1) {
+      const month = r.months[i]!;
+      // The history: the months of the 12 before this one in which the unit reported.
+      while (r.months[from]! < month - 12) from += 1;
+      if (month < firstMonth || i - from < MIN_HISTORY) continue;
+      const total = Number(r.totals[i]);
+      const history = r.totals.slice(from, i).map(Number);
+      const outlier = assess(total, history);
+      if (!outlier?.flagged) continue;
+      const seen = reviews.find((v) => v.m === month && Number(v.total) === total);
+      const review = seen ? { decision: seen.decision, note: seen.note, reviewedBy: seen.by, reviewedAt: new Date(seen.at), total } : null;
+      flags.push({ ...outlier, unitId: r.unit_id, kind: r.kind, month: monthPeriod(Math.floor(month / 12), (month % 12) + 1), total, history, review });
+    }
   }
-  return flags;
+  // By month, then unit and kind.
+  return flags.sort((a, b) => a.month.startDay - b.month.startDay || a.unitId - b.unitId || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
 }
 
 const FlagDecisionEnum = builder.enumType('FlagDecision', {
