@@ -249,8 +249,22 @@ const RemoveTargetSuccess = builder.objectRef<{ target: TargetShape | null }>('R
 
 const snapshot = (unit: UnitRow, kpi: KpiId, period: Period, value: number | null): TargetSnapshot => ({ unit: unit.code, kpi, period: period.id, value });
 
-/** Targets of one KPI and period are written one writer at a time (a parent's allocation writes its children's). */
-const targetScope = (kpi: KpiId, period: Period) => `targets:${kpi}/${period.id}`;
+/**
+ * What the plans of the target mutations share: the audit's entity and key (the unit's,
+ * KPI's and period's), the request as parsed, and the lock: targets of one KPI and period
+ * are written one writer at a time (a parent's allocation writes its children's).
+ */
+const targetPlan = (action: string, input: { unit: string; kpi: KpiId; period: Period }, idempotencyKey: string | null | undefined) => ({
+  action,
+  entity: 'target',
+  entityKey: `${input.unit}/${input.kpi}/${input.period.id}`,
+  idempotencyKey,
+  request: { ...input, period: input.period.id },
+  lockScope: `targets:${input.kpi}/${input.period.id}`,
+});
+
+/** A target as db/writes.ts stores it. */
+const stored = (unitId: number, kpi: KpiId, period: Period, value: number) => ({ unitId, kpi, period: period.id, periodStart: period.start.toISOString(), periodEnd: period.end.toISOString(), value });
 
 builder.mutationField('setTarget', (t) =>
   t.field({
@@ -265,19 +279,14 @@ builder.mutationField('setTarget', (t) =>
       const input = parse(setTargetSchema, args.input);
       let shape: TargetShape | undefined;
       await mutate<TargetSnapshot>(ctx, {
-        action: 'setTarget',
-        entity: 'target',
-        entityKey: `${input.unit}/${input.kpi}/${input.period.id}`,
-        idempotencyKey,
-        request: { ...input, period: input.period.id },
-        lockScope: targetScope(input.kpi, input.period),
+        ...targetPlan('setTarget', input, idempotencyKey),
         run: async (tx, guard) => {
           const unit = await unitDuring(guard, input.unit, input.period);
-          const stored = await targetsOf(tx, [unit.id], input.period);
-          const before = stored.has(`${unit.id}|${input.kpi}`) ? snapshot(unit, input.kpi, input.period, stored.get(`${unit.id}|${input.kpi}`)!) : null;
+          const found = await targetsOf(tx, [unit.id], input.period);
+          const before = found.has(`${unit.id}|${input.kpi}`) ? snapshot(unit, input.kpi, input.period, found.get(`${unit.id}|${input.kpi}`)!) : null;
           const after = snapshot(unit, input.kpi, input.period, input.value);
           shape = { unit, kpi: kpiDefinition(input.kpi), period: input.period, value: input.value };
-          if (before?.value !== input.value) await upsertTargets(tx, [{ unitId: unit.id, kpi: input.kpi, period: input.period.id, periodStart: input.period.start.toISOString(), periodEnd: input.period.end.toISOString(), value: input.value }]);
+          if (before?.value !== input.value) await upsertTargets(tx, [stored(unit.id, input.kpi, input.period, input.value)]);
           return { before, after };
         },
       }).then(async (after) => {
@@ -304,16 +313,10 @@ builder.mutationField('removeTarget', (t) =>
       const input = parse(z.object(targetKey), args.input);
       let removed: TargetShape | null = null;
       await mutate<TargetSnapshot | null>(ctx, {
-        action: 'removeTarget',
-        entity: 'target',
-        entityKey: `${input.unit}/${input.kpi}/${input.period.id}`,
-        idempotencyKey,
-        request: { ...input, period: input.period.id },
-        lockScope: targetScope(input.kpi, input.period),
+        ...targetPlan('removeTarget', input, idempotencyKey),
         run: async (tx, guard) => {
           const unit = await guard.unit(input.unit, 'unit');
-          const stored = await targetsOf(tx, [unit.id], input.period);
-          const value = stored.get(`${unit.id}|${input.kpi}`);
+          const value = (await targetsOf(tx, [unit.id], input.period)).get(`${unit.id}|${input.kpi}`);
           if (value === undefined) return { before: null, after: null };
           await removeTarget(tx, unit.id, input.kpi, input.period.id);
           removed = { unit, kpi: kpiDefinition(input.kpi), period: input.period, value };
@@ -424,18 +427,13 @@ builder.mutationField('allocateTarget', (t) =>
       const kpi = kpiDefinition(input.kpi);
       let parent: UnitRow | undefined;
       await mutate<AllocationSnapshot>(ctx, {
-        action: 'allocateTarget',
-        entity: 'target',
-        entityKey: `${input.unit}/${input.kpi}/${input.period.id}`,
-        idempotencyKey,
-        request: { ...input, period: input.period.id },
-        lockScope: targetScope(input.kpi, input.period),
+        ...targetPlan('allocateTarget', input, idempotencyKey),
         run: async (tx, guard) => {
           parent = await unitDuring(guard, input.unit, input.period);
           const children = await childrenAtEnd(tx, parent, input.period);
           if (children.length === 0) throw invalid('unit', `${parent.code} has no children standing at the end of ${input.period.id}: there is nothing to allocate to`);
-          const stored = await targetsOf(tx, [parent.id, ...children.map((c) => c.id)], input.period);
-          const own = stored.get(`${parent.id}|${input.kpi}`);
+          const found = await targetsOf(tx, [parent.id, ...children.map((c) => c.id)], input.period);
+          const own = found.get(`${parent.id}|${input.kpi}`);
           let parts: (number | undefined)[];
           if (input.method === 'MANUAL') {
             const byCode = new Map(children.map((c, i) => [c.code, i]));
@@ -457,13 +455,10 @@ builder.mutationField('allocateTarget', (t) =>
               parts = largestRemainder(own, weights);
             }
           }
-          const before = Object.fromEntries(children.map((c) => [c.code, stored.get(`${c.id}|${input.kpi}`) ?? null]));
+          const before = Object.fromEntries(children.map((c) => [c.code, found.get(`${c.id}|${input.kpi}`) ?? null]));
           const after = Object.fromEntries(children.map((c, i) => [c.code, parts[i] ?? before[c.code]!]));
           const written = children.filter((_c, i) => parts[i] !== undefined);
-          await upsertTargets(
-            tx,
-            written.map((c) => ({ unitId: c.id, kpi: input.kpi, period: input.period.id, periodStart: input.period.start.toISOString(), periodEnd: input.period.end.toISOString(), value: after[c.code]! })),
-          );
+          await upsertTargets(tx, written.map((c) => stored(c.id, input.kpi, input.period, after[c.code]!)));
           const key = { unit: parent.code, kpi: input.kpi, period: input.period.id, method: input.method };
           return { before: { ...key, children: before }, after: { ...key, children: after } };
         },
