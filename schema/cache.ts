@@ -18,7 +18,7 @@ import { vietnamDay } from './kpi/period.js';
 const NEVER_CACHED = ['MemberRecord', 'EvaluationRecord', 'RosterEntryRecord'];
 
 /** The data's version: the sum of its copies (one statement). */
-export async function dataVersion(ctx: Pick<Context, 'db'>): Promise<string> {
+async function dataVersion(ctx: Pick<Context, 'db'>): Promise<string> {
   const [row] = await rows<{ version: string | number }>(ctx.db, sql`SELECT sum(version) AS version FROM data_version`);
   return String(row?.version ?? 0);
 }
@@ -33,16 +33,16 @@ const markQueries: Plugin = {
   },
 };
 
-export function responseCache(options: { max?: number } = {}): Plugin[] {
+export function responseCache(options: { max: number }): Plugin[] {
   return [markQueries, cache(options)];
 }
 
-function cache(options: { max?: number }): Plugin {
+function cache(options: { max: number }): Plugin {
   return useResponseCache<Context>({
     enabled: (context) => queries.has(context),
     // Who asks is in the key (buildResponseCacheKey), with what decides its answers.
     session: () => null,
-    cache: createInMemoryCache({ max: options.max ?? 1_000 }),
+    cache: createInMemoryCache({ max: options.max }),
     // The version makes answers exact; the time to live only bounds what an idle cache holds.
     ttl: 10 * 60_000,
     invalidateViaMutation: false,
@@ -51,7 +51,7 @@ function cache(options: { max?: number }): Plugin {
     buildResponseCacheKey: async ({ documentString, variableValues, operationName, context }) => {
       const ctx = context as unknown as Context;
       return sha256(
-        JSON.stringify([documentString, variableValues ?? {}, operationName ?? null, ctx.access.actor, ctx.access.role, ctx.access.cacheScope, vietnamDay(ctx.now), await dataVersion(ctx)]),
+        JSON.stringify([documentString, variableValues ?? {}, operationName ?? null, ctx.access.actor, ctx.access.cacheScope, vietnamDay(ctx.now), await dataVersion(ctx)]),
       );
     },
   }) as Plugin;

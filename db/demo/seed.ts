@@ -13,15 +13,14 @@ export interface SeedOptions {
   onRollupProgress?: (done: number, total: number) => void;
 }
 
-export async function unitCount(db: Db): Promise<number> {
-  const [r] = await rows<{ n: string | number }>(db, sql`SELECT count(*) AS n FROM units`);
+/** How many rows a table of the domain holds. */
+async function rowCount(db: Db, table: 'units' | 'members'): Promise<number> {
+  const [r] = await rows<{ n: string | number }>(db, sql`SELECT count(*) AS n FROM ${sql.identifier(table)}`);
   return Number(r?.n ?? 0);
 }
 
-export async function memberCount(db: Db): Promise<number> {
-  const [r] = await rows<{ n: string | number }>(db, sql`SELECT count(*) AS n FROM members`);
-  return Number(r?.n ?? 0);
-}
+export const unitCount = (db: Db) => rowCount(db, 'units');
+export const memberCount = (db: Db) => rowCount(db, 'members');
 
 /** Empties every table of the domain (keeps the schema). */
 export async function resetData(db: Db): Promise<void> {

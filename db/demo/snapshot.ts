@@ -22,11 +22,16 @@ function* files(dir: string): Generator<string> {
   }
 }
 
-/** A digest of every file of db/: the snapshot of another digest is stale. */
+let key: string | undefined;
+
+/** A digest of every file of db/ (read once a process): the snapshot of another digest is stale. */
 export function snapshotKey(): string {
-  const hash = createHash('sha256');
-  for (const file of files(dbFolder)) hash.update(file.slice(dbFolder.length)).update('\0').update(readFileSync(file)).update('\0');
-  return hash.digest('hex').slice(0, 16);
+  if (key === undefined) {
+    const hash = createHash('sha256');
+    for (const file of files(dbFolder)) hash.update(file.slice(dbFolder.length)).update('\0').update(readFileSync(file)).update('\0');
+    key = hash.digest('hex').slice(0, 16);
+  }
+  return key;
 }
 
 /** The snapshot's file: .data/demo-<digest>.tar.gz at the project root. */

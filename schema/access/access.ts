@@ -56,7 +56,6 @@ export class Access {
     return this.role === 'CENTRAL_ADMIN' || this.role === 'UNIT_ADMIN';
   }
 
-  /** Partners and anonymous callers see aggregates with small cells suppressed. */
   /** What of the caller decides an answer beside its identity (schema/cache.ts keys answers by both). */
   get cacheScope(): string {
     const p = this.principal;
@@ -65,6 +64,7 @@ export class Access {
     return `anonymous:${this.reads}`;
   }
 
+  /** Partners and anonymous callers see aggregates with small cells suppressed. */
   get suppressesSmallCells(): boolean {
     return this.principal.kind !== 'user';
   }

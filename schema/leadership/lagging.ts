@@ -10,7 +10,7 @@ import { dayParts, dayNumber, formatDay, type Period } from '../kpi/period.js';
 import { elapsedShare, type ProgressStatus } from '../kpi/progress.js';
 import { kpiDefinition, type KpiDefinition } from '../kpi/registry.js';
 import { Unit, UnitLevelEnum } from '../unit/index.js';
-import { KpiProgress, kpiProgress, TargetProgress, todayArg, type KpiProgressShape } from './progress.js';
+import { KpiProgress, kpiProgress, monthsBegun, oncePerReport, TargetProgress, todayArg, type KpiProgressShape, type ProgressReportShape } from './progress.js';
 import { standingUnder, targetPeriodArg, targetsOf } from './targets.js';
 
 const LagReasonEnum = builder.enumType('LagReason', {
@@ -166,14 +166,13 @@ const ReportingRate = builder.objectRef<ReportingRateShape>('ReportingRate').imp
 /** The reporting rates of a unit for some report kinds over the months of a period begun by `asOfDay`: one statement. */
 async function reportingRates(db: Db, unit: UnitRow, kinds: string[], period: Period, asOfDay: number): Promise<Map<string, ReportingRateShape>> {
   const rates = new Map<string, ReportingRateShape>(kinds.map((k) => [k, { expected: 0, reported: 0 }]));
-  if (kinds.length === 0 || asOfDay <= period.startDay) return rates;
-  const first = formatDay(period.startDay);
-  const last = dayParts(asOfDay - 1);
-  const lastMonth = formatDay(dayNumber(last.year, last.month, 1));
+  const [from, to] = monthsBegun(period, asOfDay);
+  if (kinds.length === 0 || to <= from) return rates;
+  const [first, end] = [formatDay(from), formatDay(to)];
   const found = await rows<{ kind: string; expected: string | number; reported: string | number }>(
     db,
     sql`WITH months AS (
-          SELECT g::date AS m FROM generate_series(${first}::date, ${lastMonth}::date, interval '1 month') AS g
+          SELECT g::date AS m FROM generate_series(${first}::date, (${end}::date - interval '1 month'), interval '1 month') AS g
         ),
         expected AS (
           SELECT c.id, months.m FROM units c CROSS JOIN months
@@ -186,7 +185,7 @@ async function reportingRates(db: Db, unit: UnitRow, kinds: string[], period: Pe
             FROM activity_reports a JOIN units r ON r.id = a.unit_id
             CROSS JOIN LATERAL unnest(r.path) AS p(id) JOIN units c ON c.id = p.id AND c.level = 'COMMUNE'
            WHERE r.path @> ARRAY[${unit.id}::int] AND a.kind = ANY(${`{${kinds.join(',')}}`}::text[])
-             AND a.date >= ${first}::date AND a.date < (${lastMonth}::date + interval '1 month')::date
+             AND a.date >= ${first}::date AND a.date < ${end}::date
         )
         SELECT k.kind, count(*) AS expected, count(s.id) AS reported
           FROM expected e CROSS JOIN unnest(${`{${kinds.join(',')}}`}::text[]) AS k(kind)
@@ -198,7 +197,7 @@ async function reportingRates(db: Db, unit: UnitRow, kinds: string[], period: Pe
 }
 
 /** A request's reporting rates, per progress report: read once for all its flow KPIs. */
-const ratesOf = new WeakMap<object, Promise<Map<string, ReportingRateShape>>>();
+const ratesOf = new WeakMap<ProgressReportShape, Promise<Map<string, ReportingRateShape>>>();
 
 builder.objectFields(KpiProgress, (t) => ({
   reportingRate: t.field({
@@ -208,15 +207,10 @@ builder.objectFields(KpiProgress, (t) => ({
     resolve: async (item, _args, ctx) => {
       if (item.kpi.kind !== 'FLOW' || !item.report) return null;
       const report = item.report;
-      let rates = ratesOf.get(report);
-      if (!rates) {
-        // Set before anything is awaited: the report's other flow KPIs take the same answer.
-        rates = report.items.then((items) =>
-          reportingRates(ctx.db, report.unit, items.filter((i) => i.kpi.kind === 'FLOW').map((i) => i.kpi.id), report.period, report.asOfDay),
-        );
-        ratesOf.set(report, rates);
-      }
-      return (await rates).get(item.kpi.id) ?? null;
+      const rates = await oncePerReport(ratesOf, report, async () =>
+        reportingRates(ctx.db, report.unit, (await report.items).filter((i) => i.kpi.kind === 'FLOW').map((i) => i.kpi.id), report.period, report.asOfDay),
+      );
+      return rates.get(item.kpi.id) ?? null;
     },
   }),
 }));

@@ -6,7 +6,7 @@ import { builder } from '../builder.js';
 import type { Context, UnitRow } from '../context.js';
 import { KpiDefinitionRef, loadValue, PeriodRef, shownValue } from '../dashboard/index.js';
 import { badInput } from '../errors.js';
-import { dayPeriod, formatDay, parsePeriod, PeriodError, rangePeriod, samePeriodLastYear, vietnamDay, vietnamMidnight, type Period } from '../kpi/period.js';
+import { dayNumber, dayParts, dayPeriod, formatDay, parsePeriod, PeriodError, rangePeriod, samePeriodLastYear, vietnamDay, vietnamMidnight, type Period } from '../kpi/period.js';
 import { elapsedShare, progress, shareOfChange, type Progress, type ProgressStatus } from '../kpi/progress.js';
 import { kpiDefinition, type KpiDefinition, type KpiId } from '../kpi/registry.js';
 import { Unit } from '../unit/index.js';
@@ -94,6 +94,23 @@ export const TargetProgress = builder.objectRef<ProgressReportShape>('TargetProg
     kpis: t.field({ type: [KpiProgress], description: 'Every KPI the caller reads of this unit, in catalogue order; those without a target have status NO_TARGET.', resolve: (r) => r.items }),
   }),
 });
+
+/** The months a period has begun by `asOfDay`: [its first day, the first day of the month after the one holding asOfDay − 1); empty before it begins. */
+export function monthsBegun(period: Period, asOfDay: number): [from: number, to: number] {
+  if (asOfDay <= period.startDay) return [period.startDay, period.startDay];
+  const last = dayParts(asOfDay - 1);
+  return [period.startDay, last.month === 12 ? dayNumber(last.year + 1, 1, 1) : dayNumber(last.year, last.month + 1, 1)];
+}
+
+/**
+ * What a report reads once for all its KPIs (the reporting rates, the open flags): the first
+ * of its items to ask starts the read, before anything is awaited, and the others share it.
+ */
+export function oncePerReport<T>(reads: WeakMap<ProgressReportShape, Promise<T>>, report: ProgressReportShape, read: () => Promise<T>): Promise<T> {
+  let found = reads.get(report);
+  if (!found) reads.set(report, (found = read()));
+  return found;
+}
 
 /** A KPI's value as a number to compute with (a ratio as a percentage); null when there is none or it is withheld. */
 const valueOf = (ctx: Context, unit: UnitRow, kpi: KpiId, period: Period) => loadValue(ctx, unit, kpi, period).then((v) => (v.suppressed ? null : shownValue(v)));

@@ -12,11 +12,11 @@ import { KpiDefinitionRef, KpiIdEnum, PeriodRef } from '../dashboard/index.js';
 import { badInput } from '../errors.js';
 import { invalid } from '../ingest/errors.js';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotencyKeySchema, mutate, parse, resultUnion, text } from '../ingest/run.js';
-import { dayParts, dayNumber, formatDay, monthPeriod, parsePeriod, PeriodError, type Period } from '../kpi/period.js';
+import { dayParts, formatDay, monthPeriod, parsePeriod, PeriodError, type Period } from '../kpi/period.js';
 import { assess, MIN_HISTORY, Z_THRESHOLD, type Outlier } from '../kpi/quality.js';
 import { kpiDefinition, type KpiId } from '../kpi/registry.js';
 import { Unit } from '../unit/index.js';
-import { KpiProgress } from './progress.js';
+import { KpiProgress, monthsBegun, oncePerReport, type ProgressReportShape } from './progress.js';
 import { targetPeriodArg } from './targets.js';
 
 interface ReviewShape {
@@ -134,13 +134,6 @@ const ReportFlag = builder.objectRef<FlagShape>('ReportFlag').implement({
   }),
 });
 
-/** The months a period has begun by `asOfDay`: [its first day, the first day of the month after the one holding asOfDay − 1). */
-function monthsBegun(period: Period, asOfDay: number): [number, number] {
-  if (asOfDay <= period.startDay) return [period.startDay, period.startDay];
-  const last = dayParts(asOfDay - 1);
-  return [period.startDay, last.month === 12 ? dayNumber(last.year + 1, 1, 1) : dayNumber(last.year, last.month + 1, 1)];
-}
-
 const FLOW_KPIS = REPORT_KINDS as readonly string[];
 
 function flowKind(kpi: KpiId, argument: string): ReportKind {
@@ -169,7 +162,7 @@ builder.objectFields(Unit, (t) => ({
 }));
 
 /** A request's open flags per progress report, read once for all its flow KPIs. */
-const openOf = new WeakMap<object, Promise<FlagShape[]>>();
+const openOf = new WeakMap<ProgressReportShape, Promise<FlagShape[]>>();
 
 builder.objectFields(KpiProgress, (t) => ({
   openFlags: t.int({
@@ -178,13 +171,8 @@ builder.objectFields(KpiProgress, (t) => ({
     resolve: async (item, _args, ctx) => {
       if (item.kpi.kind !== 'FLOW' || !item.report) return null;
       const report = item.report;
-      let flags = openOf.get(report);
-      if (!flags) {
-        const [from, to] = monthsBegun(report.period, report.asOfDay);
-        flags = flaggedMonths(ctx.db, report.unit, FLOW_KPIS, from, to);
-        openOf.set(report, flags);
-      }
-      return (await flags).filter((f) => f.kind === item.kpi.id && f.review === null).length;
+      const flags = await oncePerReport(openOf, report, () => flaggedMonths(ctx.db, report.unit, FLOW_KPIS, ...monthsBegun(report.period, report.asOfDay)));
+      return flags.filter((f) => f.kind === item.kpi.id && f.review === null).length;
     },
   }),
 }));

@@ -21,13 +21,17 @@ import { Unit } from '../unit/index.js';
 /** The forms of period a target may have (as in the import). */
 export const TARGET_PERIOD_KINDS: readonly PeriodKind[] = ['YEAR', 'HALF', 'QUARTER', 'MONTH', 'TERM'];
 
+/** Why a period is not one a target may have, or null. */
+const kindProblem = (p: Period): string | null =>
+  TARGET_PERIOD_KINDS.includes(p.kind)
+    ? null
+    : `must be a year (2026), a half (2026-H1), a quarter (2026-Q1), a month (2026-03) or a congress term (2025/2030); ${p.id} is a ${p.kind.toLowerCase()}`;
+
 /** A target's period, or why the text is not one. */
 function targetPeriod(text: string): Period | string {
   try {
     const p = parsePeriod(text);
-    return TARGET_PERIOD_KINDS.includes(p.kind)
-      ? p
-      : `must be a year (2026), a half (2026-H1), a quarter (2026-Q1), a month (2026-03) or a congress term (2025/2030); ${p.id} is a ${p.kind.toLowerCase()}`;
+    return kindProblem(p) ?? p;
   } catch (e) {
     if (e instanceof PeriodError) return e.message;
     throw e;
@@ -36,9 +40,9 @@ function targetPeriod(text: string): Period | string {
 
 /** A target's period from a query argument: BAD_USER_INPUT naming the argument when it is not one. */
 export function targetPeriodArg(text: string, argument = 'period'): Period {
-  periodArg(text, argument);
-  const p = targetPeriod(text);
-  if (typeof p === 'string') throw badInput(argument, p);
+  const p = periodArg(text, argument);
+  const problem = kindProblem(p);
+  if (problem) throw badInput(argument, problem);
   return p;
 }
 
