@@ -9,7 +9,7 @@ import { createInMemoryCache, useResponseCache } from '@envelop/response-cache';
 import { sql } from 'drizzle-orm';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { rows } from '../db/client.js';
+import { rows, type Db } from '../db/client.js';
 import type { Context } from './context.js';
 import { sha256 } from './format.js';
 import { vietnamDay } from './kpi/period.js';
@@ -18,9 +18,44 @@ import { vietnamDay } from './kpi/period.js';
 const NEVER_CACHED = ['MemberRecord', 'EvaluationRecord', 'RosterEntryRecord'];
 
 /** The data's version: the sum of its copies (one statement). */
-async function dataVersion(ctx: Pick<Context, 'db'>): Promise<string> {
-  const [row] = await rows<{ version: string | number }>(ctx.db, sql`SELECT sum(version) AS version FROM data_version`);
+async function readVersion(db: Db): Promise<string> {
+  const [row] = await rows<{ version: string | number }>(db, sql`SELECT sum(version) AS version FROM data_version`);
   return String(row?.version ?? 0);
+}
+
+/**
+ * Reads of the version, shared: requests that arrive while a read is in flight join the
+ * next one, which starts when that read ends. Every request still gets a version read after
+ * it arrived (a write committed before it is seen), and under load the database answers one
+ * read per round trip instead of one per request.
+ */
+export function sharedReads<T>(readOnce: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | null = null;
+  let queued: Promise<T> | null = null;
+  const start = (): Promise<T> => {
+    const read: Promise<T> = readOnce().finally(() => {
+      if (inFlight === read) inFlight = null;
+    });
+    inFlight = read;
+    return read;
+  };
+  const settled = () => undefined;
+  return () => {
+    if (!inFlight) return start();
+    queued ??= inFlight.then(settled, settled).then(() => {
+      queued = null;
+      return start();
+    });
+    return queued;
+  };
+}
+
+const versions = new WeakMap<Db, () => Promise<string>>();
+
+function dataVersion(ctx: Pick<Context, 'db'>): Promise<string> {
+  let read = versions.get(ctx.db);
+  if (!read) versions.set(ctx.db, (read = sharedReads(() => readVersion(ctx.db))));
+  return read();
 }
 
 /** Requests whose operation is a query: only those are looked up and kept (a write is never answered from the cache). */

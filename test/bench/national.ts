@@ -1,6 +1,7 @@
 // National-scale data for the benches: the demo generator's national records, written as
 // the import's NDJSON.
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { generate } from '../../db/demo/generate.js';
 
 /** The generator's records up to `limit` members, and the rest of the province reached (models, teams, reports, relics). */
@@ -21,6 +22,25 @@ export async function writeNationalFile(path: string, limit: number): Promise<nu
     }
     lines += 1;
     if (!out.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  await new Promise((resolve) => out.end(resolve));
+  return lines;
+}
+
+/**
+ * The national file with a share of its members (every unit, model, team, product, relic,
+ * report and target kept): the same tree with fewer members, for the scaling curve.
+ * `share` is 1/4, 1/2 or 1 (the file itself).
+ */
+export async function writeScaledFile(source: string, path: string, share: number): Promise<number> {
+  const keepOf = Math.round(1 / share);
+  const out = createWriteStream(path);
+  let member = 0;
+  let lines = 0;
+  for await (const line of createInterface({ input: createReadStream(source), crlfDelay: Infinity })) {
+    if (line.startsWith('{"type":"member"') && member++ % keepOf !== 0) continue;
+    lines += 1;
+    if (!out.write(`${line}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise((resolve) => out.end(resolve));
   return lines;

@@ -7,6 +7,7 @@ import { CountingLogger, rows, type DbHandle } from '../../db/client.js';
 import { loadSmallTree } from '../fixtures/small-tree.js';
 import { testYoga, tokenFor } from '../support/auth.js';
 import { openTestDb } from '../support/db.js';
+import { sharedReads } from '../../schema/cache.js';
 
 let handle: DbHandle;
 const logger = new CountingLogger();
@@ -85,5 +86,46 @@ describe('the response cache', () => {
     expect(m2.body).toEqual(m1.body);
     expect(m1.body.data.unit.members.nodes).toHaveLength(2);
     expect(await audited()).toBe(before + 2);
+  });
+});
+
+describe('the version reads shared under load', () => {
+  it('joins a request arriving during a read to the next read, which starts after that read ends', async () => {
+    const started: number[] = [];
+    const ends: (() => void)[] = [];
+    let version = 0;
+    const read = sharedReads(() => {
+      started.push(version);
+      return new Promise<number>((resolve) => ends.push(() => resolve(version)));
+    });
+    const first = read();
+    version = 1; // a write commits while the first read is in flight
+    const [second, third] = [read(), read()];
+    expect(started).toEqual([0]); // the later two wait: the read in flight may have begun before the write
+    ends[0]!();
+    expect(await first).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([0, 1]); // one more read for both, begun after they arrived
+    ends[1]!();
+    expect([await second, await third]).toEqual([1, 1]);
+    const fourth = read(); // nothing in flight: a read of its own
+    expect(started).toEqual([0, 1, 1]);
+    ends[2]!();
+    expect(await fourth).toBe(1);
+  });
+
+  it('serves 40 concurrent cached requests with far fewer version reads than requests, all of them right', async () => {
+    const query = '{ unit(code: "TW") { kpi(id: APP_ADOPTION, period: "2026-05") { value } } }';
+    const first = await ask('CENTRAL_ADMIN', 'TW', query);
+    logger.reset();
+    const token = await tokenFor('CENTRAL_ADMIN', 'TW');
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        yoga.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) }).then((r) => r.json()),
+      ),
+    );
+    expect(answers.every((a) => JSON.stringify(a) === JSON.stringify(first.body))).toBe(true);
+    expect(logger.count).toBeGreaterThanOrEqual(1);
+    expect(logger.count).toBeLessThan(40);
   });
 });
