@@ -120,9 +120,10 @@ describe('the version reads shared under load', () => {
     logger.reset();
     const token = await tokenFor('CENTRAL_ADMIN', 'TW');
     const answers = await Promise.all(
-      Array.from({ length: 40 }, () =>
-        yoga.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) }).then((r) => r.json()),
-      ),
+      Array.from({ length: 40 }, async () => {
+        const response = await yoga.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+        return (await response.json()) as unknown;
+      }),
     );
     expect(answers.every((a) => JSON.stringify(a) === JSON.stringify(first.body))).toBe(true);
     expect(logger.count).toBeGreaterThanOrEqual(1);
