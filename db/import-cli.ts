@@ -4,11 +4,11 @@
 // records (docs/import-format.md). Exit code 0: imported (or valid, with --dry-run);
 // 1: invalid records (the report names each line and field); 2: a usage or system error.
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
 import { openDb, optionsFromEnv } from './client.js';
 import type { TableCounts } from './import/batch.js';
 import { formatProblem } from './import/check.js';
-import { DEFAULT_BATCH_SIZE, importPath, type ImportProgress, type ImportResult } from './import/run.js';
+import { ImportProgressBars } from './import/progress.js';
+import { DEFAULT_BATCH_SIZE, importPath, type ImportResult } from './import/run.js';
 import { defaultDataDir } from './local.js';
 
 const USAGE = 'usage: npm run import -- <file.ndjson | folder of CSVs> [--batch-size N] [--all-or-nothing] [--dry-run] [--max-problems N] [--progress-every SECONDS]';
@@ -53,58 +53,6 @@ const path = positionals[0]!;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
-const LABELS: Record<ImportProgress['phase'], string> = {
-  validate: 'validating',
-  confirm: 'duplicates',
-  write: 'importing',
-  units: 'units',
-  load: 'loading',
-  indexes: 'indexes',
-  rollups: 'roll-ups',
-};
-
-/** One bar per phase; on a terminal it redraws, elsewhere it prints a line every few seconds. */
-class Progress {
-  private bar: cliProgress.SingleBar | null = null;
-  private phase: ImportProgress['phase'] | null = null;
-  private phaseStarted = 0;
-
-  update(p: ImportProgress): void {
-    if (p.phase !== this.phase) {
-      this.stop();
-      this.phase = p.phase;
-      this.phaseStarted = performance.now();
-      const what = p.phase === 'rollups' ? 'parts' : p.phase === 'indexes' ? 'constraints and indexes' : p.phase === 'write' ? 'records' : 'MB';
-      this.bar = new cliProgress.SingleBar(
-        {
-          format: `${LABELS[p.phase].padEnd(10)} [{bar}] {percentage}% | {shown} ${what} | {rate} records/s | {batches} batches committed | {duration}s`,
-          noTTYOutput: true,
-          notTTYSchedule: progressEvery * 1000,
-          etaBuffer: 50,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      this.bar.start(Math.max(1, p.total), 0, this.payload(p));
-    }
-    this.bar!.setTotal(Math.max(1, p.total));
-    this.bar!.update(p.done, this.payload(p));
-  }
-
-  private payload(p: ImportProgress) {
-    const seconds = (performance.now() - this.phaseStarted) / 1000;
-    const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
-    const shown = ['validate', 'confirm', 'units', 'load'].includes(p.phase) ? `${mb(p.done)}/${mb(p.total)}` : `${fmt(p.done)}/${fmt(p.total)}`;
-    // The roll-ups and indexes are built after the last record: a rate of records means nothing there.
-    const rate = p.phase === 'rollups' || p.phase === 'indexes' || p.phase === 'units' ? '–' : seconds > 0 ? fmt(p.records / seconds) : '0';
-    return { shown, rate, batches: fmt(p.batches) };
-  }
-
-  stop(): void {
-    this.bar?.stop();
-    this.bar = null;
-  }
-}
-
 function report(result: ImportResult, driver: string): number {
   const records = `${fmt(result.records)} records (${fmt(result.types.member)} members)`;
   if (result.status === 'imported' || result.status === 'validated') {
@@ -142,7 +90,7 @@ function report(result: ImportResult, driver: string): number {
 const options = optionsFromEnv();
 const handle = await openDb({ ...options, dataDir: options.url ? undefined : (options.dataDir ?? defaultDataDir()) });
 let code = 2;
-const progress = new Progress();
+const progress = new ImportProgressBars(progressEvery);
 try {
   await handle.migrate();
   const result = await importPath(handle.db, path, {

@@ -12,7 +12,7 @@
 // Every national dashboard value is checked against the base tables. The tables are printed
 // as Markdown and the chart is written to docs/images/performance.svg.
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -438,6 +438,7 @@ try {
       const handle = await openDb({ url });
       await handle.migrate();
       await loadNational(handle.db, scaledFile, `${scale}×`);
+      if (scaledFile !== file) rmSync(scaledFile);
       await handle.db.execute(sql`VACUUM ANALYZE`);
       await handle.close();
       await benchScale(scale, pgServer, url, scale === 1);
