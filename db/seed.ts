@@ -4,17 +4,12 @@
 // generator's records written to a temporary NDJSON file, then COPY, indexes made again at the
 // end and roll-ups summed in memory); the demo data set, and any data set into the embedded
 // database, is written in batches.
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { openDb, optionsFromEnv, type Db } from './client.js';
-import { generate, plan, type Scale } from './demo/generate.js';
-import { addDemoFramework, resetData, seedDemo, unitCount } from './demo/seed.js';
-import { formatProblem } from './import/check.js';
+import { plan, type Scale } from './demo/generate.js';
+import { resetData, seedByBulkLoad, seedDemo, unitCount } from './demo/seed.js';
 import { ImportProgressBars } from './import/progress.js';
-import { importPath } from './import/run.js';
 import { defaultDataDir } from './local.js';
 
 const { values } = parseArgs({
@@ -54,41 +49,27 @@ try {
   await handle.close();
 }
 
-/** The generator's records to a temporary NDJSON file, then the import's bulk load of it. */
+/** The national data through the bulk load, with a bar while the file is written and the import's bars after. */
 async function bulkSeed(db: Db, scale: Scale, seed: number): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'seed-'));
-  try {
-    const file = join(dir, `${scale}-${seed}.ndjson`);
-    const { members: total } = plan(scale, seed);
-    const bar = new cliProgress.SingleBar(
-      { format: 'generating [{bar}] {percentage}% | {value}/{total} members | {duration}s', noTTYOutput: true, notTTYSchedule: 5000 },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(total, 0);
-    const out = createWriteStream(file);
-    let members = 0;
-    let chunk = '';
-    for (const record of generate(scale, seed)) {
-      chunk += `${JSON.stringify(record)}\n`;
-      if (record.type === 'member' && ++members % 10_000 === 0) bar.update(members);
-      if (chunk.length >= 1 << 20) {
-        if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-        chunk = '';
-      }
-    }
-    out.write(chunk);
-    await new Promise((resolve) => out.end(resolve));
-    bar.update(members);
-    bar.stop();
-    const progress = new ImportProgressBars();
-    const result = await importPath(db, file, { mode: 'all-or-nothing', onProgress: (p) => progress.update(p) });
-    progress.stop();
-    if (result.status !== 'imported') throw new Error(`the generated ${scale} data did not import (${result.status}): ${result.problems.slice(0, 3).map(formatProblem).join('; ')}`);
-    await addDemoFramework(db);
-    console.table(result.counts);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const bar = new cliProgress.SingleBar(
+    { format: 'generating [{bar}] {percentage}% | {value}/{total} members | {duration}s', noTTYOutput: true, notTTYSchedule: 5000 },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(plan(scale, seed).members, 0);
+  const progress = new ImportProgressBars();
+  let generating = true;
+  const result = await seedByBulkLoad(db, {
+    scale,
+    seed,
+    onProgress: (members) => bar.update(members),
+    onImportProgress: (p) => {
+      if (generating) bar.stop();
+      generating = false;
+      progress.update(p);
+    },
+  });
+  progress.stop();
+  console.table(result.counts);
 }
 
 /** The generator's records written in batches, in one transaction. */

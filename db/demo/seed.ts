@@ -1,6 +1,12 @@
-// Loads a demo data set into an empty database, in one transaction.
+// Loads a demo data set into an empty database: in one transaction of batches, or through
+// the import's bulk load.
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
+import { formatProblem } from '../import/check.js';
+import { importPath, type ImportProgress, type ImportResult } from '../import/run.js';
 import { loadRecords, type LoadStats } from '../load.js';
 import { generate, plan, type Scale } from './generate.js';
 
@@ -26,6 +32,47 @@ export const memberCount = (db: Db) => rowCount(db, 'members');
 export async function resetData(db: Db): Promise<void> {
   await db.execute(sql`TRUNCATE units, members, member_unit_history, member_evaluations, digital_models, teams,
     team_roster, startup_products, relics, activity_reports, targets, audit_log, emulation_frameworks, report_flag_reviews RESTART IDENTITY CASCADE`);
+}
+
+/**
+ * A data set through the import's bulk load (PostgreSQL, an empty database): the generator's
+ * records written to a temporary NDJSON file, imported all or nothing, then the demo's
+ * emulation framework. `onProgress` counts members written to the file.
+ */
+export async function seedByBulkLoad(
+  db: Db,
+  options: SeedOptions & { onImportProgress?: (progress: ImportProgress) => void } = {},
+): Promise<ImportResult> {
+  const scale = options.scale ?? 'national';
+  const seed = options.seed ?? 1;
+  if ((await unitCount(db)) > 0) throw new Error('the database already holds units: seed only into an empty database (or reset it first)');
+  const dir = mkdtempSync(join(tmpdir(), 'seed-'));
+  try {
+    const file = join(dir, `${scale}-${seed}.ndjson`);
+    const { members: total } = plan(scale, seed);
+    const out = createWriteStream(file);
+    let members = 0;
+    let chunk = '';
+    for (const record of generate(scale, seed)) {
+      chunk += `${JSON.stringify(record)}\n`;
+      if (record.type === 'member' && ++members % 10_000 === 0) options.onProgress?.(members, total);
+      if (chunk.length >= 1 << 20) {
+        if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+        chunk = '';
+      }
+    }
+    out.write(chunk);
+    await new Promise((resolve) => out.end(resolve));
+    options.onProgress?.(members, total);
+    const result = await importPath(db, file, { mode: 'all-or-nothing', onProgress: options.onImportProgress });
+    if (result.status !== 'imported') {
+      throw new Error(`the generated ${scale} data did not import (${result.status}): ${result.problems.slice(0, 3).map(formatProblem).join('; ')}`);
+    }
+    await addDemoFramework(db);
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<LoadStats> {
