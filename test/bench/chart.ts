@@ -50,7 +50,7 @@ export function drawChart(curve: CurvePoint[], results: Result[]): string {
   });
   // Right: the national dashboard, each variant, log scale.
   const R = { x: 640, y: 40, w: 290, h: 260 };
-  const dashboard = results.filter((r) => r.scenario.startsWith('national dashboard:') && !r.scenario.includes('previous'));
+  const dashboard = results.filter((r) => r.scenario.startsWith('national dashboard:') && !r.scenario.includes('previous') && !r.scenario.includes(' @ '));
   const maxLog = Math.log10(Math.max(...dashboard.map((r) => r.timing.p50)) * 2);
   const minLog = Math.floor(Math.log10(Math.min(...dashboard.map((r) => r.timing.p50))));
   const bx = (ms: number) => R.x + ((Math.log10(ms) - minLog) / (maxLog - minLog)) * R.w;
