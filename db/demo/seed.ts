@@ -50,19 +50,13 @@ export async function seedByBulkLoad(
   try {
     const file = join(dir, `${scale}-${seed}.ndjson`);
     const { members: total } = plan(scale, seed);
-    const out = createWriteStream(file);
     let members = 0;
-    let chunk = '';
-    for (const record of generate(scale, seed)) {
-      chunk += `${JSON.stringify(record)}\n`;
-      if (record.type === 'member' && ++members % 10_000 === 0) options.onProgress?.(members, total);
-      if (chunk.length >= 1 << 20) {
-        if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-        chunk = '';
+    await writeLines(file, (function* () {
+      for (const record of generate(scale, seed)) {
+        if (record.type === 'member' && ++members % 10_000 === 0) options.onProgress?.(members, total);
+        yield JSON.stringify(record);
       }
-    }
-    out.write(chunk);
-    await new Promise((resolve) => out.end(resolve));
+    })());
     options.onProgress?.(members, total);
     const result = await importPath(db, file, { mode: 'all-or-nothing', onProgress: options.onImportProgress });
     if (result.status !== 'imported') {
@@ -73,6 +67,24 @@ export async function seedByBulkLoad(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Writes lines to a file, a MiB at a time, waiting when the disk is behind; returns how many. */
+export async function writeLines(path: string, lines: Iterable<string> | AsyncIterable<string>): Promise<number> {
+  const out = createWriteStream(path);
+  let count = 0;
+  let chunk = '';
+  for await (const line of lines) {
+    chunk += `${line}\n`;
+    count += 1;
+    if (chunk.length >= 1 << 20) {
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      chunk = '';
+    }
+  }
+  out.write(chunk);
+  await new Promise((resolve) => out.end(resolve));
+  return count;
 }
 
 export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<LoadStats> {

@@ -18,6 +18,7 @@ import { KPI_IDS } from '../../schema/kpi/registry.js';
 import { devIssuer } from '../../schema/access/tokens.js';
 import { recreateDatabase } from '../support/databases.js';
 import { startPostgres, type PgServer } from '../support/postgres.js';
+import { percentiles } from './timing.js';
 
 const { values } = parseArgs({ options: { 'database-url': { type: 'string' }, runs: { type: 'string', default: '200' } } });
 const RUNS = Number(values.runs);
@@ -26,8 +27,6 @@ const TRIVIAL = '{ unit(code: "LS") { kpi(id: APP_ADOPTION, period: "2026-10") {
 const DEEP = `{ unit(code: "TW") { ${'children(first: 2) { nodes { code name level parent { code name level '.repeat(15)}validFrom${' } } }'.repeat(15)} } }`;
 const ALIASES = `{ ${Array.from({ length: 500 }, (_, i) => `a${i}: unit(code: "TW") { breakdown(kpi: APP_ADOPTION, period: "2026-10", level: BRANCH, first: 1000) { nodes { value } } }`).join(' ')} }`;
 const COSTLY = `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: unit(code: "TW") { breakdown(kpi: APP_ADOPTION, period: "2026-10", level: BRANCH, first: 1000) { nodes { value } } }`).join(' ')} }`;
-
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
 
 async function send(url: string, headers: Record<string, string>, query: string): Promise<number> {
   const started = performance.now();
@@ -40,8 +39,7 @@ async function timed(fn: () => Promise<number>, runs = RUNS): Promise<{ p50: num
   for (let i = 0; i < 10; i += 1) await fn();
   const samples: number[] = [];
   for (let i = 0; i < runs; i += 1) samples.push(await fn());
-  samples.sort((a, b) => a - b);
-  return { p50: quantile(samples, 0.5), p95: quantile(samples, 0.95), p99: quantile(samples, 0.99) };
+  return percentiles(samples);
 }
 
 /** A worker thread running a TypeScript module (through tsx), with its data. */

@@ -32,7 +32,8 @@ import { recreateDatabase } from '../support/databases.js';
 import { startPostgres, type PgServer } from '../support/postgres.js';
 import { drawChart } from './chart.js';
 import { writeNationalFile, writeScaledFile } from './national.js';
-import { createKpiView, postgraphileBody, postgraphileDashboard, startPostGraphile } from './postgraphile.js';
+import { createKpiView, postgraphileBody, postgraphileDashboard, startPostGraphile, type DashboardParts } from './postgraphile.js';
+import { percentiles } from './timing.js';
 
 const { values } = parseArgs({
   options: {
@@ -61,8 +62,6 @@ interface Timing {
   runs: number;
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
-
 async function timed(fn: () => Promise<unknown>, runs: number, warmups = Math.min(10, Math.max(1, runs / 10))): Promise<Timing> {
   for (let i = 0; i < warmups; i += 1) await fn();
   const samples: number[] = [];
@@ -71,8 +70,7 @@ async function timed(fn: () => Promise<unknown>, runs: number, warmups = Math.mi
     await fn();
     samples.push(performance.now() - started);
   }
-  samples.sort((a, b) => a - b);
-  return { p50: quantile(samples, 0.5), p95: quantile(samples, 0.95), p99: quantile(samples, 0.99), runs: runs + warmups };
+  return { ...percentiles(samples), runs: runs + warmups };
 }
 
 // ---------------------------------------------------------------- servers
@@ -187,9 +185,7 @@ const naiveDashboard = (code: string) =>
     query: `{ unit(code: "${code}") { children { code ${KPI_IDS.map((k) => `${k}: kpi(id: "${k}", period: "${MONTH}") { numerator denominator }`).join(' ')} } } }`,
   });
 
-type Parts = Map<string, Map<KpiId, { numerator: number; denominator: number | null }>>;
-
-const partsOfApi = (data: unknown): Parts => {
+const partsOfApi = (data: unknown): DashboardParts => {
   const nodes = (data as { unit: { children: { nodes: { code: string; kpis: { kpi: { id: KpiId }; numerator: number; denominator: number | null }[] }[] } } }).unit.children.nodes;
   return new Map(nodes.map((n) => [n.code, new Map(n.kpis.map((k) => [k.kpi.id, { numerator: k.numerator, denominator: k.denominator }]))]));
 };
@@ -207,7 +203,7 @@ const results: Row[] = [];
 const curve: { scale: number; members: number; off: number; cached: number; floor: number }[] = [];
 const extra: string[] = [];
 
-async function benchScale(scale: number, pgServer: PgServer | null, dbUrl: string, full: boolean): Promise<void> {
+async function benchScale(scale: number, dbUrl: string, full: boolean): Promise<void> {
   const handle: DbHandle = await openDb({ url: dbUrl });
   const db = handle.db;
   const database = new URL(dbUrl).pathname.slice(1);
@@ -346,12 +342,11 @@ async function benchScale(scale: number, pgServer: PgServer | null, dbUrl: strin
       for (let i = 0; i < 3; i += 1) await writeToVisible();
       const n = Math.max(10, Math.round(RUNS / 10));
       for (let i = 0; i < n; i += 1) samples.push(await writeToVisible());
-      samples.sort((a, b) => a - b);
       const sqlStats = await counter.perRequest(n + 3);
       results.push({
         scenario: 'write to visible: recordReport, then the national dashboard shows it',
         variant: 'API, response cache',
-        timing: { p50: quantile(samples, 0.5), p95: quantile(samples, 0.95), p99: quantile(samples, 0.99), runs: n },
+        timing: { ...percentiles(samples), runs: n },
         sql: sqlStats,
       });
     }
@@ -384,7 +379,6 @@ async function benchScale(scale: number, pgServer: PgServer | null, dbUrl: strin
     for (const s of servers) await s.stop();
     await admin.end();
     await handle.close();
-    void pgServer;
   }
 }
 
@@ -419,7 +413,7 @@ function printTables(): void {
 let pgServer: PgServer | null = null;
 try {
   if (values['database-url']) {
-    await benchScale(1, null, values['database-url'], true);
+    await benchScale(1, values['database-url'], true);
   } else {
     pgServer = await startPostgres(['shared_preload_libraries=pg_stat_statements', 'shared_buffers=2GB', 'work_mem=64MB', 'max_connections=200']);
     const file = values.file ?? join(tmpdir(), `youth-union-national-${MEMBERS}.ndjson`);
@@ -434,16 +428,17 @@ try {
         process.stderr.write(`writing the data at ${scale}× to ${scaledFile}…\n`);
         await writeScaledFile(file, scaledFile, scale);
       }
-      const url = await recreateDatabase(pgServer.url, `bench_national_${String(scale).replace('.', '_')}`);
+      const database = `bench_national_${String(scale).replace('.', '_')}`;
+      const url = await recreateDatabase(pgServer.url, database);
       const handle = await openDb({ url });
       await handle.migrate();
       await loadNational(handle.db, scaledFile, `${scale}×`);
       if (scaledFile !== file) rmSync(scaledFile);
       await handle.db.execute(sql`VACUUM ANALYZE`);
       await handle.close();
-      await benchScale(scale, pgServer, url, scale === 1);
+      await benchScale(scale, url, scale === 1);
       // The smaller databases are dropped as soon as they are measured.
-      if (scale < 1) await recreateDatabase(pgServer.url, `bench_national_${String(scale).replace('.', '_')}`);
+      if (scale < 1) await recreateDatabase(pgServer.url, database);
     }
   }
   printTables();

@@ -1,30 +1,28 @@
 // National-scale data for the benches: the demo generator's national records, written as
 // the import's NDJSON.
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { generate } from '../../db/demo/generate.js';
+import { writeLines } from '../../db/demo/seed.js';
 
 /** The generator's records up to `limit` members, and the rest of the province reached (models, teams, reports, relics). */
-export async function writeNationalFile(path: string, limit: number): Promise<number> {
-  const out = createWriteStream(path);
-  let count = 0;
-  let lines = 0;
-  let full = false;
-  for (const record of generate('national', 1)) {
-    if (record.type === 'member') {
-      if (count >= limit) {
-        full = true;
-        continue;
+export function writeNationalFile(path: string, limit: number): Promise<number> {
+  return writeLines(path, (function* () {
+    let count = 0;
+    let full = false;
+    for (const record of generate('national', 1)) {
+      if (record.type === 'member') {
+        if (count >= limit) {
+          full = true;
+          continue;
+        }
+        count += 1;
+      } else if (full && record.type === 'unit') {
+        return;
       }
-      count += 1;
-    } else if (full && record.type === 'unit') {
-      break;
+      yield JSON.stringify(record);
     }
-    lines += 1;
-    if (!out.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  }
-  await new Promise((resolve) => out.end(resolve));
-  return lines;
+  })());
 }
 
 /**
@@ -32,16 +30,13 @@ export async function writeNationalFile(path: string, limit: number): Promise<nu
  * report and target kept): the same tree with fewer members, for the scaling curve.
  * `share` is 1/4, 1/2 or 1 (the file itself).
  */
-export async function writeScaledFile(source: string, path: string, share: number): Promise<number> {
+export function writeScaledFile(source: string, path: string, share: number): Promise<number> {
   const keepOf = Math.round(1 / share);
-  const out = createWriteStream(path);
-  let member = 0;
-  let lines = 0;
-  for await (const line of createInterface({ input: createReadStream(source), crlfDelay: Infinity })) {
-    if (line.startsWith('{"type":"member"') && member++ % keepOf !== 0) continue;
-    lines += 1;
-    if (!out.write(`${line}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  }
-  await new Promise((resolve) => out.end(resolve));
-  return lines;
+  return writeLines(path, (async function* () {
+    let member = 0;
+    for await (const line of createInterface({ input: createReadStream(source), crlfDelay: Infinity })) {
+      if (line.startsWith('{"type":"member"') && member++ % keepOf !== 0) continue;
+      yield line;
+    }
+  })());
 }
