@@ -4,10 +4,11 @@
 // generator and the import both feed it.
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
-import { parseTargetPeriod } from './import/time.js';
+import { parseTargetPeriod } from '../domain/period.js';
 import { rebuildRollups } from './rollup.js';
 import type { ImportRecord, MemberRecord, RecordType, TeamRecord, UnitRecord } from './records.js';
-import { REPORT_COUNT_MAX, REPORT_KINDS, UNIT_LEVELS } from './schema.js';
+import { UNIT_LEVELS } from './schema.js';
+import { REPORT_COUNT_MAX, REPORT_KINDS } from '../domain/catalogue.js';
 
 export class LoadError extends Error {
   constructor(
@@ -239,8 +240,8 @@ export class BulkLoader {
           unit_id: this.unitId(record.unit, record),
           kpi: record.kpi,
           period: period.id,
-          period_start: period.start,
-          period_end: period.end,
+          period_start: period.start.toISOString(),
+          period_end: period.end.toISOString(),
           value: record.value,
         });
         break;

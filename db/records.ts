@@ -2,7 +2,8 @@
 // what the demo-data generator produces, and what the bulk loader takes. Names are
 // camelCase exactly as in the NDJSON files. Instants are ISO 8601 with an offset; bare
 // dates mean 00:00 Vietnam time.
-import type { KpiId, ReportKind, UnitLevel } from './schema.js';
+import type { UnitLevel } from './schema.js';
+import type { KpiId, ReportKind } from '../domain/catalogue.js';
 
 export interface UnitRecord {
   type: 'unit';

@@ -16,9 +16,10 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
 import { CopyRows } from './import/bulk-format.js';
-import { daysFromCivil, vietnamDay } from './import/time.js';
+import { dayNumber, vietnamDay } from '../domain/time.js';
 import { EVALUATION_YEARS } from './import/validate.js';
-import { REPORT_KINDS, type ReportKind, type UnitLevel } from './schema.js';
+import { type UnitLevel } from './schema.js';
+import { REPORT_KINDS, type ReportKind } from '../domain/catalogue.js';
 
 const DAY_MS = 86_400_000;
 /** Day numbers from 1900 on are ≥ 0 with this offset. */
@@ -249,7 +250,7 @@ export class RollupTotals {
    */
   async write(copy: CopyInto, units: Map<number, UnitLife>, changedAt: number): Promise<void> {
     await copyChunks(copy, 'kpi_rollup_year (unit_id, series, variant, year, delta)', nonZero(this.year, MONTH_BITS), rollupRow((out, y) => out.int2(y)));
-    await copyChunks(copy, 'kpi_rollup_month (unit_id, series, variant, month, delta)', nonZero(this.month, MONTH_BITS), rollupRow((out, m) => out.date(daysFromCivil(Math.floor(m / 12), (m % 12) + 1, 1))));
+    await copyChunks(copy, 'kpi_rollup_month (unit_id, series, variant, month, delta)', nonZero(this.month, MONTH_BITS), rollupRow((out, m) => out.date(dayNumber(Math.floor(m / 12), (m % 12) + 1, 1))));
     await copyChunks(copy, 'kpi_rollup_day (unit_id, series, variant, day, delta)', nonZero(this.day, DAY_BITS), rollupRow((out, d) => out.date(d - DAY_OFFSET)));
     const asOf = new Map<string, [number, string]>();
     for (const t of this.touched) {

@@ -2,6 +2,7 @@
 // `date`) is a Vietnam calendar day. CHECK constraints and the triggers in the custom
 // migration keep bad rows out; the application validates first to give good messages.
 import { sql } from 'drizzle-orm';
+import { BIRTH_YEARS, EVALUATION_YEARS, KPI_IDS, REPORT_COUNT_MAX, REPORT_KINDS, type KpiId, type ReportKind, type Series } from '../domain/catalogue.js';
 import {
   bigint,
   bigserial,
@@ -32,36 +33,6 @@ export type UnitLevel = (typeof UNIT_LEVELS)[number];
 export function unitLevelRank(level: UnitLevel): number {
   return { CENTRAL: 0, PROVINCE: 1, COMMUNE: 2, BLOC: 2, BRANCH: 3 }[level];
 }
-
-/** The five flow KPIs that activity reports feed. */
-export const REPORT_KINDS = [
-  'VNEID_INSTALLS',
-  'VNEID_ACTIVATIONS',
-  'DIGITAL_ACCOUNTS',
-  'ECOMMERCE_PRODUCTS',
-  'DIGITAL_SKILLS_TRAINED',
-] as const;
-export type ReportKind = (typeof REPORT_KINDS)[number];
-
-/** The years a member can be evaluated for, and born in (the tables check them; so do the import and the mutations). */
-export const EVALUATION_YEARS = { min: 1950, max: 2100 } as const;
-export const BIRTH_YEARS = { min: 1900, max: 2100 } as const;
-
-/** The largest count one activity report may hold (DOMAIN.md: a commune helps at most tens of thousands a month). */
-export const REPORT_COUNT_MAX = 1_000_000;
-
-export const KPI_IDS = [
-  'DIGITAL_MODEL_COVERAGE',
-  'COMMUNE_TEAM_COVERAGE',
-  'DIGITAL_TEAM_MEMBERS',
-  'MEMBER_DATA_DIGITIZED',
-  'MEMBERS_EVALUATED',
-  'APP_ADOPTION',
-  'STARTUP_PRODUCTS_LISTED',
-  'RELICS_DIGITIZED',
-  ...REPORT_KINDS,
-] as const;
-export type KpiId = (typeof KPI_IDS)[number];
 
 export const GENDERS = ['MALE', 'FEMALE', 'OTHER'] as const;
 
@@ -394,27 +365,6 @@ export const partnerKeys = pgTable(
     check('partner_keys_expiry_order', sql`${t.expiresAt} > ${t.createdAt}`),
   ],
 );
-
-/**
- * The series that KPIs are made of: counts whose signed changes are rolled up. A ratio is
- * one series over another (e.g. MEMBERS_APP / MEMBERS); a stock or a flow is one series.
- */
-export const SERIES = [
-  'MEMBERS',
-  'MEMBERS_DIGITIZED',
-  'MEMBERS_APP',
-  /** Variant: the evaluation year. */
-  'MEMBERS_EVALUATED',
-  'BRANCHES',
-  'BRANCHES_WITH_MODEL',
-  'COMMUNES',
-  'COMMUNES_WITH_TEAM',
-  'TEAM_MEMBERS',
-  'PRODUCTS_LISTED',
-  'RELICS_DIGITIZED',
-  ...REPORT_KINDS,
-] as const;
-export type Series = (typeof SERIES)[number];
 
 // Signed changes of each series, summed per unit (every level above BRANCH) and bucket.
 // A series' value at a Vietnam midnight E is the sum of the changes on days before E:

@@ -6,7 +6,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
 import { searchForm } from './load.js';
 import { applyEvents, deferRollups, unitLifeSelection, withRollups } from './rollup.js';
-import type { GENDERS, ReportKind, UnitLevel } from './schema.js';
+import type { GENDERS, UnitLevel } from './schema.js';
+import type { ReportKind } from '../domain/catalogue.js';
 
 const ts = (d: Date | null | undefined) => (d == null ? null : d.toISOString());
 

@@ -7,7 +7,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, Kind } from 'graphql';
 import { holderUnitCode, type PersonalDataHolder } from './access/personal.js';
 import { forbidden, type Context } from './context.js';
-import { checkDayText, formatVietnamInstant, parseInstantText } from './format.js';
+import { checkDayText, formatVietnamInstant, parseInstantText } from '../domain/time.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;

@@ -12,7 +12,7 @@ import type { Plugin } from 'graphql-yoga';
 import { rows, type Db } from '../db/client.js';
 import type { Context } from './context.js';
 import { sha256 } from './format.js';
-import { vietnamDay } from './kpi/period.js';
+import { vietnamDay } from '../domain/period.js';
 
 /** Types whose presence in an answer keeps it out of the cache: personal data, read under audit. */
 const NEVER_CACHED = ['MemberRecord', 'EvaluationRecord', 'RosterEntryRecord'];

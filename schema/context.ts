@@ -7,10 +7,10 @@ import { GraphQLError } from 'graphql';
 import type { Db } from '../db/client.js';
 import { units } from '../db/schema.js';
 import type { Access, ShownParts } from './access/access.js';
-import type { Period } from './kpi/period.js';
+import type { Period } from '../domain/period.js';
 import { DEFAULT_THRESHOLDS, type ProgressThresholds } from './kpi/progress.js';
 import { readShown } from './access/cells.js';
-import type { KpiId } from './kpi/registry.js';
+import type { KpiId } from '../domain/catalogue.js';
 
 export type UnitRow = typeof units.$inferSelect;
 

@@ -1,5 +1,6 @@
 // npm run lint — checks that dependencies point one way:
-//   db ← schema/kpi ← schema ← functions, and infra names only the entry files of functions.
+//   domain ← db ← schema/kpi ← schema ← functions, and infra names only the entry files of functions.
+//   domain/ is the pure KPI domain (the catalogue, periods, Vietnam time): it imports no other layer.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,10 +9,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** What each layer may import from (besides itself and packages). */
 const ALLOWED: Record<string, string[]> = {
-  db: ['db'],
-  'schema/kpi': ['db', 'schema/kpi'],
-  schema: ['db', 'schema/kpi', 'schema'],
-  functions: ['db', 'schema/kpi', 'schema', 'functions'],
+  domain: ['domain'],
+  db: ['domain', 'db'],
+  'schema/kpi': ['domain', 'db', 'schema/kpi'],
+  schema: ['domain', 'db', 'schema/kpi', 'schema'],
+  functions: ['domain', 'db', 'schema/kpi', 'schema', 'functions'],
   infra: ['infra'],
 };
 
@@ -53,4 +55,4 @@ if (problems.length > 0) {
   console.error(`${problems.length} import(s) point the wrong way`);
   process.exit(1);
 }
-console.log('imports point one way: db ← schema/kpi ← schema ← functions');
+console.log('imports point one way: domain ← db ← schema/kpi ← schema ← functions');

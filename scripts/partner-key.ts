@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { desc, eq } from 'drizzle-orm';
 import { openDb, optionsFromEnv } from '../db/client.js';
 import { defaultDataDir } from '../db/local.js';
-import { KPI_IDS, partnerKeys, units, type KpiId } from '../db/schema.js';
+import { partnerKeys, units } from '../db/schema.js';
+import { KPI_IDS, type KpiId } from '../domain/catalogue.js';
 import { createPartnerKey, revokePartnerKey } from '../schema/access/partner-keys.js';
 
 const USAGE = `usage: npm run partner-key -- create --name NAME --unit CODE [--kpis ${KPI_IDS[0]},…] [--expires-in-days 365] [--rate-limit 120] [--persisted-only]

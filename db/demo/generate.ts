@@ -4,7 +4,7 @@
 // 1,600+ youth in community digital teams; Hà Nội has teams in all 126 communes and
 // wards with 5,000+ young people and 322 digitized relics.
 import type { ImportRecord, MemberRecord, TargetRecord, UnitRecord } from '../records.js';
-import { REPORT_KINDS, type ReportKind } from '../schema.js';
+import { REPORT_KINDS, type ReportKind } from '../../domain/catalogue.js';
 import { BLOC_NAMES, BRANCH_KINDS, PLACE_SYLLABLES, PROVINCES, REAL_COMMUNES, type ProvinceSeed } from './places.js';
 
 export type Scale = 'demo' | 'national';

@@ -127,7 +127,7 @@ function stage(items: Item[], unitIds: Map<string, number>): Staged {
         s.reports.push({ line, external_id: r.id, unit_id: unit(r.unit), kind: r.kind, date: r.date, count: r.count });
         break;
       case 'target':
-        s.targets.push({ unitId: unit(r.unit), kpi: r.kpi, period: r.period.id, periodStart: r.period.start, periodEnd: r.period.end, value: r.value });
+        s.targets.push({ unitId: unit(r.unit), kpi: r.kpi, period: r.period.id, periodStart: r.period.start.toISOString(), periodEnd: r.period.end.toISOString(), value: r.value });
         break;
     }
   }

@@ -5,7 +5,7 @@ import type { Item } from './batch.js';
 import type { Place } from './tx.js';
 import type { FileUnit, Problem } from './check.js';
 import type { Part } from './source.js';
-import type { Instant } from './time.js';
+import type { Instant } from '../../domain/time.js';
 import type { MemberRow, ReportRow, RowType } from './validate.js';
 
 /**

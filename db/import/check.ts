@@ -8,7 +8,7 @@ import { rows, type Db } from '../client.js';
 import { unitLevelRank, type UnitLevel } from '../schema.js';
 import { SeenFilter } from './seen.js';
 import { CSV_LAYOUT, location, type Source, type SourceEntry } from './source.js';
-import { formatVietnam, vietnamDay, vietnamMidnightMs, type Instant } from './time.js';
+import { formatVietnam, vietnamDay, vietnamMidnightMs, type Instant } from '../../domain/time.js';
 import { validateRecord, type ImportRow, type RowType, type UnitRow } from './validate.js';
 
 export interface Problem {

@@ -8,7 +8,7 @@
 import { GENDERS } from '../schema.js';
 import type { NewMember } from '../rollup-members.js';
 import { copyEvaluation, copyMemberFields, MEMBER_FIELDS, type CopyRows } from './bulk-format.js';
-import { readInstant, type InstantParts } from './time.js';
+import { readInstant, type InstantParts } from '../../domain/time.js';
 import { BIRTH_YEARS, EVALUATION_YEARS } from './validate.js';
 
 /** An instant of the line: its parts, and whether it was there (not null, not left out). */

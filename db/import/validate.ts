@@ -2,8 +2,10 @@
 // types, enums, instants, and the order of the record's own dates. What needs other
 // records (unit codes, duplicates, a unit's life) is checked by the validation pass.
 import * as z from 'zod';
-import { BIRTH_YEARS, EVALUATION_YEARS, GENDERS, KPI_IDS, REPORT_COUNT_MAX, REPORT_KINDS, UNIT_LEVELS, type KpiId, type ReportKind, type UnitLevel } from '../schema.js';
-import { formatVietnam, parseDay, parseInstant, parseTargetPeriod, vietnamDay, vietnamMidnightMs, type Instant, type TargetPeriod } from './time.js';
+import { GENDERS, UNIT_LEVELS, type UnitLevel } from '../schema.js';
+import { BIRTH_YEARS, EVALUATION_YEARS, KPI_IDS, REPORT_COUNT_MAX, REPORT_KINDS, type KpiId, type ReportKind } from '../../domain/catalogue.js';
+import { formatVietnam, parseDay, parseInstant, vietnamDay, vietnamMidnightMs, type Instant } from '../../domain/time.js';
+import { parseTargetPeriod, type Period } from '../../domain/period.js';
 
 /** What is wrong with a record: the field (a path such as `evaluations[1].year`) and why. */
 export interface Issue {
@@ -44,7 +46,7 @@ const reportDay = day.transform((d, ctx) => {
   ctx.addIssue({ code: 'custom', message, input: d.text });
   return z.NEVER;
 });
-const period = z.string().transform((s, ctx): TargetPeriod => {
+const period = z.string().transform((s, ctx): Period => {
   const r = parseTargetPeriod(s);
   if (typeof r === 'string') {
     ctx.addIssue({ code: 'custom', message: r, input: s });
@@ -208,7 +210,7 @@ export interface TargetRow {
   type: 'target';
   unit: string;
   kpi: KpiId;
-  period: TargetPeriod;
+  period: Period;
   value: number;
 }
 export type ImportRow =

@@ -1,7 +1,7 @@
 // Who is asking, and what they may read and write: the one place the rules of docs/access.md
 // are written. The GraphQL layer asks these questions; it never decides on its own.
 import type { UnitRow } from '../context.js';
-import { KPI_IDS, type KpiId } from '../kpi/registry.js';
+import { KPI_IDS, type KpiId } from '../../domain/catalogue.js';
 
 export const ROLES = ['CENTRAL_ADMIN', 'UNIT_ADMIN', 'LEADER', 'VIEWER'] as const;
 export type Role = (typeof ROLES)[number];

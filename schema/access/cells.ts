@@ -10,9 +10,9 @@ import { inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { units } from '../../db/schema.js';
 import type { KpiParts } from '../kpi/compute.js';
-import type { Period } from '../kpi/period.js';
+import type { Period } from '../../domain/period.js';
 import { readKpis, type KpiResult as ReadResult } from '../kpi/read.js';
-import { kpiDefinition, type KpiId } from '../kpi/registry.js';
+import { kpiDefinition, type KpiId } from '../../domain/catalogue.js';
 import type { UnitRow } from '../context.js';
 import type { Access, ShownParts } from './access.js';
 

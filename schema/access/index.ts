@@ -9,7 +9,7 @@ import { builder } from '../builder.js';
 import type { UnitRow } from '../context.js';
 import { KpiIdEnum } from '../dashboard/index.js';
 import { badInput, notFound } from '../errors.js';
-import { KPI_IDS, type KpiId } from '../kpi/registry.js';
+import { KPI_IDS, type KpiId } from '../../domain/catalogue.js';
 import { Unit } from '../unit/index.js';
 import { ROLES } from './access.js';
 import { createPartnerKey, revokePartnerKey, type PartnerKeyRow } from './partner-keys.js';

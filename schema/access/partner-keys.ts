@@ -6,7 +6,7 @@ import type { Db } from '../../db/client.js';
 import { partnerKeys, units } from '../../db/schema.js';
 import type { UnitRow } from '../context.js';
 import { sha256 } from '../format.js';
-import type { KpiId } from '../kpi/registry.js';
+import type { KpiId } from '../../domain/catalogue.js';
 import type { Principal } from './access.js';
 
 export const KEY_PREFIX = 'yuk_';

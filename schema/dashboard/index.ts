@@ -16,8 +16,8 @@ import {
   type Grain,
   type Period,
   type PeriodKind,
-} from '../kpi/period.js';
-import { KPIS, kpiDefinition, ratioPercent, type KpiDefinition, type KpiId } from '../kpi/registry.js';
+} from '../../domain/period.js';
+import { KPIS, kpiDefinition, ratioPercent, type KpiDefinition, type KpiId } from '../../domain/catalogue.js';
 import { selects } from '../selection.js';
 import { Unit, UnitLevelEnum } from '../unit/index.js';
 

@@ -3,7 +3,7 @@
 // word on many rules (CHECK constraints, triggers); its refusals are told the same way.
 import { pgError } from '../../db/client.js';
 import { builder } from '../builder.js';
-import { BIRTH_YEARS, EVALUATION_YEARS } from '../../db/schema.js';
+import { BIRTH_YEARS, EVALUATION_YEARS } from '../../domain/catalogue.js';
 
 export interface Issue {
   /** The input field, as the client named it (`leftAt`, `unit`, `idempotencyKey`). */

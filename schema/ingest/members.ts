@@ -2,7 +2,8 @@
 // branch to branch at an instant, evaluated each year, on the Vietnam Youth app and with
 // a digitized profile from an instant on.
 import * as z from 'zod';
-import { BIRTH_YEARS, EVALUATION_YEARS, GENDERS } from '../../db/schema.js';
+import { GENDERS } from '../../db/schema.js';
+import { BIRTH_YEARS, EVALUATION_YEARS } from '../../domain/catalogue.js';
 import { memberScope, recordEvaluation, updateMember, upsertMember } from '../../db/writes.js';
 import { builder } from '../builder.js';
 import { invalid, NotFoundError, ValidationError, type Issue } from './errors.js';

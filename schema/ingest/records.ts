@@ -4,19 +4,8 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
-import {
-  activityReports,
-  digitalModels,
-  memberEvaluations,
-  members,
-  relics,
-  REPORT_KINDS,
-  startupProducts,
-  teamRoster,
-  teams,
-  units,
-  type ReportKind,
-} from '../../db/schema.js';
+import { activityReports, digitalModels, memberEvaluations, members, relics, startupProducts, teamRoster, teams, units } from '../../db/schema.js';
+import { REPORT_KINDS, type ReportKind } from '../../domain/catalogue.js';
 import { builder } from '../builder.js';
 import type { Context, UnitRow } from '../context.js';
 import { Unit } from '../unit/index.js';

@@ -1,10 +1,10 @@
 // Units' activity reports: citizens helped per kind of activity and Vietnam day. A report
 // sent again replaces the earlier one (never adds), so a unit can re-send its month.
 import * as z from 'zod';
-import { REPORT_COUNT_MAX, REPORT_KINDS } from '../../db/schema.js';
+import { REPORT_COUNT_MAX, REPORT_KINDS } from '../../domain/catalogue.js';
 import { reportScope, upsertReport } from '../../db/writes.js';
 import { builder } from '../builder.js';
-import { formatDay, vietnamDay } from '../kpi/period.js';
+import { formatDay, vietnamDay } from '../../domain/period.js';
 import { ActivityReportRecord, reportSnapshot, ReportKindEnum, type ReportSnapshot } from './records.js';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotencyKeySchema, mutate, parse, resultUnion, same, text } from './run.js';
 

@@ -9,7 +9,8 @@ import { settleRollups } from '../../db/rollup.js';
 import { lockMutation } from '../../db/writes.js';
 import { units } from '../../db/schema.js';
 import { forbidden, type Context, type UnitRow } from '../context.js';
-import { formatVietnamInstant, sha256 } from '../format.js';
+import { sha256 } from '../format.js';
+import { formatVietnamInstant } from '../../domain/time.js';
 import { databaseRefusal, invalid, MUTATION_ERRORS, NotFoundError, ValidationError } from './errors.js';
 
 /**

@@ -3,8 +3,8 @@
 // subtree): the numbers that every faster path must equal.
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from '../../db/client.js';
-import { dayParts, formatDay, type Period } from './period.js';
-import { evaluationYear, kpiDefinition, type KpiId } from './registry.js';
+import { dayParts, formatDay, type Period } from '../../domain/period.js';
+import { evaluationYear, kpiDefinition, type KpiId } from '../../domain/catalogue.js';
 
 export interface KpiParts {
   /** The count, for a stock or a flow; the numerator, for a ratio. */

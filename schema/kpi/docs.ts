@@ -1,11 +1,11 @@
 // docs/kpis.md, rendered from the registry so that the catalogue has one source.
-import { KPIS } from './registry.js';
+import { KPIS } from '../../domain/catalogue.js';
 
 export function renderKpiCatalogue(): string {
   const lines = [
     '# The KPI catalogue',
     '',
-    'Generated from `schema/kpi/registry.ts` by `npm run generate`; do not edit by hand.',
+    'Generated from `domain/catalogue.ts` by `npm run generate`; do not edit by hand.',
     '',
     '"End" is the instant the period ends (exclusive), at 00:00 Vietnam time (UTC+07:00): March 2026',
     'ends at 2026-04-01T00:00+07:00. "Active at End": started before End and not ended before End',

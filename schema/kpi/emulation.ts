@@ -1,7 +1,7 @@
 // Emulation (thi đua) scoring: a framework of weighted criteria turns each unit's KPIs into
 // points and a score, and units are ranked on their scores. Pure arithmetic, redone by
 // hand in docs/leadership.md.
-import type { KpiId } from './registry.js';
+import type { KpiId } from '../../domain/catalogue.js';
 
 export type Scoring = { method: 'PERCENT_OF_TARGET' } | { method: 'BANDS'; bands: { from: number; points: number }[] };
 

@@ -2,7 +2,7 @@
 // what value that pace asks for by today, where the value is headed, and a status. Pure
 // arithmetic on values the KPI engine computed, so that a person can redo it by hand
 // (docs/leadership.md gives the rules with a worked example).
-import type { KpiKind } from './registry.js';
+import type { KpiKind } from '../../domain/catalogue.js';
 
 export const PROGRESS_STATUSES = ['ACHIEVED', 'ON_TRACK', 'AT_RISK', 'BEHIND', 'NO_TARGET', 'NO_DATA'] as const;
 export type ProgressStatus = (typeof PROGRESS_STATUSES)[number];

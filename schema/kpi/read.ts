@@ -4,10 +4,11 @@
 // members: cheap from indexed rows) and a mid-month End below province level.
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../../db/client.js';
-import type { Series, UnitLevel } from '../../db/schema.js';
+import type { UnitLevel } from '../../db/schema.js';
+import type { Series } from '../../domain/catalogue.js';
 import { computeKpis, type ComputeGroup, type KpiParts } from './compute.js';
-import { dayParts, formatDay, type Period } from './period.js';
-import { evaluationYear, kpiDefinition, type KpiId } from './registry.js';
+import { dayParts, formatDay, type Period } from '../../domain/period.js';
+import { evaluationYear, kpiDefinition, type KpiId } from '../../domain/catalogue.js';
 
 export interface KpiRequest {
   kpi: KpiId;

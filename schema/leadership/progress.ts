@@ -6,9 +6,9 @@ import { builder } from '../builder.js';
 import type { Context, UnitRow } from '../context.js';
 import { KpiDefinitionRef, loadValue, PeriodRef, shownValue } from '../dashboard/index.js';
 import { badInput } from '../errors.js';
-import { dayNumber, dayParts, dayPeriod, formatDay, parsePeriod, PeriodError, rangePeriod, samePeriodLastYear, vietnamDay, vietnamMidnight, type Period } from '../kpi/period.js';
+import { dayNumber, dayParts, dayPeriod, formatDay, parsePeriod, PeriodError, rangePeriod, samePeriodLastYear, vietnamDay, vietnamMidnight, type Period } from '../../domain/period.js';
 import { elapsedShare, progress, shareOfChange, type Progress, type ProgressStatus } from '../kpi/progress.js';
-import { kpiDefinition, type KpiDefinition, type KpiId } from '../kpi/registry.js';
+import { kpiDefinition, type KpiDefinition, type KpiId } from '../../domain/catalogue.js';
 import { Unit } from '../unit/index.js';
 import { readableKpis, targetPeriodArg, targetsOf } from './targets.js';
 

@@ -14,34 +14,14 @@ import { badInput } from '../errors.js';
 import { invalid } from '../ingest/errors.js';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotencyKeySchema, mutate, parse, resultUnion, text, type WriteGuard } from '../ingest/run.js';
 import { allocatedTotal, largestRemainder } from '../kpi/allocation.js';
-import { dayPeriod, parsePeriod, PeriodError, samePeriodLastYear, type Period, type PeriodKind } from '../kpi/period.js';
-import { KPI_IDS, kpiDefinition, type KpiDefinition, type KpiId } from '../kpi/registry.js';
+import { dayPeriod, parsePeriod, PeriodError, parseTargetPeriod, samePeriodLastYear, targetPeriodProblem, type Period } from '../../domain/period.js';
+import { KPI_IDS, kpiDefinition, type KpiDefinition, type KpiId } from '../../domain/catalogue.js';
 import { Unit } from '../unit/index.js';
-
-/** The forms of period a target may have (as in the import). */
-export const TARGET_PERIOD_KINDS: readonly PeriodKind[] = ['YEAR', 'HALF', 'QUARTER', 'MONTH', 'TERM'];
-
-/** Why a period is not one a target may have, or null. */
-const kindProblem = (p: Period): string | null =>
-  TARGET_PERIOD_KINDS.includes(p.kind)
-    ? null
-    : `must be a year (2026), a half (2026-H1), a quarter (2026-Q1), a month (2026-03) or a congress term (2025/2030); ${p.id} is a ${p.kind.toLowerCase()}`;
-
-/** A target's period, or why the text is not one. */
-function targetPeriod(text: string): Period | string {
-  try {
-    const p = parsePeriod(text);
-    return kindProblem(p) ?? p;
-  } catch (e) {
-    if (e instanceof PeriodError) return e.message;
-    throw e;
-  }
-}
 
 /** A target's period from a query argument: BAD_USER_INPUT naming the argument when it is not one. */
 export function targetPeriodArg(text: string, argument = 'period'): Period {
   const p = periodArg(text, argument);
-  const problem = kindProblem(p);
+  const problem = targetPeriodProblem(p);
   if (problem) throw badInput(argument, problem);
   return p;
 }
@@ -205,7 +185,7 @@ const targetKey = {
   unit: text(100),
   kpi: z.enum(KPI_IDS),
   period: z.string().transform((s, c): Period => {
-    const p = targetPeriod(s);
+    const p = parseTargetPeriod(s);
     if (typeof p === 'string') {
       c.addIssue({ code: 'custom', message: p });
       return z.NEVER;

@@ -11,10 +11,10 @@ import type { Access } from '../access/access.js';
 import { authenticate, RequestRefused, type AuthState } from '../access/authenticate.js';
 import type { ApiConfig } from '../config.js';
 import { errorSummary } from '../errors.js';
-import { formatVietnamInstant } from '../format.js';
-import { parsePeriod, PeriodError, type Period } from '../kpi/period.js';
+import { formatVietnamInstant } from '../../domain/time.js';
+import { parsePeriod, PeriodError, type Period } from '../../domain/period.js';
 import { readShown } from '../access/cells.js';
-import { KPI_IDS, kpiDefinition, ratioPercent, type KpiId } from '../kpi/registry.js';
+import { KPI_IDS, kpiDefinition, ratioPercent, type KpiId } from '../../domain/catalogue.js';
 
 const PAGE = 250;
 export const EXPORT_COLUMNS = ['unit_code', 'unit_name', 'level', 'parent_code', 'kpi', 'period', 'value', 'numerator', 'denominator', 'as_of', 'suppressed'] as const;

@@ -2,13 +2,14 @@
 // values per unit, never a member.
 import { sql } from 'drizzle-orm';
 import { rows } from '../../db/client.js';
-import { UNIT_LEVELS, type Series, type UnitLevel } from '../../db/schema.js';
+import { UNIT_LEVELS, type UnitLevel } from '../../db/schema.js';
+import { type Series } from '../../domain/catalogue.js';
 import { builder } from '../builder.js';
 import type { UnitRow } from '../context.js';
 import { KpiIdEnum, KpiValue, loadValue, periodArg, type KpiValueShape } from '../dashboard/index.js';
 import { badInput, pageSize } from '../errors.js';
 import { livingUnitsPage } from './export.js';
-import { KPIS, kpiDefinition, type KpiId } from '../kpi/registry.js';
+import { KPIS, kpiDefinition, type KpiId } from '../../domain/catalogue.js';
 import { UnitLevelEnum } from '../unit/index.js';
 
 const CURSOR_PREFIX = 'kpi-changes:v1:';

@@ -14,7 +14,7 @@ import { openDb, type DbHandle } from '../../db/client.js';
 import { seedDemo } from '../../db/demo/seed.js';
 import { units } from '../../db/schema.js';
 import { createPartnerKey } from '../../schema/access/partner-keys.js';
-import { KPI_IDS } from '../../schema/kpi/registry.js';
+import { KPI_IDS } from '../../domain/catalogue.js';
 import { devIssuer } from '../../schema/access/tokens.js';
 import { recreateDatabase } from '../support/databases.js';
 import { startPostgres, type PgServer } from '../support/postgres.js';

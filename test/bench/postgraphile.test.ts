@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, rows, type DbHandle } from '../../db/client.js';
 import { seedDemo } from '../../db/demo/seed.js';
 import { computeKpis } from '../../schema/kpi/compute.js';
-import { monthPeriod } from '../../schema/kpi/period.js';
-import { KPI_IDS } from '../../schema/kpi/registry.js';
+import { monthPeriod } from '../../domain/period.js';
+import { KPI_IDS } from '../../domain/catalogue.js';
 import { createTestDatabase } from '../support/db.js';
 import { createKpiView, postgraphileDashboard, startPostGraphile, type DashboardParts } from './postgraphile.js';
 

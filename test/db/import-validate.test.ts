@@ -2,7 +2,7 @@
 // return the very row it returns; everything else goes the schema's way.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseInstant } from '../../db/import/time.js';
+import { parseInstant } from '../../domain/time.js';
 import { validateRecord } from '../../db/import/validate.js';
 
 const INSTANTS = ['2024-03-01T08:00:00+07:00', '2024-03-01', '2023-12-31T17:00:00Z', '2025-01-01T00:00:00.5+07:00', '2024-02-29T23:59:59-05:30'];

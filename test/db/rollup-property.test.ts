@@ -9,9 +9,9 @@ import { rebuildRollups, rollupSnapshot } from '../../db/rollup.js';
 import type { UnitLevel } from '../../db/schema.js';
 import * as writes from '../../db/writes.js';
 import { computeKpis } from '../../schema/kpi/compute.js';
-import { parsePeriod } from '../../schema/kpi/period.js';
+import { parsePeriod } from '../../domain/period.js';
 import { readKpis } from '../../schema/kpi/read.js';
-import { KPI_IDS } from '../../schema/kpi/registry.js';
+import { KPI_IDS } from '../../domain/catalogue.js';
 import { loadSmallTree } from '../fixtures/small-tree.js';
 import { openTestDb } from '../support/db.js';
 

@@ -1,6 +1,6 @@
 // Instants as the API reads them: ISO 8601 with an offset, and a message naming the part at fault.
 import { describe, expect, it } from 'vitest';
-import { parseInstantText } from '../../schema/format.js';
+import { parseInstantText } from '../../domain/time.js';
 
 describe('parseInstantText', () => {
   it.each([

@@ -3,7 +3,7 @@ import { parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { printedSchema, schema } from '../../schema/index.js';
 import { renderKpiCatalogue } from '../../schema/kpi/docs.js';
-import { KPIS } from '../../schema/kpi/registry.js';
+import { KPIS } from '../../domain/catalogue.js';
 import { OPERATIONS } from '../../schema/operations.js';
 import { readOperations, renderOperationsModule } from '../../schema/operations-source.js';
 

@@ -5,9 +5,9 @@ import { sql } from 'drizzle-orm';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { rows, type Db } from '../../../db/client.js';
 import type { UnitLevel } from '../../../db/schema.js';
-import { parsePeriod } from '../../../schema/kpi/period.js';
+import { parsePeriod } from '../../../domain/period.js';
 import { readKpis } from '../../../schema/kpi/read.js';
-import type { KpiId } from '../../../schema/kpi/registry.js';
+import type { KpiId } from '../../../domain/catalogue.js';
 
 const typeDefs = /* GraphQL */ `
   type Query { unit(code: String!): Unit }

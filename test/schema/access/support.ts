@@ -13,7 +13,7 @@ import { loadRecords } from '../../../db/load.js';
 import type { ImportRecord } from '../../../db/records.js';
 import { units } from '../../../db/schema.js';
 import { createPartnerKey } from '../../../schema/access/partner-keys.js';
-import type { KpiId } from '../../../schema/kpi/registry.js';
+import type { KpiId } from '../../../domain/catalogue.js';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'drizzle-orm/logger';
 import { loadSmallTree } from '../../fixtures/small-tree.js';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CountingLogger, type DbHandle } from '../../../db/client.js';
 import { seedDemo } from '../../../db/demo/seed.js';
-import { KPIS } from '../../../schema/kpi/registry.js';
+import { KPIS } from '../../../domain/catalogue.js';
 import { openTestDb } from '../../support/db.js';
 import { graphqlClient } from '../../support/graphql.js';
 

@@ -12,7 +12,7 @@ import {
   vietnamDay,
   vietnamMidnight,
   type PeriodKind,
-} from '../../../schema/kpi/period.js';
+} from '../../../domain/period.js';
 
 const DAY_MS = 86_400_000;
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { allocatedTotal, largestRemainder } from '../../../schema/kpi/allocation.js';
 import { criterionPoints, rankByScore, weightedScore } from '../../../schema/kpi/emulation.js';
 import { elapsedShare, progress, shareOfChange, type ProgressInput } from '../../../schema/kpi/progress.js';
-import { dayNumber } from '../../../schema/kpi/period.js';
+import { dayNumber } from '../../../domain/period.js';
 
 describe('the share of a period gone by', () => {
   const [start, end] = [dayNumber(2026, 1, 1), dayNumber(2027, 1, 1)];

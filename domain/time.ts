@@ -1,13 +1,14 @@
-// Instants, Vietnam days and target periods of the import format (docs/import-format.md).
-// db/ may not import the period grammar of schema/kpi, so the few period forms a target
-// can take are parsed here; their canonical text is the grammar's, so a target's period
-// reads back through `parsePeriod` unchanged.
+// Vietnam time: calendar days, Vietnam midnights, and the instants and days that the
+// import format (docs/import-format.md) and the GraphQL scalars read and write. Periods
+// (domain/period.ts) are runs of these days.
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 /** Vietnam keeps UTC+07:00 all year (no daylight saving). */
-const VIETNAM_OFFSET_MS = 7 * 3_600_000;
-const MIN_YEAR = 1900;
-const MAX_YEAR = 2199;
+export const VIETNAM_OFFSET_MS = 7 * 3_600_000;
+/** The years an instant, a day or a period may fall in. */
+export const YEARS = { min: 1900, max: 2199 } as const;
+const MIN_YEAR = YEARS.min;
+const MAX_YEAR = YEARS.max;
 
 export interface Instant {
   /** Milliseconds since the epoch. */
@@ -18,22 +19,22 @@ export interface Instant {
   us?: number;
 }
 
-const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+export const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
-function daysInMonth(year: number, month: number): number {
+export function daysInMonth(year: number, month: number): number {
   if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
 function checkDate(year: number, month: number, day: number): string | null {
   if (year < MIN_YEAR || year > MAX_YEAR) return `year must be between ${MIN_YEAR} and ${MAX_YEAR}`;
-  if (month < 1 || month > 12) return `month must be 01–12`;
+  if (month < 1 || month > 12) return `month must be 01–12 (got ${pad(month)})`;
   if (day < 1 || day > daysInMonth(year, month)) return `${year}-${pad(month)} has no day ${pad(day)}`;
   return null;
 }
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil): Date.UTC without a Date. */
-export function daysFromCivil(year: number, month: number, day: number): number {
+/** Days since 1970-01-01 of a calendar date (month 1–12; H. Hinnant's days_from_civil): Date.UTC without a Date. */
+export function dayNumber(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;
@@ -79,7 +80,7 @@ export function readInstant(code: Chars, length: number, out: InstantParts, text
   const bad = checkDate(year, month, day);
   if (bad) return bad;
   if (length === 10) {
-    out.ms = daysFromCivil(year, month, day) * DAY_MS - VIETNAM_OFFSET_MS;
+    out.ms = dayNumber(year, month, day) * DAY_MS - VIETNAM_OFFSET_MS;
     out.us = 0;
     out.bare = true;
     return null;
@@ -123,7 +124,7 @@ export function readInstant(code: Chars, length: number, out: InstantParts, text
   } else {
     return SHAPE;
   }
-  out.ms = daysFromCivil(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + fraction - offset;
+  out.ms = dayNumber(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + fraction - offset;
   out.us = micros;
   out.bare = false;
   return null;
@@ -151,64 +152,70 @@ export function parseDay(text: string): number | string {
   return Date.UTC(year, month - 1, day) / DAY_MS;
 }
 
-/** The Vietnam day number (days since 1970-01-01) of an instant in ms. */
-export const vietnamDay = (ms: number): number => Math.floor((ms + VIETNAM_OFFSET_MS) / DAY_MS);
+/** The calendar date of a day number. */
+export function dayParts(dayNo: number): { year: number; month: number; day: number } {
+  const d = new Date(dayNo * DAY_MS);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+/** "2026-03-15" of a day number. */
+export function formatDay(dayNo: number): string {
+  const { year, month, day } = dayParts(dayNo);
+  return `${year}-${pad(month)}-${pad(day)}`;
+}
+
+/** The Vietnam day number (days since 1970-01-01) of an instant (a Date, or ms since the epoch). */
+export const vietnamDay = (at: Date | number): number => Math.floor(((typeof at === 'number' ? at : at.getTime()) + VIETNAM_OFFSET_MS) / DAY_MS);
 
 /** 00:00 Vietnam time of a day number, in ms. */
 export const vietnamMidnightMs = (dayNo: number): number => dayNo * DAY_MS - VIETNAM_OFFSET_MS;
 
-/** An instant written in Vietnam time, for messages. */
+/** 00:00 Vietnam time of a day number. */
+export const vietnamMidnight = (dayNo: number): Date => new Date(vietnamMidnightMs(dayNo));
+
+/** An instant written in Vietnam time to the second, for messages. */
 export function formatVietnam(ms: number): string {
   const d = new Date(ms + VIETNAM_OFFSET_MS);
   const seconds = d.getUTCSeconds() ? `:${pad(d.getUTCSeconds())}` : ':00';
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${seconds}+07:00`;
 }
 
-export interface TargetPeriod {
-  /** Canonical text, as the period grammar writes it. */
-  id: string;
-  /** 00:00 Vietnam time of the first day, ISO. */
-  start: string;
-  /** 00:00 Vietnam time of the day after the last day, ISO. */
-  end: string;
+/** "2026-03-01T00:00:00+07:00": an instant as a person in Vietnam reads it (milliseconds only when there are some). */
+export function formatVietnamInstant(value: Date): string {
+  const local = new Date(value.getTime() + VIETNAM_OFFSET_MS).toISOString();
+  const ms = local.slice(19, 23);
+  return `${local.slice(0, 19)}${ms === '.000' ? '' : ms}+07:00`;
 }
 
-const midnight = (year: number, month: number) => `${year}-${pad(month)}-01T00:00:00+07:00`;
-
-function months(id: string, year: number, first: number, count: number): TargetPeriod {
-  const endMonth = first + count;
-  const end = endMonth > 12 ? midnight(year + 1, endMonth - 12) : midnight(year, endMonth);
-  return { id, start: midnight(year, first), end };
+/** A calendar day, YYYY-MM-DD, or what is wrong with it (the GraphQL Day scalar's words). */
+export function checkDayText(text: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return 'must be YYYY-MM-DD';
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < YEARS.min || year > YEARS.max) return `year must be ${YEARS.min}–${YEARS.max} (got ${m[1]})`;
+  if (month < 1 || month > 12) return `month must be 01–12 (got ${m[2]})`;
+  const days = daysInMonth(year, month);
+  if (day < 1 || day > days) return `day must be 01–${days} in ${m[1]}-${m[2]} (got ${m[3]})`;
+  return null;
 }
 
-/** The period forms a target may have: 2026, 2026-H1, 2026-Q1, 2026-03 and the congress term 2025/2030. */
-export function parseTargetPeriod(input: string): TargetPeriod | string {
-  const text = input.trim();
-  const yearOk = (y: number) => y >= MIN_YEAR && y <= MAX_YEAR;
-  let m: RegExpExecArray | null;
-  if ((m = /^(\d{4})$/.exec(text))) {
-    const y = Number(m[1]);
-    return yearOk(y) ? months(String(y), y, 1, 12) : `year must be between ${MIN_YEAR} and ${MAX_YEAR}`;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:[zZ]|([+-])(\d{2}):(\d{2}))$/;
+
+/** An ISO 8601 instant with its offset, or what is wrong with it, in words that name the part at fault (the GraphQL DateTime scalar). */
+export function parseInstantText(text: string): Date | string {
+  const m = ISO_INSTANT.exec(text);
+  if (!m) {
+    if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(text)) return 'has no offset: end it with Z or +07:00 (Vietnam time)';
+    return 'must be ISO 8601 with an offset, e.g. 2026-03-01T00:00:00+07:00';
   }
-  if ((m = /^(\d{4})-H([12])$/i.exec(text))) {
-    const [y, h] = [Number(m[1]), Number(m[2])];
-    return yearOk(y) ? months(`${y}-H${h}`, y, h * 6 - 5, 6) : `year must be between ${MIN_YEAR} and ${MAX_YEAR}`;
-  }
-  if ((m = /^(\d{4})-Q([1-4])$/i.exec(text))) {
-    const [y, q] = [Number(m[1]), Number(m[2])];
-    return yearOk(y) ? months(`${y}-Q${q}`, y, q * 3 - 2, 3) : `year must be between ${MIN_YEAR} and ${MAX_YEAR}`;
-  }
-  if ((m = /^(\d{4})-(\d{2})$/.exec(text))) {
-    const [y, mo] = [Number(m[1]), Number(m[2])];
-    if (!yearOk(y)) return `year must be between ${MIN_YEAR} and ${MAX_YEAR}`;
-    if (mo < 1 || mo > 12) return 'month must be 01–12';
-    return months(`${y}-${pad(mo)}`, y, mo, 1);
-  }
-  if ((m = /^(\d{4})\/(\d{4})$/.exec(text))) {
-    const [a, b] = [Number(m[1]), Number(m[2])];
-    if (!yearOk(a) || !yearOk(b)) return `years must be between ${MIN_YEAR} and ${MAX_YEAR}`;
-    if (b < a) return 'a term ends in or after the year it starts';
-    return { id: `${a}/${b}`, start: midnight(a, 1), end: midnight(b + 1, 1) };
-  }
-  return 'a target period must be a year (2026), half year (2026-H1), quarter (2026-Q1), month (2026-03) or congress term (2025/2030)';
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+  if (year < YEARS.min || year > YEARS.max) return `year must be ${YEARS.min}–${YEARS.max} (got ${m[1]})`;
+  if (month < 1 || month > 12) return `month must be 01–12 (got ${m[2]})`;
+  const days = daysInMonth(year, month);
+  if (day < 1 || day > days) return `day must be 01–${days} in ${m[1]}-${m[2]} (got ${m[3]})`;
+  if (hour > 23) return `hour must be 00–23 (got ${m[4]})`;
+  if (minute > 59) return `minute must be 00–59 (got ${m[5]})`;
+  if (second > 59) return `second must be 00–59 (got ${m[6]})`;
+  if (m[7] && (Number(m[8]) > 14 || Number(m[9]) > 59)) return `offset must be between -14:00 and +14:00 (got ${m[7]}${m[8]}:${m[9]})`;
+  return new Date(text);
 }

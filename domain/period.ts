@@ -8,6 +8,11 @@
 //   2026-Q1         a quarter             2025/2030       a congress term (whole years, both included)
 //   2026-03         a month               2026-03-01..2026-05-31   days, both included
 
+import { DAY_MS, dayNumber, dayParts, daysInMonth, formatDay, pad, parseDay as parseDayText, vietnamMidnight, YEARS } from './time.js';
+
+/** The Vietnam days periods are made of. */
+export { dayNumber, dayParts, formatDay, vietnamDay, vietnamMidnight, VIETNAM_OFFSET_MS } from './time.js';
+
 export type PeriodKind = 'YEAR' | 'HALF' | 'QUARTER' | 'MONTH' | 'WEEK' | 'DAY' | 'TERM' | 'RANGE';
 
 export interface Period {
@@ -34,46 +39,6 @@ export class PeriodError extends Error {
   }
 }
 
-export const VIETNAM_OFFSET_MS = 7 * 3600 * 1000;
-const DAY_MS = 86_400_000;
-const MIN_YEAR = 1900;
-const MAX_YEAR = 2199;
-
-/** Days since 1970-01-01 of a calendar date (month 1–12). */
-export function dayNumber(year: number, month: number, day: number): number {
-  return Math.floor(Date.UTC(year, month - 1, day) / DAY_MS);
-}
-
-/** The calendar date of a day number. */
-export function dayParts(dayNo: number): { year: number; month: number; day: number } {
-  const d = new Date(dayNo * DAY_MS);
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
-}
-
-/** 00:00 Vietnam time of a day. */
-export function vietnamMidnight(dayNo: number): Date {
-  return new Date(dayNo * DAY_MS - VIETNAM_OFFSET_MS);
-}
-
-/** The Vietnam calendar day an instant falls on. */
-export function vietnamDay(instant: Date): number {
-  return Math.floor((instant.getTime() + VIETNAM_OFFSET_MS) / DAY_MS);
-}
-
-/** "2026-03-15" of a day number. */
-export function formatDay(dayNo: number): string {
-  const { year, month, day } = dayParts(dayNo);
-  return `${year}-${pad(month)}-${pad(day)}`;
-}
-
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
-}
-
-function daysInMonth(year: number, month: number): number {
-  return dayNumber(year, month + 1, 1) - dayNumber(year, month, 1);
-}
-
 /** Monday of ISO week 1 of an ISO week-numbering year. */
 function isoWeekOneMonday(isoYear: number): number {
   const jan4 = dayNumber(isoYear, 1, 4);
@@ -90,19 +55,14 @@ function make(id: string, kind: PeriodKind, startDay: number, endDay: number): P
 }
 
 function checkYear(input: string, year: number): void {
-  if (year < MIN_YEAR || year > MAX_YEAR) throw new PeriodError(input, `year must be between ${MIN_YEAR} and ${MAX_YEAR}`);
+  if (year < YEARS.min || year > YEARS.max) throw new PeriodError(input, `year must be between ${YEARS.min} and ${YEARS.max}`);
 }
 
 function parseDay(input: string, text: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!m) throw new PeriodError(input, `"${text}" is not a date YYYY-MM-DD`);
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  checkYear(input, year);
-  if (month < 1 || month > 12) throw new PeriodError(input, `month must be 01–12 (got ${m[2]})`);
-  if (day < 1 || day > daysInMonth(year, month)) {
-    throw new PeriodError(input, `${year}-${m[2]} has no day ${m[3]}`);
-  }
-  return dayNumber(year, month, day);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new PeriodError(input, `"${text}" is not a date YYYY-MM-DD`);
+  const day = parseDayText(text);
+  if (typeof day === 'string') throw new PeriodError(input, day);
+  return day;
 }
 
 export const yearPeriod = (year: number): Period =>
@@ -268,4 +228,24 @@ export function periodsBetween(fromDay: number, toEndDay: number, grain: Grain):
   const out: Period[] = [];
   for (let p = periodContaining(fromDay, grain); p.startDay < toEndDay; p = periodContaining(p.endDay, grain)) out.push(p);
   return out;
+}
+
+/** The period kinds a target may have: whole months and runs of them. */
+const TARGET_PERIOD_KINDS: readonly PeriodKind[] = ['YEAR', 'HALF', 'QUARTER', 'MONTH', 'TERM'];
+
+/** Why a period is not one a target may have, or null. */
+export const targetPeriodProblem = (p: Period): string | null =>
+  TARGET_PERIOD_KINDS.includes(p.kind)
+    ? null
+    : `must be a year (2026), a half (2026-H1), a quarter (2026-Q1), a month (2026-03) or a congress term (2025/2030); ${p.id} is a ${p.kind.toLowerCase()}`;
+
+/** A target's period, or why the text is not one. */
+export function parseTargetPeriod(text: string): Period | string {
+  try {
+    const p = parsePeriod(text);
+    return targetPeriodProblem(p) ?? p;
+  } catch (e) {
+    if (e instanceof PeriodError) return e.message;
+    throw e;
+  }
 }
