@@ -1,44 +1,62 @@
 // The roll-up steps of new members (and new activity reports), summed in memory. A bulk
 // load of millions of members cannot afford to derive steps in SQL row by row
-// (db/rollup.ts, `events('members')`): here the same rule runs on each member as it
-// streams past, for a member with no placement history (its unit since it joined), and
-// the sums are written with COPY at the end. That both give the same roll-ups is
-// tested (test/db/bulk-import.test.ts compares a bulk load with a rebuild from the base
-// tables).
+// (db/rollup.ts): here the catalogue's series of members, evaluations and reports
+// (domain/catalogue.ts) run on each record as it streams past, for a member with no
+// placement history (its unit since it joined), and the sums are written with COPY at the
+// end. That both give the same roll-ups is tested (test/db/bulk-import.test.ts compares a
+// bulk load with a rebuild from the base tables).
 //
-// A member held by unit U over its membership clipped to U's life, [s, e):
-//   MEMBERS            +1 at s, −1 at e
-//   MEMBERS_DIGITIZED  [max(s, digitizedAt), e)
-//   MEMBERS_APP        [max(s, appActivatedAt), e)
-//   MEMBERS_EVALUATED  [max(s, recordedAt), e), variant = the evaluation year
-// each only when its start is before its end. A report adds its count on its day.
-// Steps are bucketed by Vietnam day.
+// A member held by unit U over its membership clipped to U's life, [s, e), counts for a
+// stock series of members over [max(s, its `from` instants), e), and of evaluations over
+// [max(s, recordedAt), e) in the series of the evaluation's year; each only when its start
+// is before its end, and never when a `from` instant is missing. A flow adds its amount on
+// its instant (a report: on its day). Steps are bucketed by Vietnam day.
 import { sql } from 'drizzle-orm';
+import { EVALUATION_YEARS, SERIES, type ReportKind, type Series } from '../domain/catalogue.js';
+import { dayNumber, vietnamDay } from '../domain/time.js';
 import { rows, type Db } from './client.js';
 import { CopyRows } from './import/bulk-format.js';
-import { dayNumber, vietnamDay } from '../domain/time.js';
-import { EVALUATION_YEARS } from './import/validate.js';
-import { type UnitLevel } from './schema.js';
-import { REPORT_KINDS, type ReportKind } from '../domain/catalogue.js';
+import type { UnitLevel } from './schema.js';
 
 const DAY_MS = 86_400_000;
 /** Day numbers from 1900 on are ≥ 0 with this offset. */
 const DAY_OFFSET = 30_000;
-const FIRST_EVALUATION_YEAR = EVALUATION_YEARS.min;
-/** Series (and variant) index: MEMBERS, MEMBERS_DIGITIZED, MEMBERS_APP, then MEMBERS_EVALUATED per evaluation year. */
-const SV_MEMBERS = 0;
-const SV_DIGITIZED = 1;
-const SV_APP = 2;
-const SV_EVALUATED = 3;
-const SV_BITS = 256;
 const DAY_BITS = 131_072;
 const MONTH_BITS = 32_768;
-/** Then the report kinds, after the evaluation years. */
-const SV_REPORT = SV_EVALUATED + EVALUATION_YEARS.max - FIRST_EVALUATION_YEAR + 1;
-const SERIES_OF = ['MEMBERS', 'MEMBERS_DIGITIZED', 'MEMBERS_APP'];
 
-const series = (sv: number) => (sv < SV_EVALUATED ? SERIES_OF[sv]! : sv < SV_REPORT ? 'MEMBERS_EVALUATED' : REPORT_KINDS[sv - SV_REPORT]!);
-const variant = (sv: number) => (sv < SV_EVALUATED || sv >= SV_REPORT ? 0 : sv - SV_EVALUATED + FIRST_EVALUATION_YEAR);
+/**
+ * The slots the sums are kept by: a slot is a series and a variant. The stock and flow series
+ * of members, one slot per evaluation year for each series of evaluations, one per report
+ * kind; SV_BITS is a power of two above their number.
+ */
+interface Slot {
+  series: Series;
+  variant: number;
+  /** The first slot of the same series (`asOf` is kept per series). */
+  first: number;
+}
+const slots: Slot[] = [];
+const slot = (series: Series, variant = 0, first = slots.length) => slots.push({ series, variant, first }) - 1;
+/** A member's instants (ms since the epoch, or null) by field name. */
+type Fields = Record<string, number | null>;
+const memberStocks: { sv: number; from: string[] }[] = [];
+const memberFlows: { sv: number; on: string; amount: string | undefined }[] = [];
+const evaluationStocks: { first: number; byYear: boolean; from: string[] }[] = [];
+const reportSlots = new Map<string, number>();
+for (const [id, def] of SERIES) {
+  if (def.type === 'STOCK' && def.records === 'members') memberStocks.push({ sv: slot(id), from: [...(def.from ?? [])] });
+  else if (def.type === 'STOCK' && def.records === 'evaluations') {
+    const first = slots.length;
+    const byYear = def.byEvaluationYear ?? false;
+    if (byYear) for (let y = EVALUATION_YEARS.min; y <= EVALUATION_YEARS.max; y++) slot(id, y, first);
+    else slot(id);
+    evaluationStocks.push({ first, byYear, from: [...(def.from ?? [])] });
+  } else if (def.type === 'FLOW' && def.records === 'members') memberFlows.push({ sv: slot(id), on: def.on, amount: def.amount });
+  else if (def.type === 'FLOW' && def.records === 'reports') reportSlots.set(def.reportKind!, slot(id));
+}
+const SV_BITS = 2 ** Math.ceil(Math.log2(slots.length + 1));
+const series = (sv: number) => slots[sv]!.series;
+const variant = (sv: number) => slots[sv]!.variant;
 
 /** The unit facts the rule needs. */
 export interface UnitLife {
@@ -88,6 +106,17 @@ export interface NewMember {
   evaluations: { year: number; recordedAt: number }[];
 }
 
+/** The latest of `start` and the record's instants named in `from`; null when one is missing. */
+function latest(start: number, fields: Fields, from: readonly string[]): number | null {
+  let at = start;
+  for (const f of from) {
+    const v = fields[f];
+    if (v == null) return null;
+    if (v > at) at = v;
+  }
+  return at;
+}
+
 /** Month index year × 12 + (month − 1) of a day number. */
 function monthOf(day: number): number {
   const d = new Date(day * DAY_MS);
@@ -118,16 +147,27 @@ export class MemberRollups {
     const s = Math.max(m.joinedAt, unit.from);
     const e = m.leftAt === null ? unit.to : unit.to === null ? m.leftAt : Math.min(m.leftAt, unit.to);
     if (e !== null && s >= e) return;
-    this.interval(m.unitId, unit, SV_MEMBERS, s, e);
-    if (m.digitizedAt !== null) this.interval(m.unitId, unit, SV_DIGITIZED, Math.max(s, m.digitizedAt), e);
-    if (m.appActivatedAt !== null) this.interval(m.unitId, unit, SV_APP, Math.max(s, m.appActivatedAt), e);
-    for (const ev of m.evaluations) this.interval(m.unitId, unit, SV_EVALUATED + ev.year - FIRST_EVALUATION_YEAR, Math.max(s, ev.recordedAt), e);
+    const fields = m as unknown as Fields;
+    for (const { sv, from } of memberStocks) {
+      const start = latest(s, fields, from);
+      if (start !== null) this.interval(m.unitId, unit, sv, start, e);
+    }
+    for (const { sv, on, amount } of memberFlows) {
+      const at = fields[on];
+      if (at != null && at >= s && (e === null || at < e)) this.stepAt(m.unitId, unit, sv, vietnamDay(at), amount ? (fields[amount] ?? 0) : 1);
+    }
+    for (const ev of m.evaluations) {
+      for (const { first, byYear, from } of evaluationStocks) {
+        const start = latest(s, ev as unknown as Fields, from);
+        if (start !== null) this.interval(m.unitId, unit, byYear ? first + ev.year - EVALUATION_YEARS.min : first, start, e);
+      }
+    }
   }
 
   /** +1 at `start` and −1 at `end` (null: open), when it starts before it ends. */
   private interval(unitId: number, unit: UnitLife, sv: number, start: number, end: number | null): void {
     if (end !== null && start >= end) return;
-    this.touched.add(unitId * SV_BITS + Math.min(sv, SV_EVALUATED));
+    this.touched.add(unitId * SV_BITS + slots[sv]!.first);
     const monthUnit = unit.months[unit.months.length - 1];
     const dayUnit = unit.days[unit.days.length - 1];
     this.step(monthUnit, dayUnit, sv, start, 1);
@@ -136,14 +176,20 @@ export class MemberRollups {
 
   /**
    * A new activity report: a flow, one step of its count on its day (the Vietnam day
-   * number), never taken back (db/rollup.ts, `events('reports')`).
+   * number), never taken back (db/series.ts, the flows of reports).
    */
   addReport(unitId: number, kind: ReportKind, day: number, count: number): void {
     const unit = this.units.get(unitId);
     if (!unit) throw new Error(`unit ${unitId} is not known to the roll-ups`);
-    const sv = SV_REPORT + REPORT_KINDS.indexOf(kind);
-    this.touched.add(unitId * SV_BITS + sv);
-    this.stepOnDay(unit.months[unit.months.length - 1], unit.days[unit.days.length - 1], sv, day, count);
+    const sv = reportSlots.get(kind);
+    if (sv === undefined) throw new Error(`no series sums reports of kind ${kind}`);
+    this.stepAt(unitId, unit, sv, day, count);
+  }
+
+  /** A step of `delta` on a Vietnam day, to the unit's roll-ups. */
+  private stepAt(unitId: number, unit: UnitLife, sv: number, day: number, delta: number): void {
+    this.touched.add(unitId * SV_BITS + slots[sv]!.first);
+    this.stepOnDay(unit.months[unit.months.length - 1], unit.days[unit.days.length - 1], sv, day, delta);
   }
 
   private step(monthUnit: number | undefined, dayUnit: number | undefined, sv: number, at: number, delta: number): void {

@@ -16,11 +16,12 @@
 // GREATEST and LEAST skip NULLs, so a missing end stays "open" and a missing start is
 // filtered out before it reaches them.
 import { sql, type SQL } from 'drizzle-orm';
+import { SERIES } from '../domain/catalogue.js';
 import { preparedRows, rows, type Db } from './client.js';
 import { STRIPES } from './schema.js';
+import { commonTables, flowAmounts, seriesOfSource, SOURCES, stockIntervals, type Source } from './series.js';
 
-export type Source = 'members' | 'units' | 'rosters' | 'products' | 'relics' | 'reports';
-export const SOURCES: Source[] = ['members', 'units', 'rosters', 'products', 'relics', 'reports'];
+export { SOURCES, type Source };
 
 /**
  * Which rows of each source a change touches, as SQL conditions on the source's alias:
@@ -46,79 +47,22 @@ const anyActive = (intervals: SQL, series: string) => sql`
     ) r
    WHERE (c > 0) <> (c - d > 0)`;
 
+/**
+ * The steps (unit_id, series, variant, at, delta) of every series of the catalogue whose
+ * records the source's rows selected by `where` hold: intervals counted record by record
+ * in one pass, units with at least one record each by its own, flows as their amounts.
+ */
 function events(source: Source, where: SQL): SQL {
-  switch (source) {
-    case 'members': {
-      // Each placement of a member (the current unit since unit_since, earlier ones in the
-      // history), within the membership and the life of the unit.
-      const placements = sql`
-        SELECT x.member_id, x.unit_id,
-               greatest(x.pf, u.valid_from) AS s, least(x.pt, u.valid_to) AS e
-          FROM (
-            SELECT m.id AS member_id, m.unit_id, greatest(m.unit_since, m.joined_at) AS pf, m.left_at AS pt
-              FROM members m WHERE ${where}
-            UNION ALL
-            SELECT m.id, h.unit_id, greatest(h.from_at, m.joined_at), least(h.to_at, m.left_at)
-              FROM member_unit_history h JOIN members m ON m.id = h.member_id WHERE ${where}
-          ) x JOIN units u ON u.id = x.unit_id`;
-      const intervals = sql`
-        SELECT p.unit_id, 'MEMBERS' AS series, 0 AS variant, p.s, p.e FROM pl p
-        UNION ALL
-        SELECT p.unit_id, 'MEMBERS_DIGITIZED', 0, greatest(p.s, m.digitized_at), p.e
-          FROM pl p JOIN members m ON m.id = p.member_id WHERE m.digitized_at IS NOT NULL
-        UNION ALL
-        SELECT p.unit_id, 'MEMBERS_APP', 0, greatest(p.s, m.app_activated_at), p.e
-          FROM pl p JOIN members m ON m.id = p.member_id WHERE m.app_activated_at IS NOT NULL
-        UNION ALL
-        SELECT p.unit_id, 'MEMBERS_EVALUATED', ev.year, greatest(p.s, ev.recorded_at), p.e
-          FROM pl p JOIN member_evaluations ev ON ev.member_id = p.member_id`;
-      return sql`WITH pl AS MATERIALIZED (${placements}) ${steps(intervals)}`;
-    }
-    case 'units': {
-      // Branches and communes active, and those with ≥ 1 effective model / active team.
-      const life = sql`
-        SELECT u.id AS unit_id, CASE u.level WHEN 'BRANCH' THEN 'BRANCHES' ELSE 'COMMUNES' END AS series, 0 AS variant,
-               u.valid_from AS s, u.valid_to AS e
-          FROM units u WHERE u.level IN ('BRANCH', 'COMMUNE') AND ${where}`;
-      const models = sql`
-        SELECT u.id AS unit_id, greatest(d.established_at, d.effective_from, u.valid_from) AS s,
-               least(d.ended_at, u.valid_to) AS e
-          FROM units u JOIN digital_models d ON d.unit_id = u.id
-         WHERE u.level = 'BRANCH' AND d.effective_from IS NOT NULL AND ${where}`;
-      // A team counts for the commune it belongs to, on the commune or on a unit below it.
-      const teams = sql`
-        SELECT u.id AS unit_id,
-               greatest(t.established_at, tu.valid_from, u.valid_from) AS s,
-               least(t.disbanded_at, tu.valid_to, u.valid_to) AS e
-          FROM teams t JOIN units tu ON tu.id = t.unit_id CROSS JOIN LATERAL unnest(tu.path) AS a(id) JOIN units u ON u.id = a.id
-         WHERE u.level = 'COMMUNE' AND ${where}`;
-      return sql`
-        ${steps(life)}
-        UNION ALL ${anyActive(sql`SELECT unit_id, 'BRANCHES_WITH_MODEL' AS series, 0 AS variant, s, e FROM (${models}) q`, 'BRANCHES_WITH_MODEL')}
-        UNION ALL ${anyActive(sql`SELECT unit_id, 'COMMUNES_WITH_TEAM' AS series, 0 AS variant, s, e FROM (${teams}) q`, 'COMMUNES_WITH_TEAM')}`;
-    }
-    case 'rosters':
-      return steps(sql`
-        SELECT t.unit_id, 'TEAM_MEMBERS' AS series, 0 AS variant,
-               greatest(r.from_at, t.established_at, u.valid_from) AS s,
-               least(r.to_at, t.disbanded_at, u.valid_to) AS e
-          FROM teams t JOIN team_roster r ON r.team_id = t.id JOIN units u ON u.id = t.unit_id
-         WHERE ${where}`);
-    case 'products':
-      return steps(sql`
-        SELECT p.unit_id, 'PRODUCTS_LISTED' AS series, 0 AS variant, greatest(p.listed_at, u.valid_from) AS s,
-               least(p.delisted_at, u.valid_to) AS e
-          FROM startup_products p JOIN units u ON u.id = p.unit_id WHERE ${where}`);
-    case 'relics':
-      return steps(sql`
-        SELECT r.unit_id, 'RELICS_DIGITIZED' AS series, 0 AS variant, greatest(r.digitized_at, u.valid_from) AS s, u.valid_to AS e
-          FROM relics r JOIN units u ON u.id = r.unit_id WHERE r.digitized_at IS NOT NULL AND ${where}`);
-    case 'reports':
-      // A flow: one step on the report's day, never taken back, whatever happens to the unit later.
-      return sql`
-        SELECT a.unit_id, a.kind AS series, 0 AS variant, (a.date::timestamp AT TIME ZONE INTERVAL '+07:00') AS at, a.count AS delta
-          FROM activity_reports a WHERE ${where}`;
-  }
+  const ids = seriesOfSource(source);
+  const each = ids.filter((id) => SERIES.get(id)!.type === 'STOCK' && (SERIES.get(id) as { count?: string }).count !== 'units');
+  const parts = [
+    ...(each.length ? [steps(sql.join(each.map((id) => stockIntervals(id, where)), sql` UNION ALL `))] : []),
+    ...ids.filter((id) => !each.includes(id) && SERIES.get(id)!.type === 'STOCK').map((id) => anyActive(stockIntervals(id, where), id)),
+    ...ids.filter((id) => SERIES.get(id)!.type === 'FLOW').map((id) => flowAmounts(id, where)),
+  ];
+  if (parts.length === 0) return sql`SELECT NULL::int AS unit_id, NULL::text AS series, 0 AS variant, NULL::timestamptz AS at, 0 AS delta WHERE FALSE`;
+  const common = commonTables(ids, where);
+  return sql`${common ? sql`WITH ${common} ` : sql``}${sql.join(parts, sql` UNION ALL `)}`;
 }
 
 /**
@@ -235,7 +179,7 @@ export async function rebuildRollups(
 
 /** The steps of a selection's rows as (unit, series, variant, Vietnam day, delta), one statement for every source. */
 function stepsOf(selection: Selection): SQL | null {
-  const parts = SOURCES.filter((s) => selection[s]).map((s) => events(s, selection[s]!));
+  const parts = SOURCES.filter((s) => selection[s]).map((s) => sql`SELECT * FROM (${events(s, selection[s]!)}) ev`);
   if (parts.length === 0) return null;
   return sql`SELECT e.unit_id, e.series, e.variant, (e.at AT TIME ZONE INTERVAL '+07:00')::date AS day, e.delta
                FROM (${sql.join(parts, sql` UNION ALL `)}) e`;

@@ -304,12 +304,6 @@ export function defineCatalogue(entries: readonly KpiEntry[]) {
 
 export const { KPIS, KPI_IDS, REPORT_KINDS, SERIES, kpiDefinition } = defineCatalogue(ENTRIES);
 
-/** The series a flow of activity reports of this kind feeds. */
-export const reportSeries = (kind: string): Series => {
-  for (const [id, s] of SERIES) if (s.type === 'FLOW' && s.records === 'reports' && s.reportKind === kind) return id;
-  throw new Error(`no series sums reports of kind ${kind}`);
-};
-
 /**
  * The evaluation year that MEMBERS_EVALUATED looks for: the year of the period's last
  * day when that day is in December, else the year before (evaluations are done at year end).

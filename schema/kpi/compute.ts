@@ -1,10 +1,14 @@
-// KPIs computed directly from the base tables, exactly as DOMAIN.md words them. One
-// statement per KPI and period answers any number of units at once (each unit's whole
-// subtree): the numbers that every faster path must equal.
+// KPIs computed directly from the base tables, from the catalogue's series as db/series.ts
+// writes them in SQL: one statement per KPI and period answers any number of units at
+// once (each unit's whole subtree). The roll-ups are made of the same series as steps, so
+// the two paths share one definition; what checks them is an independent calculation
+// (test/bench/postgraphile.test.ts, the acceptance set) and the property test
+// (test/db/rollup-property.test.ts).
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from '../../db/client.js';
-import { dayParts, formatDay, type Period } from '../../domain/period.js';
-import { evaluationYear, kpiDefinition, type KpiId } from '../../domain/catalogue.js';
+import { commonTables, flowAmounts, stockIntervals } from '../../db/series.js';
+import { dayParts, type Period } from '../../domain/period.js';
+import { evaluationYear, kpiDefinition, SERIES, type KpiId, type Series } from '../../domain/catalogue.js';
 
 export interface KpiParts {
   /** The count, for a stock or a flow; the numerator, for a ratio. */
@@ -13,128 +17,57 @@ export interface KpiParts {
   denominator: number | null;
 }
 
-interface Bind {
-  ids: SQL;
-  end: SQL;
+/** The variant of a series a period reads: the evaluation year, for a series by evaluation year. */
+export function variantOf(series: Series, period: Period): number {
+  const def = SERIES.get(series)!;
+  return def.type === 'STOCK' && def.byEvaluationYear ? evaluationYear(dayParts(period.endDay - 1)) : 0;
 }
 
-/** A unit (alias `b`) active at End: opened before End and not closed before End. */
-const activeAt = (alias: string, end: SQL) =>
-  sql`${sql.raw(alias)}.valid_from < ${end} AND (${sql.raw(alias)}.valid_to IS NULL OR ${sql.raw(alias)}.valid_to >= ${end})`;
-
-/** Units active at End in the subtrees asked for, with the asked-for ancestors they count toward. */
-const scope = ({ ids, end }: Bind) => sql`
-  scope AS (
-    SELECT b.id, b.level, a.id AS target
-      FROM units b CROSS JOIN LATERAL unnest(b.path) AS a(id)
-     WHERE b.path && ${ids} AND a.id = ANY(${ids}) AND ${activeAt('b', end)}
-  )`;
-
-/** Members active at End, in the unit that held them at End. */
-const placedMembers = ({ end }: Bind) => sql`
-  placed AS (
-    SELECT m.id, m.unit_id, m.digitized_at, m.app_activated_at
-      FROM members m
-     WHERE m.unit_id IN (SELECT id FROM scope)
-       AND m.joined_at < ${end} AND (m.left_at IS NULL OR m.left_at >= ${end}) AND m.unit_since < ${end}
-    UNION ALL
-    SELECT m.id, h.unit_id, m.digitized_at, m.app_activated_at
-      FROM member_unit_history h JOIN members m ON m.id = h.member_id
-     WHERE h.unit_id IN (SELECT id FROM scope)
-       AND h.from_at < ${end} AND h.to_at >= ${end}
-       AND m.joined_at < ${end} AND (m.left_at IS NULL OR m.left_at >= ${end})
-  )`;
-
-function memberRatio(bind: Bind, counts: SQL, extraJoin: SQL = sql``): SQL {
+/**
+ * A stock series counted at End for every asked-for unit (`target`) over the units of its
+ * subtree active at End (`scope`): records active at End (s < End ≤ e), or the units with one.
+ */
+function stockCount(series: Series, period: Period, column: 'num' | 'den'): SQL {
+  const end = sql`${period.end.toISOString()}::timestamptz`;
+  const def = SERIES.get(series)!;
+  const counted = def.type === 'STOCK' && def.count === 'units' ? sql`count(DISTINCT i.unit_id)` : sql`count(*)`;
   return sql`
-    WITH ${scope(bind)}, ${placedMembers(bind)}
-    SELECT s.target AS unit_id, count(*) FILTER (WHERE ${counts}) AS num, count(*) AS den
-      FROM placed p JOIN scope s ON s.id = p.unit_id ${extraJoin}
+    SELECT s.target AS unit_id, ${column === 'num' ? sql`${counted}, 0` : sql`0, ${counted}`}
+      FROM (${stockIntervals(series, sql`TRUE`, sql`SELECT id FROM scope`)}) i JOIN scope s ON s.id = i.unit_id
+     WHERE i.variant = ${variantOf(series, period)} AND i.s < ${end} AND (i.e IS NULL OR i.e >= ${end})
      GROUP BY s.target`;
 }
 
 function statement(kpi: KpiId, period: Period, ids: number[]): SQL {
-  const bind: Bind = {
-    ids: sql`${`{${ids.join(',')}}`}::int[]`,
-    end: sql`${period.end.toISOString()}::timestamptz`,
-  };
-  const { end } = bind;
-  switch (kpi) {
-    case 'APP_ADOPTION':
-      return memberRatio(bind, sql`p.app_activated_at < ${end}`);
-    case 'MEMBER_DATA_DIGITIZED':
-      return memberRatio(bind, sql`p.digitized_at < ${end}`);
-    case 'MEMBERS_EVALUATED': {
-      const year = evaluationYear(dayParts(period.endDay - 1));
-      return memberRatio(
-        bind,
-        sql`e.member_id IS NOT NULL`,
-        sql`LEFT JOIN member_evaluations e ON e.member_id = p.id AND e.year = ${year} AND e.recorded_at < ${end}`,
-      );
-    }
-    case 'DIGITAL_MODEL_COVERAGE':
-      return sql`
-        WITH ${scope(bind)}
-        SELECT s.target AS unit_id, count(*) AS den,
-               count(*) FILTER (WHERE EXISTS (
-                 SELECT 1 FROM digital_models d
-                  WHERE d.unit_id = s.id AND d.established_at < ${end}
-                    AND (d.ended_at IS NULL OR d.ended_at >= ${end})
-                    AND d.effective_from < ${end})) AS num
-          FROM scope s WHERE s.level = 'BRANCH'
-         GROUP BY s.target`;
-    case 'COMMUNE_TEAM_COVERAGE':
-      // A team counts for the commune it belongs to, whether it is registered on the
-      // commune itself or on a unit below it.
-      return sql`
-        WITH ${scope(bind)}
-        SELECT s.target AS unit_id, count(*) AS den,
-               count(*) FILTER (WHERE EXISTS (
-                 SELECT 1 FROM teams t JOIN units tu ON tu.id = t.unit_id
-                  WHERE tu.path @> ARRAY[s.id] AND ${activeAt('tu', end)}
-                    AND t.established_at < ${end} AND (t.disbanded_at IS NULL OR t.disbanded_at >= ${end}))) AS num
-          FROM scope s WHERE s.level = 'COMMUNE'
-         GROUP BY s.target`;
-    case 'DIGITAL_TEAM_MEMBERS':
-      return sql`
-        WITH ${scope(bind)}
-        SELECT s.target AS unit_id, count(*) AS num, NULL::bigint AS den
-          FROM scope s
-          JOIN teams t ON t.unit_id = s.id
-          JOIN team_roster r ON r.team_id = t.id
-         WHERE t.established_at < ${end} AND (t.disbanded_at IS NULL OR t.disbanded_at >= ${end})
-           AND r.from_at < ${end} AND (r.to_at IS NULL OR r.to_at >= ${end})
-         GROUP BY s.target`;
-    case 'STARTUP_PRODUCTS_LISTED':
-      return sql`
-        WITH ${scope(bind)}
-        SELECT s.target AS unit_id, count(*) AS num, NULL::bigint AS den
-          FROM scope s JOIN startup_products sp ON sp.unit_id = s.id
-         WHERE sp.listed_at < ${end} AND (sp.delisted_at IS NULL OR sp.delisted_at >= ${end})
-         GROUP BY s.target`;
-    case 'RELICS_DIGITIZED':
-      return sql`
-        WITH ${scope(bind)}
-        SELECT s.target AS unit_id, count(*) AS num, NULL::bigint AS den
-          FROM scope s JOIN relics r ON r.unit_id = s.id
-         WHERE r.digitized_at < ${end}
-         GROUP BY s.target`;
-    case 'VNEID_INSTALLS':
-    case 'VNEID_ACTIVATIONS':
-    case 'DIGITAL_ACCOUNTS':
-    case 'ECOMMERCE_PRODUCTS':
-    case 'DIGITAL_SKILLS_TRAINED':
-      // A flow counts for the unit where it happened and every unit above it, even
-      // when one of them has closed since: no "active at End" filter here.
-      return sql`
-        SELECT a.id AS unit_id, coalesce(sum(r.count), 0) AS num, NULL::bigint AS den
-          FROM activity_reports r
-          JOIN units b ON b.id = r.unit_id
-          CROSS JOIN LATERAL unnest(b.path) AS a(id)
-         WHERE r.kind = ${kpi} AND r.date >= ${formatDay(period.startDay)}::date AND r.date < ${formatDay(period.endDay)}::date
-           AND b.path && ${bind.ids} AND a.id = ANY(${bind.ids})
-         GROUP BY a.id`;
+  const def = kpiDefinition(kpi);
+  const idArray = sql`${`{${ids.join(',')}}`}::int[]`;
+  if (def.kind === 'FLOW') {
+    // A flow counts for the unit where it happened and every unit above it, even when one
+    // of them has closed since: no "active at End" here.
+    const subtree = sql`SELECT id FROM units WHERE path && ${idArray}`;
+    const common = commonTables([def.numeratorSeries], sql`TRUE`, subtree);
+    return sql`${common ? sql`WITH ${common} ` : sql``}
+      SELECT a.id AS unit_id, coalesce(sum(f.delta), 0) AS num, NULL::bigint AS den
+        FROM (${flowAmounts(def.numeratorSeries, sql`TRUE`, subtree)}) f
+        JOIN units b ON b.id = f.unit_id CROSS JOIN LATERAL unnest(b.path) AS a(id)
+       WHERE f.at >= ${period.start.toISOString()}::timestamptz AND f.at < ${period.end.toISOString()}::timestamptz AND a.id = ANY(${idArray})
+       GROUP BY a.id`;
   }
+  const end = sql`${period.end.toISOString()}::timestamptz`;
+  const series = [def.numeratorSeries, ...(def.denominatorSeries ? [def.denominatorSeries] : [])];
+  const common = commonTables(series, sql`TRUE`, sql`SELECT id FROM scope`);
+  const counts = [stockCount(def.numeratorSeries, period, 'num'), ...(def.denominatorSeries ? [stockCount(def.denominatorSeries, period, 'den')] : [])];
+  // Units active at End in the subtrees asked for, with the asked-for ancestors they count toward.
+  return sql`
+    WITH scope AS (
+      SELECT b.id, a.id AS target
+        FROM units b CROSS JOIN LATERAL unnest(b.path) AS a(id)
+       WHERE b.path && ${idArray} AND a.id = ANY(${idArray})
+         AND b.valid_from < ${end} AND (b.valid_to IS NULL OR b.valid_to >= ${end})
+    )${common ? sql`, ${common}` : sql``}
+    SELECT unit_id, sum(num) AS num, ${def.denominatorSeries ? sql`sum(den)` : sql`NULL::bigint`} AS den
+      FROM (${sql.join(counts, sql` UNION ALL `)}) c(unit_id, num, den)
+     GROUP BY unit_id`;
 }
 
 export interface ComputeGroup {

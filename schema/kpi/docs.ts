@@ -1,5 +1,18 @@
-// docs/kpis.md, rendered from the registry so that the catalogue has one source.
-import { KPIS } from '../../domain/catalogue.js';
+// docs/kpis.md, rendered from the catalogue (domain/catalogue.ts) so that it has one source.
+import { KPIS, SERIES, type Series } from '../../domain/catalogue.js';
+
+/** A series' declaration in words: which records count, from when, or which dated amount. */
+function declared(id: Series): string {
+  const def = SERIES.get(id)!;
+  if (def.type === 'FLOW') {
+    const what = def.records === 'reports' ? `the \`${def.amount}\` of activity reports of kind ${def.reportKind}` : `${def.amount ? `the \`${def.amount}\` of ` : ''}${def.records}${def.amount ? '' : ' (1 each)'}`;
+    return `\`${id}\`: ${what}, summed on their \`${def.on}\` inside the period`;
+  }
+  const fields = (def.from ?? []).map((f) => `\`${f}\``);
+  const from = fields.length === 0 ? '' : fields.length === 1 ? `, counted from their ${fields[0]}` : `, counted from the latest of their ${fields.join(', ')}`;
+  const each = def.count === 'units' ? `the units holding ≥ 1 of the ${def.records} active at End` : `the ${def.records} active at End`;
+  return `\`${id}\`: ${each}${from}${def.byEvaluationYear ? '; one series per evaluation year' : ''}`;
+}
 
 export function renderKpiCatalogue(): string {
   const lines = [
@@ -31,6 +44,8 @@ export function renderKpiCatalogue(): string {
       '',
       `- kind: ${k.kind}; unit of measure: ${k.unitOfMeasure}; ${k.higherIsBetter ? 'higher is better' : 'lower is better'}`,
       `- source: ${k.source}`,
+      `- ${k.kind === 'RATIO' ? 'numerator ' : ''}series ${declared(k.numeratorSeries)}`,
+      ...(k.denominatorSeries ? [`- denominator series ${declared(k.denominatorSeries)}`] : []),
       '',
     ]),
   ];

@@ -6,9 +6,9 @@ import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../../db/client.js';
 import type { UnitLevel } from '../../db/schema.js';
 import type { Series } from '../../domain/catalogue.js';
-import { computeKpis, type ComputeGroup, type KpiParts } from './compute.js';
+import { computeKpis, variantOf, type ComputeGroup, type KpiParts } from './compute.js';
 import { dayParts, formatDay, type Period } from '../../domain/period.js';
-import { evaluationYear, kpiDefinition, type KpiId } from '../../domain/catalogue.js';
+import { kpiDefinition, type KpiId } from '../../domain/catalogue.js';
 
 export interface KpiRequest {
   kpi: KpiId;
@@ -22,13 +22,10 @@ export interface KpiResult extends KpiParts {
   asOf: Date | null;
 }
 
-/** The series a request reads, with the variant (the evaluation year for MEMBERS_EVALUATED). */
+/** The series a request reads, with the variant its period reads (the evaluation year, for a series by evaluation year). */
 function seriesOf(kpi: KpiId, period: Period): { series: Series; variant: number }[] {
   const def = kpiDefinition(kpi);
-  const variant = kpi === 'MEMBERS_EVALUATED' ? evaluationYear(dayParts(period.endDay - 1)) : 0;
-  const out = [{ series: def.numeratorSeries, variant }];
-  if (def.denominatorSeries) out.push({ series: def.denominatorSeries, variant: 0 });
-  return out;
+  return [def.numeratorSeries, ...(def.denominatorSeries ? [def.denominatorSeries] : [])].map((series) => ({ series, variant: variantOf(series, period) }));
 }
 
 /** The instants (as day numbers) whose cumulative values a request needs. */

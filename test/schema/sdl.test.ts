@@ -42,7 +42,7 @@ describe('printed SDL', () => {
     for (const v of values) expect(v.description).toContain(KPIS.find((k) => k.id === v.name)!.nameEn);
   });
 
-  it('docs/kpis.md is the catalogue rendered from the registry (run `npm run generate`)', () => {
+  it('docs/kpis.md is the catalogue rendered from domain/catalogue.ts (run `npm run generate`)', () => {
     const committed = readFileSync(new URL('../../docs/kpis.md', import.meta.url), 'utf8');
     expect(renderKpiCatalogue()).toBe(committed);
   });
