@@ -15,7 +15,7 @@ import { sql } from 'drizzle-orm';
 import { EVALUATION_YEARS, SERIES, type ReportKind, type Series } from '../domain/catalogue.js';
 import { dayNumber, vietnamDay } from '../domain/time.js';
 import { rows, type Db } from './client.js';
-import { CopyRows } from './import/bulk-format.js';
+import { CopyRows } from './copy-rows.js';
 import type { UnitLevel } from './schema.js';
 
 const DAY_MS = 86_400_000;
@@ -97,7 +97,11 @@ export async function unitLives(db: Db): Promise<Map<number, UnitLife>> {
   );
 }
 
-export interface NewMember {
+/**
+ * A new member as the catalogue's series read it: its instants in ms since the epoch, named
+ * as the catalogue names the fields of members (and of their evaluations).
+ */
+export interface RollupMember {
   unitId: number;
   joinedAt: number;
   leftAt: number | null;
@@ -141,7 +145,7 @@ export class MemberRollups {
     return this.months.size + this.days.size;
   }
 
-  add(m: NewMember): void {
+  add(m: RollupMember): void {
     const unit = this.units.get(m.unitId);
     if (!unit) throw new Error(`unit ${m.unitId} is not known to the roll-ups`);
     const s = Math.max(m.joinedAt, unit.from);

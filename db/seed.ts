@@ -72,32 +72,10 @@ async function bulkSeed(db: Db, scale: Scale, seed: number): Promise<void> {
   console.table(result.counts);
 }
 
-/** The generator's records written in batches, in one transaction. */
+/** The generator's records through the import, all or nothing, with the import's bars. */
 async function batchSeed(db: Db, scale: Scale, seed: number): Promise<void> {
-  const bar = new cliProgress.SingleBar(
-    { format: 'seeding {scale} [{bar}] {percentage}% | {value}/{total} members | {duration}s', noTTYOutput: true, notTTYSchedule: 5000 },
-    cliProgress.Presets.shades_classic,
-  );
-  const rollups = new cliProgress.SingleBar(
-    { format: 'roll-ups {scale} [{bar}] {percentage}% | {value}/{total} provinces | {duration}s', noTTYOutput: true, notTTYSchedule: 5000 },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(1, 0, { scale });
-  const stats = await seedDemo(db, {
-    scale,
-    seed,
-    onProgress: (members, total) => {
-      bar.setTotal(total);
-      bar.update(members);
-    },
-    onRollupProgress: (done, total) => {
-      if (done === 1) {
-        bar.stop();
-        rollups.start(total, 0, { scale });
-      }
-      rollups.update(done);
-    },
-  });
-  rollups.stop();
+  const progress = new ImportProgressBars();
+  const stats = await seedDemo(db, { scale, seed, onImportProgress: (p) => progress.update(p) });
+  progress.stop();
   console.table(stats.rows);
 }

@@ -4,7 +4,7 @@
 // constraints, and the transaction leaves nothing behind.
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
-import { searchForm } from './load.js';
+import { searchForm } from '../domain/names.js';
 import { applyEvents, deferRollups, unitLifeSelection, withRollups } from './rollup.js';
 import type { GENDERS, UnitLevel } from './schema.js';
 import type { ReportKind } from '../domain/catalogue.js';
@@ -49,7 +49,12 @@ export async function lockMutation(tx: Db, scope?: string): Promise<void> {
   deferRollups(tx);
 }
 
-function inTransaction<T>(db: Db, scope: SQL | string | undefined, work: (tx: Db) => Promise<T>): Promise<T> {
+/**
+ * A write's transaction: it takes the tree's write lock (`lockWrites`) for `scope`, or for
+ * the whole tree when there is none (an import batch writes many things of the tree at
+ * once); inside a mutation that holds the lock already, the work runs in its transaction.
+ */
+export function inTransaction<T>(db: Db, scope: SQL | string | undefined, work: (tx: Db) => Promise<T>): Promise<T> {
   if (locked.has(db)) return work(db);
   return db.transaction(async (t) => {
     const tx = t as unknown as Db;

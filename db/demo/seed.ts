@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
 import { formatProblem } from '../import/check.js';
-import { importPath, type ImportProgress, type ImportResult } from '../import/run.js';
-import { loadRecords, type LoadStats } from '../load.js';
+import { importPath, loadRecords, type ImportProgress, type ImportResult } from '../import/run.js';
 import { generate, plan, type Scale } from './generate.js';
 
 export interface SeedOptions {
@@ -15,8 +14,6 @@ export interface SeedOptions {
   seed?: number;
   /** Called as records are written: members written so far, of `total`. */
   onProgress?: (members: number, total: number) => void;
-  /** Called as the roll-ups are built, a province at a time. */
-  onRollupProgress?: (done: number, total: number) => void;
 }
 
 /** How many rows a table of the domain holds. */
@@ -87,20 +84,26 @@ export async function writeLines(path: string, lines: Iterable<string> | AsyncIt
   return count;
 }
 
-export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<LoadStats> {
+/** Rows written per table, and the import's result. */
+export interface SeedStats {
+  rows: Record<string, number>;
+  result: ImportResult;
+}
+
+/**
+ * A data set through the import, all or nothing, from the generator's records in memory (on
+ * any database: PGlite has no bulk load), then the demo's emulation framework.
+ */
+export async function seedDemo(db: Db, options: Omit<SeedOptions, 'onProgress'> & { onImportProgress?: (progress: ImportProgress) => void } = {}): Promise<SeedStats> {
   const scale = options.scale ?? 'demo';
   const seed = options.seed ?? 1;
   if ((await unitCount(db)) > 0) throw new Error('the database already holds units: seed only into an empty database (or reset it first)');
-  const { members } = plan(scale, seed);
-  return db.transaction(async (tx) => {
-    const stats = await loadRecords(tx as unknown as Db, generate(scale, seed), {
-      batchSize: scale === 'national' ? 20_000 : 5_000,
-      onProgress: (s) => options.onProgress?.(s.rows.members, members),
-      onRollupProgress: options.onRollupProgress,
-    });
-    await addDemoFramework(tx as unknown as Db);
-    return stats;
+  const result = await loadRecords(db, () => generate(scale, seed), {
+    batchSize: scale === 'national' ? 20_000 : 5_000,
+    onProgress: options.onImportProgress,
   });
+  await addDemoFramework(db);
+  return { rows: Object.fromEntries(Object.entries(result.counts).map(([table, c]) => [table, c.inserted])), result };
 }
 
 /** Defines the demo's emulation framework (version 1), as its author `demo`. */

@@ -6,7 +6,7 @@
 // usual way (decoded, parsed and checked), which then also names what is wrong with it.
 // That the two read the same is tested (test/db/member-line.test.ts).
 import { GENDERS } from '../schema.js';
-import type { NewMember } from '../rollup-members.js';
+import type { RollupMember } from '../rollup-members.js';
 import { copyEvaluation, copyMemberFields, MEMBER_FIELDS, type CopyRows } from './bulk-format.js';
 import { readInstant, type InstantParts } from '../../domain/time.js';
 import { BIRTH_YEARS, EVALUATION_YEARS } from './validate.js';
@@ -63,7 +63,7 @@ export class MemberLine {
   /** The gender's index in GENDERS, or -1 for none. */
   gender = -1;
   private readonly chars = (i: number) => this.buf[this.at + i]!;
-  private readonly member: NewMember = { unitId: 0, joinedAt: 0, leftAt: null, digitizedAt: null, appActivatedAt: null, evaluations: [] };
+  private readonly member: RollupMember = { unitId: 0, joinedAt: 0, leftAt: null, digitizedAt: null, appActivatedAt: null, evaluations: [] };
 
   /** Reads the line `buf[start, end)` (its line break left out); false: leave it to the usual way. */
   read(buf: Buffer, start: number, end: number): boolean {
@@ -115,7 +115,7 @@ export class MemberLine {
   }
 
   /** The member for the roll-up sums (one object, used again for every line). */
-  forRollups(unitId: number): NewMember {
+  forRollups(unitId: number): RollupMember {
     const m = this.member;
     m.unitId = unitId;
     m.joinedAt = this.joinedAt.ms;

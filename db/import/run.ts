@@ -21,11 +21,13 @@ import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
 import { rebuildRollups, SOURCES } from '../rollup.js';
 import { addCounts, isDataError, problemOf, RowsRejected, writeBatch, type Counts, type Item } from './batch.js';
-import { recordsWithProblems, storedUnits, ValidationPass, type FileUnit, type Problem, type StoredUnit } from './check.js';
-import { openSource, type Source } from './source.js';
+import type { ImportRecord } from '../records.js';
+import { formatProblem, recordsWithProblems, storedUnits, ValidationPass, type FileUnit, type Problem, type StoredUnit } from './check.js';
+import { openSource, recordList, type Source } from './source.js';
 import type { BulkLoad } from './bulk.js';
 import type { BulkCopy, ReaderValidation } from './bulk-format.js';
-import { audit, batchProblem, inTransaction, prepare, Refused, type Place } from './tx.js';
+import { inTransaction } from '../writes.js';
+import { audit, batchProblem, prepare, Refused, type Place } from './tx.js';
 import { writeUnits } from './units.js';
 import { validateRecord, type RowType } from './validate.js';
 
@@ -95,7 +97,7 @@ const DIAGNOSED_PROBLEMS = 20;
 async function bisect(tx: Db, items: Item[], unitIds: Map<string, number>, found: Problem[]): Promise<void> {
   if (found.length >= DIAGNOSED_PROBLEMS || items.length === 0) return;
   try {
-    await inTransaction(tx, (sp) => writeBatch(sp, items, { unitIds, rollups: false }));
+    await inTransaction(tx, undefined, (sp) => writeBatch(sp, items, { unitIds, rollups: false }));
   } catch (error) {
     if (error instanceof RowsRejected) {
       found.push(...error.problems.slice(0, DIAGNOSED_PROBLEMS - found.length));
@@ -117,7 +119,7 @@ async function diagnose(db: Db, batch: Batch, unitIds: Map<string, number>, erro
   if (error instanceof RowsRejected) return error.problems;
   if (!isDataError(error)) throw error;
   const found: Problem[] = [];
-  await inTransaction(db, async (tx) => {
+  await inTransaction(db, undefined, async (tx) => {
     await bisect(tx, items, unitIds, found);
     throw new Refused(found);
   }).catch((e) => {
@@ -129,6 +131,25 @@ async function diagnose(db: Db, batch: Batch, unitIds: Map<string, number>, erro
 
 export async function importPath(db: Db, path: string, options: ImportOptions = {}): Promise<ImportResult> {
   return importSource(db, await openSource(path), options);
+}
+
+/**
+ * Records held in memory (db/records.ts: the import format as objects), imported all or
+ * nothing as a file of them would be: the demo seed and test fixtures. `records` may be a
+ * function, called again for each pass over them (a generator of millions of records);
+ * throws, naming the first problems, when they do not import.
+ */
+export async function loadRecords(
+  db: Db,
+  records: Iterable<ImportRecord> | (() => Iterable<ImportRecord>),
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const kept = typeof records === 'function' ? null : [...records];
+  const result = await importSource(db, recordList(kept ? () => kept : (records as () => Iterable<ImportRecord>)), { mode: 'all-or-nothing', ...options });
+  if (result.status !== 'imported') {
+    throw new Error(`the records did not import (${result.status}): ${result.problems.slice(0, 3).map(formatProblem).join('; ')}`);
+  }
+  return result;
 }
 
 /** Imports a source (a file or folder, or NDJSON in memory: db/import/source.ts, ndjsonText); in memory there is no bulk load. */
@@ -172,7 +193,7 @@ export async function importSource(db: Db, source: Source, options: ImportOption
     if (mode === 'per-batch') {
       await writer.run(db, validation.units, stored);
     } else {
-      await inTransaction(db, async (tx) => {
+      await inTransaction(db, undefined, async (tx) => {
         await prepare(tx);
         await writer.run(tx, validation.units, stored);
         if (rebuild) await rebuildRollups(tx, (partsDone, parts) => progress('rollups', partsDone, parts, writer.records, writer.batches));
@@ -265,7 +286,7 @@ async function bulkImport(db: Db, source: Source, options: ImportOptions, starte
   const result = newResult(source, 'all-or-nothing', { types: units.counts, rollups: 'rebuilt', load: 'bulk' });
   const done = () => ({ ...result, seconds: (performance.now() - started) / 1000 });
   try {
-    await inTransaction(db, async (tx) => {
+    await inTransaction(db, undefined, async (tx) => {
       if (!copyConnection(tx)) throw new NotBulk();
       await prepare(tx);
       await writer.run(tx, units.units, new Map(), async (unitIds) => (load = await BulkLoad.start(tx, unitIds)));
@@ -341,7 +362,7 @@ class Writer {
 
   /** Runs `work` in its own transaction (per-batch) or a savepoint of `tx` (all-or-nothing). */
   private unit<T>(tx: Db, work: (tx: Db) => Promise<T>): Promise<T> {
-    return inTransaction(tx, async (inner) => {
+    return inTransaction(tx, undefined, async (inner) => {
       if (this.options.mode === 'per-batch') await prepare(inner);
       return work(inner);
     });

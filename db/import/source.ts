@@ -107,6 +107,32 @@ export function ndjsonText(text: string, label: string): Source {
   return ndjsonFile(bytes, bytes.length, label);
 }
 
+/**
+ * Records in memory, as objects of the import format (db/records.ts), each read as the line
+ * of an NDJSON file would be: `records` is called again for each pass over them.
+ */
+export function recordList(records: () => Iterable<unknown>, label = 'records'): Source {
+  return {
+    kind: 'ndjson',
+    path: label,
+    label,
+    inMemory: true,
+    totalBytes: 0,
+    async *read() {
+      let out: SourceEntry[] = [];
+      let line = 0;
+      for (const value of records()) {
+        out.push({ file: null, line: ++line, value });
+        if (out.length === 1_000) {
+          yield out;
+          out = [];
+        }
+      }
+      if (out.length > 0) yield out;
+    },
+  };
+}
+
 function ndjsonFile(input: string | Buffer, size: number, label = typeof input === 'string' ? basename(input) : 'ndjson'): Source {
   const path = typeof input === 'string' ? input : label;
   return {

@@ -2,7 +2,6 @@
 // batch is named.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { lockWrites } from '../writes.js';
 import { problemOf } from './batch.js';
 import type { Problem } from './check.js';
 
@@ -16,17 +15,6 @@ export async function audit(tx: Db, actor: string, key: string, after: unknown):
     INSERT INTO audit_log (actor, action, entity, entity_key, after, tx_id)
     VALUES (${actor}, 'import', 'batch', ${key}, ${JSON.stringify(after)}::jsonb, txid_current())`);
 }
-
-/**
- * An import transaction writes many things of the tree at once: it holds the tree's lock
- * alone (db/writes.ts, lockWrites), so that no mutation reads steps it is changing.
- */
-export const inTransaction = <T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> =>
-  db.transaction(async (t) => {
-    const tx = t as unknown as Db;
-    await lockWrites(tx);
-    return work(tx);
-  });
 
 export interface Place {
   file: string | null;

@@ -6,7 +6,7 @@
 // added after (unitLifeSelection), in the same transaction.
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
-import { searchForm } from '../load.js';
+import { searchForm } from '../../domain/names.js';
 import { applyEvents, unitLifeSelection, SOURCES, type Selection } from '../rollup.js';
 import { unitLevelRank } from '../schema.js';
 import type { TableCounts } from './batch.js';

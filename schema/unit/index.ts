@@ -1,7 +1,7 @@
 // Units of the Union: the tree, search without diacritics, and pagination.
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { and, asc, eq, gt, isNull, like, or, sql } from 'drizzle-orm';
-import { searchForm } from '../../db/load.js';
+import { searchForm } from '../../domain/names.js';
 import { UNIT_LEVELS, units, type UnitLevel } from '../../db/schema.js';
 import { builder } from '../builder.js';
 import type { UnitRow } from '../context.js';

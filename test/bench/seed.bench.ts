@@ -45,10 +45,11 @@ async function run(engine: string, scale: Scale, open: () => Promise<DbHandle>):
       process.stderr.write(`  ${engine} ${scale}: ${last}% (${members.toLocaleString('en')} members, ${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
     }
   };
-  const stats =
+  const rows: Record<string, number> =
     scale === 'national' && engine === 'postgres'
-      ? { rows: Object.fromEntries(Object.entries((await seedByBulkLoad(handle.db, { scale, onProgress })).counts).map(([table, c]) => [table, c.inserted])) as Record<string, number> }
-      : await seedDemo(handle.db, { scale, onProgress });
+      ? Object.fromEntries(Object.entries((await seedByBulkLoad(handle.db, { scale, onProgress })).counts).map(([table, c]) => [table, c.inserted]))
+      : (await seedDemo(handle.db, { scale, onImportProgress: (p) => p.phase === 'write' && onProgress(p.done, p.total) })).rows;
+  const stats = { rows: rows as Record<'units' | 'members' | 'member_evaluations', number> };
   const seconds = (performance.now() - started) / 1000;
   await handle.close();
   const total = Object.values(stats.rows).reduce((a, b) => a + b, 0);

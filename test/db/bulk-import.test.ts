@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, type Db, type DbHandle } from '../../db/client.js';
 import { generate } from '../../db/demo/generate.js';
 import { importPath, type ImportResult } from '../../db/import/run.js';
-import { loadRecords } from '../../db/load.js';
+import { loadRecords } from '../../db/import/run.js';
 import { rollupSnapshot } from '../../db/rollup.js';
 import { SMALL_TREE } from '../fixtures/small-tree.js';
 import { bulkCatalog } from '../support/catalog.js';

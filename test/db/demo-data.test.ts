@@ -5,7 +5,7 @@ import type { DbHandle } from '../../db/client.js';
 import { generate, plan } from '../../db/demo/generate.js';
 import { PROVINCES } from '../../db/demo/places.js';
 import { seedDemo } from '../../db/demo/seed.js';
-import type { LoadStats } from '../../db/load.js';
+import type { SeedStats } from '../../db/demo/seed.js';
 import { openTestDb } from '../support/db.js';
 import { graphqlClient } from '../support/graphql.js';
 
@@ -44,7 +44,7 @@ describe('the generator', () => {
 
 describe('the demo data set in Postgres', () => {
   let handle: DbHandle;
-  let stats: LoadStats;
+  let stats: SeedStats;
   beforeAll(async () => {
     handle = await openTestDb('postgres');
     stats = await seedDemo(handle.db);
@@ -53,7 +53,7 @@ describe('the demo data set in Postgres', () => {
 
   it('loads units, members and activity', () => {
     expect(stats.rows.members).toBe(75_000);
-    expect(stats.records.member).toBe(75_000);
+    expect(stats.result.types.member).toBe(75_000);
     // 1 central + 34 provinces + 65 + 126 + 40 communes, 3 blocs, and their branches.
     const communes = 65 + 126 + 40;
     expect(stats.rows.units).toBeGreaterThan(1 + 34 + communes + 3 + 75_000 / 90);

@@ -8,7 +8,7 @@ import { rows, type Db, type DbHandle } from '../../db/client.js';
 import { importPath, type ImportResult } from '../../db/import/run.js';
 import { parseInstant } from '../../domain/time.js';
 import { parseTargetPeriod } from '../../domain/period.js';
-import { loadRecords } from '../../db/load.js';
+import { loadRecords } from '../../db/import/run.js';
 import { rollupSnapshot } from '../../db/rollup.js';
 import type { UnitLevel } from '../../db/schema.js';
 import { parsePeriod } from '../../domain/period.js';

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../db/client.js';
 import { importPath, type ImportResult } from '../../db/import/run.js';
-import { loadRecords } from '../../db/load.js';
+import { loadRecords } from '../../db/import/run.js';
 import { loadSmallTree } from '../fixtures/small-tree.js';
 import { SECOND_PROVINCE } from '../schema/access/support.js';
 import { openTestDb } from '../support/db.js';

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { getVariableValues, parse, validate, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { rows, type Db, type DbHandle } from '../../db/client.js';
-import { loadRecords } from '../../db/load.js';
+import { loadRecords } from '../../db/import/run.js';
 import { rollupSnapshot } from '../../db/rollup.js';
 import { schema } from '../../schema/index.js';
 import { loadSmallTree } from '../fixtures/small-tree.js';

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CountingLogger, openDb, rows } from '../../../db/client.js';
-import { loadRecords } from '../../../db/load.js';
+import { loadRecords } from '../../../db/import/run.js';
 import type { ImportRecord } from '../../../db/records.js';
 import { LIMITS } from '../../../schema/limits.js';
 import { adminHeaders, testYoga, tokenFor } from '../../support/auth.js';

@@ -9,7 +9,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll } from 'vitest';
 import { rows, type Db, type DbHandle } from '../../../db/client.js';
-import { loadRecords } from '../../../db/load.js';
+import { loadRecords } from '../../../db/import/run.js';
 import type { ImportRecord } from '../../../db/records.js';
 import { units } from '../../../db/schema.js';
 import { createPartnerKey } from '../../../schema/access/partner-keys.js';

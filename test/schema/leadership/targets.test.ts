@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { CountingLogger, rows, type DbHandle } from '../../../db/client.js';
-import { loadRecords } from '../../../db/load.js';
+import { loadRecords } from '../../../db/import/run.js';
 import type { ImportRecord } from '../../../db/records.js';
 import { adminHeaders, tokenFor } from '../../support/auth.js';
 import { openTestDb } from '../../support/db.js';

@@ -1,7 +1,7 @@
 // Units through GraphQL: lookup, tree, search without diacritics, pagination, bad input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../../db/client.js';
-import { searchForm } from '../../../db/load.js';
+import { searchForm } from '../../../domain/names.js';
 import { loadSmallTree } from '../../fixtures/small-tree.js';
 import { openTestDb } from '../../support/db.js';
 import { graphqlClient } from '../../support/graphql.js';
