@@ -8,6 +8,7 @@ import { searchForm } from '../domain/names.js';
 import { applyEvents, deferRollups, unitLifeSelection, withRollups } from './rollup.js';
 import type { GENDERS, UnitLevel } from './schema.js';
 import type { ReportKind } from '../domain/catalogue.js';
+import { MODEL, PRODUCT, RELIC, TEAM, upsertByExternalId, upsertEvaluations, upsertMembers, upsertReports, upsertRoster, type MemberRowIn } from './upserts.js';
 
 const ts = (d: Date | null | undefined) => (d == null ? null : d.toISOString());
 
@@ -76,29 +77,6 @@ async function one<T>(db: Db, query: ReturnType<typeof sql>): Promise<T> {
   return row;
 }
 
-export interface NewMember {
-  externalId: string;
-  unitId: number;
-  joinedAt: Date;
-  leftAt?: Date | null;
-  digitizedAt?: Date | null;
-  appActivatedAt?: Date | null;
-}
-
-export function addMember(db: Db, m: NewMember): Promise<number> {
-  return inTransaction(db, memberScope(m.externalId), async (tx) => {
-    const { id } = await one<{ id: number }>(
-      tx,
-      sql`INSERT INTO members (external_id, unit_id, unit_since, joined_at, left_at, digitized_at, app_activated_at)
-          VALUES (${m.externalId}, ${m.unitId}, ${ts(m.joinedAt)}, ${ts(m.joinedAt)}, ${ts(m.leftAt)}, ${ts(m.digitizedAt)}, ${ts(m.appActivatedAt)})
-          RETURNING id`,
-    );
-    // A new member had no steps to take away: only add theirs.
-    await applyEvents(tx, { members: sql`m.id = ${id}` }, 1);
-    return id;
-  });
-}
-
 export interface MemberPatch {
   leftAt?: Date | null;
   digitizedAt?: Date | null;
@@ -144,6 +122,18 @@ export interface MemberState {
   movedAt?: Date | null;
 }
 
+/** A member's row as the import writes it (db/upserts.ts). */
+const memberRow = (m: MemberState): MemberRowIn => ({
+  external_id: m.externalId,
+  unit_id: m.unitId,
+  joined_at: ts(m.joinedAt),
+  left_at: ts(m.leftAt),
+  birth_year: m.birthYear,
+  gender: m.gender,
+  digitized_at: ts(m.digitizedAt),
+  app_activated_at: ts(m.appActivatedAt),
+});
+
 /**
  * Creates or updates a member by external id. Another unit is a transfer at `movedAt`:
  * the member counts in the old unit before it and in the new one from it. Placements
@@ -157,14 +147,8 @@ export function upsertMember(db: Db, m: MemberState): Promise<number> {
         sql`SELECT id, unit_id FROM members WHERE external_id = ${m.externalId} FOR UPDATE`,
       );
       if (!current) {
-        const { id } = await one<{ id: number }>(
-          tx,
-          sql`INSERT INTO members (external_id, unit_id, unit_since, joined_at, left_at, birth_year, gender, digitized_at, app_activated_at)
-              VALUES (${m.externalId}, ${m.unitId}, ${ts(m.joinedAt)}, ${ts(m.joinedAt)}, ${ts(m.leftAt)}, ${m.birthYear}, ${m.gender},
-                      ${ts(m.digitizedAt)}, ${ts(m.appActivatedAt)})
-              RETURNING id`,
-        );
-        return id;
+        const [created] = await upsertMembers(tx, [memberRow(m)]);
+        return created!.id;
       }
       const moves = current.unit_id !== m.unitId;
       if (moves && !m.movedAt) throw new Error(`member ${m.externalId}: a transfer needs the instant of the move`);
@@ -191,9 +175,7 @@ export function upsertMember(db: Db, m: MemberState): Promise<number> {
 export function recordEvaluation(db: Db, memberId: number, year: number, recordedAt: Date): Promise<void> {
   return inTransaction(db, memberScopeOf(memberId), (tx) =>
     withRollups(tx, { members: sql`m.id = ${memberId}` }, async () => {
-      await tx.execute(sql`
-        INSERT INTO member_evaluations (member_id, year, recorded_at) VALUES (${memberId}, ${year}, ${ts(recordedAt)})
-        ON CONFLICT (member_id, year) DO UPDATE SET recorded_at = excluded.recorded_at`);
+      await upsertEvaluations(tx, [{ member_id: memberId, year, recorded_at: ts(recordedAt) }]);
     }),
   );
 }
@@ -274,11 +256,9 @@ export function upsertModel(db: Db, m: ModelInput): Promise<void> {
     const before = await rows<{ unit_id: number }>(tx, sql`SELECT unit_id FROM digital_models WHERE external_id = ${m.externalId}`);
     const unitIds = [...new Set([m.unitId, ...before.map((b) => b.unit_id)])];
     await withRollups(tx, { units: sql`u.id = ANY(${`{${unitIds.join(',')}}`}::int[])` }, async () => {
-      await tx.execute(sql`
-        INSERT INTO digital_models (external_id, unit_id, kind, established_at, effective_from, ended_at)
-        VALUES (${m.externalId}, ${m.unitId}, ${m.kind}, ${ts(m.establishedAt)}, ${ts(m.effectiveFrom)}, ${ts(m.endedAt)})
-        ON CONFLICT (external_id) DO UPDATE SET unit_id = excluded.unit_id, kind = excluded.kind, established_at = excluded.established_at,
-          effective_from = excluded.effective_from, ended_at = excluded.ended_at`);
+      await upsertByExternalId(tx, MODEL, [
+        { external_id: m.externalId, unit_id: m.unitId, kind: m.kind, established_at: ts(m.establishedAt), effective_from: ts(m.effectiveFrom), ended_at: ts(m.endedAt) },
+      ]);
     });
   });
 }
@@ -299,14 +279,9 @@ export function upsertTeam(db: Db, t: TeamInput): Promise<number> {
       rosters: sql`t.external_id = ${t.externalId}`,
     };
     return withRollups(tx, selection, async () => {
-      const { id } = await one<{ id: number }>(
-        tx,
-        sql`INSERT INTO teams (external_id, unit_id, established_at, disbanded_at)
-            VALUES (${t.externalId}, ${t.unitId}, ${ts(t.establishedAt)}, ${ts(t.disbandedAt)})
-            ON CONFLICT (external_id) DO UPDATE SET unit_id = excluded.unit_id, established_at = excluded.established_at, disbanded_at = excluded.disbanded_at
-            RETURNING id`,
-      );
-      return id;
+      const [written] = await upsertByExternalId(tx, TEAM, [{ external_id: t.externalId, unit_id: t.unitId, established_at: ts(t.establishedAt), disbanded_at: ts(t.disbandedAt) }]);
+      // A team sent as it is stored is not written again: it is the one found before.
+      return written?.id ?? before[0]!.id;
     });
   });
 }
@@ -315,9 +290,7 @@ export function upsertTeam(db: Db, t: TeamInput): Promise<number> {
 export function setRosterEntry(db: Db, teamId: number, person: string, from: Date, to: Date | null): Promise<void> {
   return inTransaction(db, sql`SELECT 'team:' || external_id FROM teams WHERE id = ${teamId}`, (tx) =>
     withRollups(tx, { rosters: sql`t.id = ${teamId}` }, async () => {
-      await tx.execute(sql`
-        INSERT INTO team_roster (team_id, person, from_at, to_at) VALUES (${teamId}, ${person}, ${ts(from)}, ${ts(to)})
-        ON CONFLICT (team_id, person, from_at) DO UPDATE SET to_at = excluded.to_at`);
+      await upsertRoster(tx, [{ team_id: teamId, person, from_at: ts(from), to_at: ts(to) }]);
     }),
   );
 }
@@ -333,10 +306,7 @@ export interface ProductInput {
 export function upsertProduct(db: Db, p: ProductInput): Promise<void> {
   return inTransaction(db, `product:${p.externalId}`, (tx) =>
     withRollups(tx, { products: sql`p.external_id = ${p.externalId}` }, async () => {
-      await tx.execute(sql`
-        INSERT INTO startup_products (external_id, unit_id, name, listed_at, delisted_at)
-        VALUES (${p.externalId}, ${p.unitId}, ${p.name}, ${ts(p.listedAt)}, ${ts(p.delistedAt)})
-        ON CONFLICT (external_id) DO UPDATE SET unit_id = excluded.unit_id, name = excluded.name, listed_at = excluded.listed_at, delisted_at = excluded.delisted_at`);
+      await upsertByExternalId(tx, PRODUCT, [{ external_id: p.externalId, unit_id: p.unitId, name: p.name, listed_at: ts(p.listedAt), delisted_at: ts(p.delistedAt) }]);
     }),
   );
 }
@@ -351,9 +321,7 @@ export interface RelicInput {
 export function upsertRelic(db: Db, r: RelicInput): Promise<void> {
   return inTransaction(db, `relic:${r.externalId}`, (tx) =>
     withRollups(tx, { relics: sql`r.external_id = ${r.externalId}` }, async () => {
-      await tx.execute(sql`
-        INSERT INTO relics (external_id, unit_id, name, digitized_at) VALUES (${r.externalId}, ${r.unitId}, ${r.name}, ${ts(r.digitizedAt)})
-        ON CONFLICT (external_id) DO UPDATE SET unit_id = excluded.unit_id, name = excluded.name, digitized_at = excluded.digitized_at`);
+      await upsertByExternalId(tx, RELIC, [{ external_id: r.externalId, unit_id: r.unitId, name: r.name, digitized_at: ts(r.digitizedAt) }]);
     }),
   );
 }
@@ -370,23 +338,13 @@ export interface ReportInput {
 
 /** Records a unit's report for a kind and day; sent again, it replaces the earlier one (never adds). */
 export function upsertReport(db: Db, r: ReportInput): Promise<void> {
-  const row = sql`(${r.externalId ?? null}, ${r.unitId}, ${r.kind}, ${r.date}::date, ${r.count})`;
-  if (r.externalId != null) {
-    return inTransaction(db, reportScope({ ...r, unit: r.unitId }), (tx) =>
-      withRollups(tx, { reports: sql`a.external_id = ${r.externalId}` }, async () => {
-        await tx.execute(sql`
-          INSERT INTO activity_reports (external_id, unit_id, kind, date, count) VALUES ${row}
-          ON CONFLICT (external_id) WHERE external_id IS NOT NULL
-          DO UPDATE SET unit_id = excluded.unit_id, kind = excluded.kind, date = excluded.date, count = excluded.count`);
-      }),
-    );
-  }
-  const key = sql`a.unit_id = ${r.unitId} AND a.kind = ${r.kind} AND a.date = ${r.date}::date AND a.external_id IS NULL`;
+  const key =
+    r.externalId != null
+      ? sql`a.external_id = ${r.externalId}`
+      : sql`a.unit_id = ${r.unitId} AND a.kind = ${r.kind} AND a.date = ${r.date}::date AND a.external_id IS NULL`;
   return inTransaction(db, reportScope({ ...r, unit: r.unitId }), (tx) =>
     withRollups(tx, { reports: key }, async () => {
-      await tx.execute(sql`
-        INSERT INTO activity_reports (external_id, unit_id, kind, date, count) VALUES ${row}
-        ON CONFLICT (unit_id, kind, date) WHERE external_id IS NULL DO UPDATE SET count = excluded.count`);
+      await upsertReports(tx, [{ external_id: r.externalId ?? null, unit_id: r.unitId, kind: r.kind, date: r.date, count: r.count }]);
     }),
   );
 }

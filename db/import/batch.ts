@@ -7,6 +7,33 @@ import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
 import { applyEvents, type Selection } from '../rollup.js';
 import { upsertTargets, type TargetInput } from '../writes.js';
+import {
+  differs,
+  EVALUATION,
+  MEMBER,
+  MODEL,
+  PRODUCT,
+  RELIC,
+  recordset,
+  REPORT,
+  ROSTER,
+  TEAM,
+  upsertByExternalId,
+  upsertEvaluations,
+  upsertMembers,
+  upsertReports,
+  upsertRoster,
+  type EvaluationRowIn,
+  type MemberRowIn,
+  type ModelRowIn,
+  type ProductRowIn,
+  type RelicRowIn,
+  type ReportRowIn,
+  type RosterRowIn,
+  type Spec,
+  type TeamRowIn,
+  type Upserted,
+} from '../upserts.js';
 import type { Problem } from './check.js';
 import type { ImportRow, UnitRow } from './validate.js';
 
@@ -57,19 +84,18 @@ export interface BatchOptions {
   rollups: boolean;
 }
 
-const json = (value: unknown[]) => sql`${JSON.stringify(value)}::json`;
 const ints = (ids: Iterable<number>) => sql`${`{${[...ids].join(',')}}`}::int[]`;
 const ts = (i: { text: string } | null) => (i ? i.text : null);
 
 interface Staged {
-  members: Record<string, unknown>[];
-  evaluations: Record<string, unknown>[];
-  models: Record<string, unknown>[];
-  teams: Record<string, unknown>[];
-  roster: Record<string, unknown>[];
-  products: Record<string, unknown>[];
-  relics: Record<string, unknown>[];
-  reports: Record<string, unknown>[];
+  members: MemberRowIn[];
+  evaluations: EvaluationRowIn[];
+  models: ModelRowIn[];
+  teams: TeamRowIn[];
+  roster: RosterRowIn[];
+  products: ProductRowIn[];
+  relics: RelicRowIn[];
+  reports: ReportRowIn[];
   targets: TargetInput[];
 }
 
@@ -134,47 +160,6 @@ function stage(items: Item[], unitIds: Map<string, number>): Staged {
   return s;
 }
 
-// The columns of each staged set, as json_to_recordset reads them.
-const MEMBER = sql.raw(
-  'x(line int, external_id text, unit_id int, joined_at timestamptz, left_at timestamptz, birth_year smallint, gender text, digitized_at timestamptz, app_activated_at timestamptz)',
-);
-const MEMBER_FIELDS = ['unit_id', 'joined_at', 'left_at', 'birth_year', 'gender', 'digitized_at', 'app_activated_at'];
-const EVALUATION = sql.raw('e(line int, member text, year smallint, recorded_at timestamptz)');
-const MODEL = sql.raw('x(line int, external_id text, unit_id int, kind text, established_at timestamptz, effective_from timestamptz, ended_at timestamptz)');
-const MODEL_FIELDS = ['unit_id', 'kind', 'established_at', 'effective_from', 'ended_at'];
-const TEAM = sql.raw('x(line int, external_id text, unit_id int, established_at timestamptz, disbanded_at timestamptz)');
-const TEAM_FIELDS = ['unit_id', 'established_at', 'disbanded_at'];
-const ROSTER = sql.raw('r(line int, team text, person text, from_at timestamptz, to_at timestamptz)');
-const PRODUCT = sql.raw('x(line int, external_id text, unit_id int, name text, listed_at timestamptz, delisted_at timestamptz)');
-const PRODUCT_FIELDS = ['unit_id', 'name', 'listed_at', 'delisted_at'];
-const RELIC = sql.raw('x(line int, external_id text, unit_id int, name text, digitized_at timestamptz)');
-const RELIC_FIELDS = ['unit_id', 'name', 'digitized_at'];
-const REPORT = sql.raw('x(line int, external_id text, unit_id int, kind text, date date, count int)');
-const REPORT_FIELDS = ['unit_id', 'kind', 'date', 'count'];
-
-/** `(a.f1, a.f2) IS DISTINCT FROM (b.f1, b.f2)` */
-const differs = (a: string, b: string, fields: string[]) =>
-  sql.raw(`(${fields.map((f) => `${a}.${f}`).join(', ')}) IS DISTINCT FROM (${fields.map((f) => `${b}.${f}`).join(', ')})`);
-const setAll = (fields: string[]) => sql.raw(fields.map((f) => `${f} = excluded.${f}`).join(', '));
-const cols = (fields: string[]) => sql.raw(fields.join(', '));
-
-interface Upserted {
-  id: number;
-  inserted: boolean;
-}
-
-/** Inserts rows keyed by external_id, updating stored ones only where a field differs. */
-function upsertByExternalId(tx: Db, table: string, recordset: SQL, fields: string[], staged: object[]): Promise<Upserted[]> {
-  return rows<Upserted>(
-    tx,
-    sql`INSERT INTO ${sql.identifier(table)} AS t (external_id, ${cols(fields)})
-        SELECT x.external_id, ${sql.raw(fields.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(staged)}) AS ${recordset}
-        ON CONFLICT (external_id) DO UPDATE SET ${setAll(fields)}
-        WHERE ${differs('t', 'excluded', fields)}
-        RETURNING t.id, (t.xmax = 0) AS inserted`,
-  );
-}
-
 function tally(counts: Counts, table: Table, staged: number, result: Upserted[]): void {
   const inserted = result.filter((r) => r.inserted).length;
   addCounts(counts, { [table]: { inserted, updated: result.length - inserted, unchanged: staged - result.length } });
@@ -227,10 +212,10 @@ async function changedBefore(tx: Db, s: Staged): Promise<Touched> {
   if (s.members.length || s.evaluations.length) {
     const found = await rows<{ id: number }>(
       tx,
-      sql`SELECT m.id FROM json_to_recordset(${json(s.members)}) AS ${MEMBER} JOIN members m ON m.external_id = x.external_id
-           WHERE ${differs('m', 'x', MEMBER_FIELDS)}
+      sql`SELECT m.id FROM ${recordset(MEMBER, s.members)} JOIN members m ON m.external_id = x.external_id
+           WHERE ${differs('m', 'x', MEMBER.fields)}
           UNION
-          SELECT m.id FROM json_to_recordset(${json(s.evaluations)}) AS ${EVALUATION} JOIN members m ON m.external_id = e.member
+          SELECT m.id FROM ${recordset(EVALUATION, s.evaluations, 'e')} JOIN members m ON m.external_id = e.member
             LEFT JOIN member_evaluations v ON v.member_id = m.id AND v.year = e.year
            WHERE v.recorded_at IS DISTINCT FROM e.recorded_at`,
     );
@@ -239,18 +224,18 @@ async function changedBefore(tx: Db, s: Staged): Promise<Touched> {
   if (s.models.length) {
     const found = await rows<{ old_unit: number | null; new_unit: number }>(
       tx,
-      sql`SELECT d.unit_id AS old_unit, x.unit_id AS new_unit FROM json_to_recordset(${json(s.models)}) AS ${MODEL}
+      sql`SELECT d.unit_id AS old_unit, x.unit_id AS new_unit FROM ${recordset(MODEL, s.models)}
             LEFT JOIN digital_models d ON d.external_id = x.external_id
-           WHERE d.id IS NULL OR ${differs('d', 'x', MODEL_FIELDS)}`,
+           WHERE d.id IS NULL OR ${differs('d', 'x', MODEL.fields)}`,
     );
     addAll(t.modelUnits, found.flatMap((r) => [r.old_unit, r.new_unit]));
   }
   if (s.teams.length) {
     const found = await rows<{ id: number | null; old_unit: number | null; new_unit: number }>(
       tx,
-      sql`SELECT t.id, t.unit_id AS old_unit, x.unit_id AS new_unit FROM json_to_recordset(${json(s.teams)}) AS ${TEAM}
+      sql`SELECT t.id, t.unit_id AS old_unit, x.unit_id AS new_unit FROM ${recordset(TEAM, s.teams)}
             LEFT JOIN teams t ON t.external_id = x.external_id
-           WHERE t.id IS NULL OR ${differs('t', 'x', TEAM_FIELDS)}`,
+           WHERE t.id IS NULL OR ${differs('t', 'x', TEAM.fields)}`,
     );
     addAll(t.teams, found.map((r) => r.id));
     addAll(t.teamUnits, found.flatMap((r) => [r.old_unit, r.new_unit]));
@@ -258,30 +243,30 @@ async function changedBefore(tx: Db, s: Staged): Promise<Touched> {
   if (s.roster.length) {
     const found = await rows<{ id: number }>(
       tx,
-      sql`SELECT DISTINCT t.id FROM json_to_recordset(${json(s.roster)}) AS ${ROSTER} JOIN teams t ON t.external_id = r.team
+      sql`SELECT DISTINCT t.id FROM ${recordset(ROSTER, s.roster, 'r')} JOIN teams t ON t.external_id = r.team
             LEFT JOIN team_roster e ON e.team_id = t.id AND e.person = r.person AND e.from_at = r.from_at
            WHERE e.team_id IS NULL OR e.to_at IS DISTINCT FROM r.to_at`,
     );
     addAll(t.teams, found.map((r) => r.id));
   }
-  const byId = async (table: string, alias: string, staged: Record<string, unknown>[], columns: SQL, fields: string[], into: Set<number>) => {
+  const byId = async <K extends string>(table: string, alias: string, staged: object[], columns: Spec<K>, into: Set<number>) => {
     if (!staged.length) return;
     const found = await rows<{ id: number }>(
       tx,
-      sql`SELECT ${sql.raw(alias)}.id FROM json_to_recordset(${json(staged)}) AS ${columns}
+      sql`SELECT ${sql.raw(alias)}.id FROM ${recordset(columns, staged)}
             JOIN ${sql.identifier(table)} ${sql.raw(alias)} ON ${sql.raw(alias)}.external_id = x.external_id
-           WHERE ${differs(alias, 'x', fields)}`,
+           WHERE ${differs(alias, 'x', columns.fields)}`,
     );
     addAll(into, found.map((r) => r.id));
   };
-  await byId('startup_products', 'p', s.products, PRODUCT, PRODUCT_FIELDS, t.products);
-  await byId('relics', 'r', s.relics, RELIC, RELIC_FIELDS, t.relics);
+  await byId('startup_products', 'p', s.products, PRODUCT, t.products);
+  await byId('relics', 'r', s.relics, RELIC, t.relics);
   if (s.reports.length) {
     const found = await rows<{ id: number }>(
       tx,
-      sql`WITH x AS (SELECT * FROM json_to_recordset(${json(s.reports)}) AS ${REPORT})
+      sql`WITH x AS (SELECT * FROM ${recordset(REPORT, s.reports)})
           SELECT a.id FROM x JOIN activity_reports a ON a.external_id = x.external_id
-           WHERE x.external_id IS NOT NULL AND ${differs('a', 'x', REPORT_FIELDS)}
+           WHERE x.external_id IS NOT NULL AND ${differs('a', 'x', REPORT.fields)}
           UNION ALL
           SELECT a.id FROM x JOIN activity_reports a ON a.external_id IS NULL AND a.unit_id = x.unit_id AND a.kind = x.kind AND a.date = x.date
            WHERE x.external_id IS NULL AND a.count IS DISTINCT FROM x.count`,
@@ -316,112 +301,47 @@ export async function writeBatch(tx: Db, items: Item[], options: BatchOptions): 
   const after = before;
 
   if (s.members.length) {
-    const result = await rows<Upserted>(
-      tx,
-      sql`INSERT INTO members AS m (external_id, unit_since, ${cols(MEMBER_FIELDS)})
-          SELECT x.external_id, x.joined_at, ${sql.raw(MEMBER_FIELDS.map((f) => `x.${f}`).join(', '))}
-            FROM json_to_recordset(${json(s.members)}) AS ${MEMBER}
-          ON CONFLICT (external_id) DO UPDATE SET ${setAll(MEMBER_FIELDS)}, updated_at = now(),
-            -- A member's placement since a transfer stays while it lies within the membership.
-            unit_since = CASE WHEN m.unit_since >= excluded.joined_at AND (excluded.left_at IS NULL OR m.unit_since < excluded.left_at)
-                              THEN m.unit_since ELSE excluded.joined_at END
-          WHERE ${differs('m', 'excluded', MEMBER_FIELDS)}
-          RETURNING m.id, (m.xmax = 0) AS inserted`,
-    );
+    const result = await upsertMembers(tx, s.members);
     tally(counts, 'members', s.members.length, result);
     addAll(after.members, result.map((r) => r.id));
   }
   if (s.evaluations.length) {
-    const [r] = await rows<{ missing: number[] | null; inserted: number; updated: number; members: number[] | null }>(
-      tx,
-      sql`WITH j AS (SELECT e.line, m.id AS member_id, e.year, e.recorded_at
-                       FROM json_to_recordset(${json(s.evaluations)}) AS ${EVALUATION} LEFT JOIN members m ON m.external_id = e.member),
-          w AS (INSERT INTO member_evaluations AS v (member_id, year, recorded_at)
-                SELECT member_id, year, recorded_at FROM j WHERE member_id IS NOT NULL
-                ON CONFLICT (member_id, year) DO UPDATE SET recorded_at = excluded.recorded_at
-                WHERE v.recorded_at IS DISTINCT FROM excluded.recorded_at
-                RETURNING v.member_id, (v.xmax = 0) AS inserted)
-          SELECT (SELECT array_agg(line) FROM j WHERE member_id IS NULL) AS missing,
-                 (SELECT count(*) FILTER (WHERE inserted) FROM w)::int AS inserted,
-                 (SELECT count(*) FILTER (WHERE NOT inserted) FROM w)::int AS updated,
-                 (SELECT array_agg(DISTINCT member_id) FROM w) AS members`,
-    );
-    if (r!.missing?.length) {
-      throw new RowsRejected(missing(items, r!.missing, 'member', (row) => `member id "${row.type === 'evaluation' ? row.member : ''}"`));
+    const r = await upsertEvaluations(tx, s.evaluations);
+    if (r.missing?.length) {
+      throw new RowsRejected(missing(items, r.missing, 'member', (row) => `member id "${row.type === 'evaluation' ? row.member : ''}"`));
     }
-    const changed = r!.inserted + r!.updated;
-    addCounts(counts, { member_evaluations: { inserted: r!.inserted, updated: r!.updated, unchanged: s.evaluations.length - changed } });
-    addAll(after.members, r!.members ?? []);
+    addCounts(counts, { member_evaluations: { inserted: r.inserted, updated: r.updated, unchanged: s.evaluations.length - r.inserted - r.updated } });
+    addAll(after.members, r.parents ?? []);
   }
   if (s.models.length) {
-    const result = await upsertByExternalId(tx, 'digital_models', MODEL, MODEL_FIELDS, s.models);
+    const result = await upsertByExternalId(tx, MODEL, s.models);
     tally(counts, 'digital_models', s.models.length, result);
   }
   if (s.teams.length) {
-    const result = await upsertByExternalId(tx, 'teams', TEAM, TEAM_FIELDS, s.teams);
+    const result = await upsertByExternalId(tx, TEAM, s.teams);
     tally(counts, 'teams', s.teams.length, result);
     addAll(after.teams, result.map((r) => r.id));
   }
   if (s.roster.length) {
-    const [r] = await rows<{ missing: number[] | null; inserted: number; updated: number; teams: number[] | null }>(
-      tx,
-      sql`WITH j AS (SELECT r.line, t.id AS team_id, r.person, r.from_at, r.to_at
-                       FROM json_to_recordset(${json(s.roster)}) AS ${ROSTER} LEFT JOIN teams t ON t.external_id = r.team),
-          w AS (INSERT INTO team_roster AS e (team_id, person, from_at, to_at)
-                SELECT team_id, person, from_at, to_at FROM j WHERE team_id IS NOT NULL
-                ON CONFLICT (team_id, person, from_at) DO UPDATE SET to_at = excluded.to_at
-                WHERE e.to_at IS DISTINCT FROM excluded.to_at
-                RETURNING e.team_id, (e.xmax = 0) AS inserted)
-          SELECT (SELECT array_agg(line) FROM j WHERE team_id IS NULL) AS missing,
-                 (SELECT count(*) FILTER (WHERE inserted) FROM w)::int AS inserted,
-                 (SELECT count(*) FILTER (WHERE NOT inserted) FROM w)::int AS updated,
-                 (SELECT array_agg(DISTINCT team_id) FROM w) AS teams`,
-    );
-    if (r!.missing?.length) {
-      throw new RowsRejected(missing(items, r!.missing, 'team', (row) => `team id "${row.type === 'rosterEntry' ? row.team : ''}"`));
+    const r = await upsertRoster(tx, s.roster);
+    if (r.missing?.length) {
+      throw new RowsRejected(missing(items, r.missing, 'team', (row) => `team id "${row.type === 'rosterEntry' ? row.team : ''}"`));
     }
-    addCounts(counts, { team_roster: { inserted: r!.inserted, updated: r!.updated, unchanged: s.roster.length - r!.inserted - r!.updated } });
-    addAll(after.teams, r!.teams ?? []);
+    addCounts(counts, { team_roster: { inserted: r.inserted, updated: r.updated, unchanged: s.roster.length - r.inserted - r.updated } });
+    addAll(after.teams, r.parents ?? []);
   }
   if (s.products.length) {
-    const result = await upsertByExternalId(tx, 'startup_products', PRODUCT, PRODUCT_FIELDS, s.products);
+    const result = await upsertByExternalId(tx, PRODUCT, s.products);
     tally(counts, 'startup_products', s.products.length, result);
     addAll(after.products, result.map((r) => r.id));
   }
   if (s.relics.length) {
-    const result = await upsertByExternalId(tx, 'relics', RELIC, RELIC_FIELDS, s.relics);
+    const result = await upsertByExternalId(tx, RELIC, s.relics);
     tally(counts, 'relics', s.relics.length, result);
     addAll(after.relics, result.map((r) => r.id));
   }
   if (s.reports.length) {
-    const withId = s.reports.filter((r) => r.external_id !== null);
-    const withoutId = s.reports.filter((r) => r.external_id === null);
-    const result: Upserted[] = [];
-    if (withId.length) {
-      result.push(
-        ...(await rows<Upserted>(
-          tx,
-          sql`INSERT INTO activity_reports AS a (external_id, ${cols(REPORT_FIELDS)})
-              SELECT x.external_id, ${sql.raw(REPORT_FIELDS.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(withId)}) AS ${REPORT}
-              ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO UPDATE SET ${setAll(REPORT_FIELDS)}
-              WHERE ${differs('a', 'excluded', REPORT_FIELDS)}
-              RETURNING a.id, (a.xmax = 0) AS inserted`,
-        )),
-      );
-    }
-    if (withoutId.length) {
-      // Without an id, a report is the unit's count for a kind and day: sent again, it replaces the stored one.
-      result.push(
-        ...(await rows<Upserted>(
-          tx,
-          sql`INSERT INTO activity_reports AS a (${cols(REPORT_FIELDS)})
-              SELECT ${sql.raw(REPORT_FIELDS.map((f) => `x.${f}`).join(', '))} FROM json_to_recordset(${json(withoutId)}) AS ${REPORT}
-              ON CONFLICT (unit_id, kind, date) WHERE external_id IS NULL DO UPDATE SET count = excluded.count
-              WHERE a.count IS DISTINCT FROM excluded.count
-              RETURNING a.id, (a.xmax = 0) AS inserted`,
-        )),
-      );
-    }
+    const result = await upsertReports(tx, s.reports);
     tally(counts, 'activity_reports', s.reports.length, result);
     addAll(after.reports, result.map((r) => r.id));
   }

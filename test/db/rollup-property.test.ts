@@ -64,7 +64,7 @@ async function apply(db: Db, o: Op): Promise<boolean> {
     switch (o.op) {
       case 'addMember':
         if (await idOf(db, 'members', o.id)) return false;
-        await writes.addMember(db, { externalId: o.id, unitId: unit!, joinedAt: o.joinedAt, leftAt: o.leftAt, digitizedAt: o.digitizedAt, appActivatedAt: o.appActivatedAt });
+        await writes.upsertMember(db, { externalId: o.id, unitId: unit!, joinedAt: o.joinedAt, leftAt: o.leftAt, birthYear: null, gender: null, digitizedAt: o.digitizedAt, appActivatedAt: o.appActivatedAt });
         return true;
       case 'updateMember': {
         const id = await idOf(db, 'members', o.id);

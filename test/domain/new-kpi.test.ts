@@ -61,8 +61,10 @@ describe('two KPIs added by one catalogue entry each', () => {
     const b1 = await writes.createUnit(db, { code: 'B1', name: 'Chi đoàn Thôn 1', level: 'BRANCH', parentId: c1, validFrom: OPEN });
     const b2 = await writes.createUnit(db, { code: 'B2', name: 'Chi đoàn Thôn 2', level: 'BRANCH', parentId: c1, validFrom: OPEN });
     const member = (externalId: string, unitId: number, joinedAt: string, rest: { digitizedAt?: string; appActivatedAt?: string; leftAt?: string }) =>
-      writes.addMember(db, {
+      writes.upsertMember(db, {
         externalId,
+        birthYear: null,
+        gender: null,
         unitId,
         joinedAt: at(joinedAt),
         digitizedAt: rest.digitizedAt ? at(rest.digitizedAt) : null,

@@ -1,0 +1,177 @@
+// What a row of each record kind is, written once: its columns, its key, and the upsert that
+// writes a list of them. An import batch writes many rows a statement, a mutation one
+// (db/writes.ts); both keep the roll-ups with their own selection around the write. A
+// stored row equal to the one sent is not written again.
+import { sql, type SQL } from 'drizzle-orm';
+import { rows, type Db } from './client.js';
+
+/** A row as json_to_recordset reads it: columns by name, instants as ISO text. `line` names the record it came from, where there is one. */
+export type RowOf<K extends string> = { line?: number } & Partial<Record<K, string | number | null>>;
+
+export interface Spec<K extends string> {
+  table: string;
+  /** Columns of a row and their types, in order; the first is the key (external_id) where there is one. */
+  columns: Record<K, string>;
+  /** Columns an update sets (all but the key). */
+  fields: K[];
+}
+
+const spec = <K extends string>(table: string, columns: Record<K, string>, fields: NoInfer<K>[]): Spec<K> => ({ table, columns, fields });
+
+export const MEMBER = spec(
+  'members',
+  { external_id: 'text', unit_id: 'int', joined_at: 'timestamptz', left_at: 'timestamptz', birth_year: 'smallint', gender: 'text', digitized_at: 'timestamptz', app_activated_at: 'timestamptz' },
+  ['unit_id', 'joined_at', 'left_at', 'birth_year', 'gender', 'digitized_at', 'app_activated_at'],
+);
+export const MODEL = spec(
+  'digital_models',
+  { external_id: 'text', unit_id: 'int', kind: 'text', established_at: 'timestamptz', effective_from: 'timestamptz', ended_at: 'timestamptz' },
+  ['unit_id', 'kind', 'established_at', 'effective_from', 'ended_at'],
+);
+export const TEAM = spec('teams', { external_id: 'text', unit_id: 'int', established_at: 'timestamptz', disbanded_at: 'timestamptz' }, ['unit_id', 'established_at', 'disbanded_at']);
+export const PRODUCT = spec(
+  'startup_products',
+  { external_id: 'text', unit_id: 'int', name: 'text', listed_at: 'timestamptz', delisted_at: 'timestamptz' },
+  ['unit_id', 'name', 'listed_at', 'delisted_at'],
+);
+export const RELIC = spec('relics', { external_id: 'text', unit_id: 'int', name: 'text', digitized_at: 'timestamptz' }, ['unit_id', 'name', 'digitized_at']);
+export const REPORT = spec('activity_reports', { external_id: 'text', unit_id: 'int', kind: 'text', date: 'date', count: 'int' }, ['unit_id', 'kind', 'date', 'count']);
+/** An evaluation names its member by id, or by the member-management software's id (`member`). */
+export const EVALUATION = spec('member_evaluations', { member_id: 'int', member: 'text', year: 'smallint', recorded_at: 'timestamptz' }, ['recorded_at']);
+/** A roster entry names its team by id, or by external id (`team`). */
+export const ROSTER = spec('team_roster', { team_id: 'int', team: 'text', person: 'text', from_at: 'timestamptz', to_at: 'timestamptz' }, ['to_at']);
+
+/** The row of each record kind. */
+export type MemberRowIn = RowOf<keyof typeof MEMBER.columns>;
+export type ModelRowIn = RowOf<keyof typeof MODEL.columns>;
+export type TeamRowIn = RowOf<keyof typeof TEAM.columns>;
+export type ProductRowIn = RowOf<keyof typeof PRODUCT.columns>;
+export type RelicRowIn = RowOf<keyof typeof RELIC.columns>;
+export type ReportRowIn = RowOf<keyof typeof REPORT.columns>;
+export type EvaluationRowIn = RowOf<keyof typeof EVALUATION.columns>;
+export type RosterRowIn = RowOf<keyof typeof ROSTER.columns>;
+
+const json = (value: unknown[]) => sql`${JSON.stringify(value)}::json`;
+/** `json_to_recordset(…) AS alias(line int, columns…)` */
+export const recordset = <K extends string>(s: Spec<K>, staged: readonly object[], alias = 'x'): SQL =>
+  sql`json_to_recordset(${json([...staged])}) AS ${sql.raw(`${alias}(line int, ${Object.entries(s.columns).map(([c, t]) => `${c} ${t}`).join(', ')})`)}`;
+/** `(a.f1, a.f2) IS DISTINCT FROM (b.f1, b.f2)` */
+export const differs = (a: string, b: string, fields: readonly string[]) =>
+  sql.raw(`(${fields.map((f) => `${a}.${f}`).join(', ')}) IS DISTINCT FROM (${fields.map((f) => `${b}.${f}`).join(', ')})`);
+const setAll = (fields: readonly string[]) => sql.raw(fields.map((f) => `${f} = excluded.${f}`).join(', '));
+const cols = (fields: readonly string[], alias = '') => sql.raw(fields.map((f) => `${alias}${f}`).join(', '));
+
+export interface Upserted {
+  id: number;
+  inserted: boolean;
+}
+
+/** Rows keyed by external_id: inserted, or stored ones updated where a field differs. */
+export function upsertByExternalId<K extends string>(tx: Db, s: Spec<K>, staged: readonly RowOf<K>[]): Promise<Upserted[]> {
+  return rows<Upserted>(
+    tx,
+    sql`INSERT INTO ${sql.identifier(s.table)} AS t (external_id, ${cols(s.fields)})
+        SELECT x.external_id, ${cols(s.fields, 'x.')} FROM ${recordset(s, staged)}
+        ON CONFLICT (external_id) DO UPDATE SET ${setAll(s.fields)}
+        WHERE ${differs('t', 'excluded', s.fields)}
+        RETURNING t.id, (t.xmax = 0) AS inserted`,
+  );
+}
+
+/**
+ * Members keyed by external_id. A stored member's placement since a transfer stays while
+ * it lies within the membership; a new one is placed in its unit from joining.
+ */
+export function upsertMembers(tx: Db, staged: readonly MemberRowIn[]): Promise<Upserted[]> {
+  return rows<Upserted>(
+    tx,
+    sql`INSERT INTO members AS m (external_id, unit_since, ${cols(MEMBER.fields)})
+        SELECT x.external_id, x.joined_at, ${cols(MEMBER.fields, 'x.')} FROM ${recordset(MEMBER, staged)}
+        ON CONFLICT (external_id) DO UPDATE SET ${setAll(MEMBER.fields)}, updated_at = now(),
+          unit_since = CASE WHEN m.unit_since >= excluded.joined_at AND (excluded.left_at IS NULL OR m.unit_since < excluded.left_at)
+                            THEN m.unit_since ELSE excluded.joined_at END
+        WHERE ${differs('m', 'excluded', MEMBER.fields)}
+        RETURNING m.id, (m.xmax = 0) AS inserted`,
+  );
+}
+
+/**
+ * Activity reports: with an id, keyed by it; without one, a report is the unit's count for
+ * a kind and day, and sent again it replaces the stored one (never adds).
+ */
+export async function upsertReports(tx: Db, staged: readonly ReportRowIn[]): Promise<Upserted[]> {
+  const withId = staged.filter((r) => r.external_id != null);
+  const withoutId = staged.filter((r) => r.external_id == null);
+  const out: Upserted[] = [];
+  if (withId.length) {
+    out.push(
+      ...(await rows<Upserted>(
+        tx,
+        sql`INSERT INTO activity_reports AS a (external_id, ${cols(REPORT.fields)})
+            SELECT x.external_id, ${cols(REPORT.fields, 'x.')} FROM ${recordset(REPORT, withId)}
+            ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO UPDATE SET ${setAll(REPORT.fields)}
+            WHERE ${differs('a', 'excluded', REPORT.fields)}
+            RETURNING a.id, (a.xmax = 0) AS inserted`,
+      )),
+    );
+  }
+  if (withoutId.length) {
+    out.push(
+      ...(await rows<Upserted>(
+        tx,
+        sql`INSERT INTO activity_reports AS a (${cols(REPORT.fields)})
+            SELECT ${cols(REPORT.fields, 'x.')} FROM ${recordset(REPORT, withoutId)}
+            ON CONFLICT (unit_id, kind, date) WHERE external_id IS NULL DO UPDATE SET count = excluded.count
+            WHERE a.count IS DISTINCT FROM excluded.count
+            RETURNING a.id, (a.xmax = 0) AS inserted`,
+      )),
+    );
+  }
+  return out;
+}
+
+/** What an upsert of rows naming their parent (a member, a team) did: lines whose parent is unknown, counts, and the parents changed. */
+export interface ChildUpsert {
+  missing: number[] | null;
+  inserted: number;
+  updated: number;
+  parents: number[] | null;
+}
+
+/** A member's evaluation for a year: inserted, or its instant replaced. */
+export async function upsertEvaluations(tx: Db, staged: readonly EvaluationRowIn[]): Promise<ChildUpsert> {
+  const [r] = await rows<ChildUpsert>(
+    tx,
+    sql`WITH j AS (SELECT e.line, coalesce(e.member_id, m.id) AS member_id, e.year, e.recorded_at
+                     FROM ${recordset(EVALUATION, staged, 'e')} LEFT JOIN members m ON m.external_id = e.member),
+        w AS (INSERT INTO member_evaluations AS v (member_id, year, recorded_at)
+              SELECT member_id, year, recorded_at FROM j WHERE member_id IS NOT NULL
+              ON CONFLICT (member_id, year) DO UPDATE SET recorded_at = excluded.recorded_at
+              WHERE v.recorded_at IS DISTINCT FROM excluded.recorded_at
+              RETURNING v.member_id, (v.xmax = 0) AS inserted)
+        SELECT (SELECT array_agg(line) FROM j WHERE member_id IS NULL) AS missing,
+               (SELECT count(*) FILTER (WHERE inserted) FROM w)::int AS inserted,
+               (SELECT count(*) FILTER (WHERE NOT inserted) FROM w)::int AS updated,
+               (SELECT array_agg(DISTINCT member_id) FROM w) AS parents`,
+  );
+  return r!;
+}
+
+/** A person's roster entry on a team from an instant: inserted, or its end replaced. */
+export async function upsertRoster(tx: Db, staged: readonly RosterRowIn[]): Promise<ChildUpsert> {
+  const [r] = await rows<ChildUpsert>(
+    tx,
+    sql`WITH j AS (SELECT r.line, coalesce(r.team_id, t.id) AS team_id, r.person, r.from_at, r.to_at
+                     FROM ${recordset(ROSTER, staged, 'r')} LEFT JOIN teams t ON t.external_id = r.team),
+        w AS (INSERT INTO team_roster AS e (team_id, person, from_at, to_at)
+              SELECT team_id, person, from_at, to_at FROM j WHERE team_id IS NOT NULL
+              ON CONFLICT (team_id, person, from_at) DO UPDATE SET to_at = excluded.to_at
+              WHERE e.to_at IS DISTINCT FROM excluded.to_at
+              RETURNING e.team_id, (e.xmax = 0) AS inserted)
+        SELECT (SELECT array_agg(line) FROM j WHERE team_id IS NULL) AS missing,
+               (SELECT count(*) FILTER (WHERE inserted) FROM w)::int AS inserted,
+               (SELECT count(*) FILTER (WHERE NOT inserted) FROM w)::int AS updated,
+               (SELECT array_agg(DISTINCT team_id) FROM w) AS parents`,
+  );
+  return r!;
+}
