@@ -138,40 +138,39 @@ export interface ChildUpsert {
   parents: number[] | null;
 }
 
-/** A member's evaluation for a year: inserted, or its instant replaced. */
-export async function upsertEvaluations(tx: Db, staged: readonly EvaluationRowIn[]): Promise<ChildUpsert> {
+/**
+ * Rows that name their parent by id (`parentId`) or by external id (`parentRef`), keyed by
+ * the parent and `key`: inserted, or `field` replaced where it differs.
+ */
+async function upsertChildren<K extends string>(
+  tx: Db,
+  s: Spec<K>,
+  staged: readonly RowOf<K>[],
+  parent: { table: string; parentId: K; parentRef: K; key: K[]; field: K },
+): Promise<ChildUpsert> {
+  const { parentId, parentRef, key, field } = parent;
+  const written = [parentId, ...key, field];
   const [r] = await rows<ChildUpsert>(
     tx,
-    sql`WITH j AS (SELECT e.line, coalesce(e.member_id, m.id) AS member_id, e.year, e.recorded_at
-                     FROM ${recordset(EVALUATION, staged, 'e')} LEFT JOIN members m ON m.external_id = e.member),
-        w AS (INSERT INTO member_evaluations AS v (member_id, year, recorded_at)
-              SELECT member_id, year, recorded_at FROM j WHERE member_id IS NOT NULL
-              ON CONFLICT (member_id, year) DO UPDATE SET recorded_at = excluded.recorded_at
-              WHERE v.recorded_at IS DISTINCT FROM excluded.recorded_at
-              RETURNING v.member_id, (v.xmax = 0) AS inserted)
-        SELECT (SELECT array_agg(line) FROM j WHERE member_id IS NULL) AS missing,
+    sql`WITH j AS (SELECT c.line, coalesce(c.${sql.raw(parentId)}, p.id) AS ${sql.raw(parentId)}, ${cols(written.slice(1), 'c.')}
+                     FROM ${recordset(s, staged, 'c')} LEFT JOIN ${sql.identifier(parent.table)} p ON p.external_id = c.${sql.raw(parentRef)}),
+        w AS (INSERT INTO ${sql.identifier(s.table)} AS v (${cols(written)})
+              SELECT ${cols(written)} FROM j WHERE ${sql.raw(parentId)} IS NOT NULL
+              ON CONFLICT (${cols([parentId, ...key])}) DO UPDATE SET ${setAll([field])}
+              WHERE v.${sql.raw(field)} IS DISTINCT FROM excluded.${sql.raw(field)}
+              RETURNING v.${sql.raw(parentId)} AS parent, (v.xmax = 0) AS inserted)
+        SELECT (SELECT array_agg(line) FROM j WHERE ${sql.raw(parentId)} IS NULL) AS missing,
                (SELECT count(*) FILTER (WHERE inserted) FROM w)::int AS inserted,
                (SELECT count(*) FILTER (WHERE NOT inserted) FROM w)::int AS updated,
-               (SELECT array_agg(DISTINCT member_id) FROM w) AS parents`,
+               (SELECT array_agg(DISTINCT parent) FROM w) AS parents`,
   );
   return r!;
 }
 
+/** A member's evaluation for a year: inserted, or its instant replaced. */
+export const upsertEvaluations = (tx: Db, staged: readonly EvaluationRowIn[]) =>
+  upsertChildren(tx, EVALUATION, staged, { table: 'members', parentId: 'member_id', parentRef: 'member', key: ['year'], field: 'recorded_at' });
+
 /** A person's roster entry on a team from an instant: inserted, or its end replaced. */
-export async function upsertRoster(tx: Db, staged: readonly RosterRowIn[]): Promise<ChildUpsert> {
-  const [r] = await rows<ChildUpsert>(
-    tx,
-    sql`WITH j AS (SELECT r.line, coalesce(r.team_id, t.id) AS team_id, r.person, r.from_at, r.to_at
-                     FROM ${recordset(ROSTER, staged, 'r')} LEFT JOIN teams t ON t.external_id = r.team),
-        w AS (INSERT INTO team_roster AS e (team_id, person, from_at, to_at)
-              SELECT team_id, person, from_at, to_at FROM j WHERE team_id IS NOT NULL
-              ON CONFLICT (team_id, person, from_at) DO UPDATE SET to_at = excluded.to_at
-              WHERE e.to_at IS DISTINCT FROM excluded.to_at
-              RETURNING e.team_id, (e.xmax = 0) AS inserted)
-        SELECT (SELECT array_agg(line) FROM j WHERE team_id IS NULL) AS missing,
-               (SELECT count(*) FILTER (WHERE inserted) FROM w)::int AS inserted,
-               (SELECT count(*) FILTER (WHERE NOT inserted) FROM w)::int AS updated,
-               (SELECT array_agg(DISTINCT team_id) FROM w) AS parents`,
-  );
-  return r!;
-}
+export const upsertRoster = (tx: Db, staged: readonly RosterRowIn[]) =>
+  upsertChildren(tx, ROSTER, staged, { table: 'teams', parentId: 'team_id', parentRef: 'team', key: ['person', 'from_at'], field: 'to_at' });
