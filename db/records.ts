@@ -29,6 +29,8 @@ export interface MemberRecord {
   unit: string;
   joinedAt: string;
   leftAt?: string | null;
+  /** Since when the member is in `unit`: the instant of a transfer from the unit stored for them (docs/import-format.md). */
+  unitSince?: string | null;
   digitizedAt?: string | null;
   appActivatedAt?: string | null;
   evaluations?: EvaluationRecord[] | null;

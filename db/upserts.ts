@@ -18,9 +18,20 @@ export interface Spec<K extends string> {
 
 const spec = <K extends string>(table: string, columns: Record<K, string>, fields: NoInfer<K>[]): Spec<K> => ({ table, columns, fields });
 
+/** `unit_since` is read only when the member changes unit: the instant of the transfer (`moveMembers`). */
 export const MEMBER = spec(
   'members',
-  { external_id: 'text', unit_id: 'int', joined_at: 'timestamptz', left_at: 'timestamptz', birth_year: 'smallint', gender: 'text', digitized_at: 'timestamptz', app_activated_at: 'timestamptz' },
+  {
+    external_id: 'text',
+    unit_id: 'int',
+    joined_at: 'timestamptz',
+    left_at: 'timestamptz',
+    birth_year: 'smallint',
+    gender: 'text',
+    digitized_at: 'timestamptz',
+    app_activated_at: 'timestamptz',
+    unit_since: 'timestamptz',
+  },
   ['unit_id', 'joined_at', 'left_at', 'birth_year', 'gender', 'digitized_at', 'app_activated_at'],
 );
 export const MODEL = spec(
@@ -93,6 +104,48 @@ export function upsertMembers(tx: Db, staged: readonly MemberRowIn[]): Promise<U
         WHERE ${differs('m', 'excluded', MEMBER.fields)}
         RETURNING m.id, (m.xmax = 0) AS inserted`,
   );
+}
+
+/** A stored member sent in another unit, and when the move is dated. */
+export interface Move {
+  line: number | null;
+  id: number;
+  /** The move's instant, ISO; null when it cannot be dated (see `moveMembers`). */
+  at: string | null;
+  /** Why it is refused, or null. */
+  problem: string | null;
+}
+
+/**
+ * Moves stored members sent in another unit, before their rows are written: the placement
+ * they had ends, in the member's unit history, and the new one starts, at the row's
+ * `unit_since`, or without one at the moment the transaction writes it (a file that says
+ * only where a member is now moves them from now on, and the past stays as it was). A move
+ * must come after the member came into the unit they leave, and before they left: else it
+ * is refused (a member who has left moves only with the instant of the move). Returns the
+ * moves, written unless one is refused.
+ */
+export async function moveMembers(tx: Db, staged: readonly MemberRowIn[]): Promise<Move[]> {
+  const moves = await rows<Move>(
+    tx,
+    sql`SELECT x.line, m.id, to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
+               CASE WHEN t.at <= m.unit_since
+                      THEN 'must be after ' || to_char(m.unit_since AT TIME ZONE INTERVAL '+07:00', 'YYYY-MM-DD"T"HH24:MI:SS"+07:00"') || ', when the member came into the unit stored for them'
+                    WHEN x.left_at IS NOT NULL AND t.at >= x.left_at
+                      THEN CASE WHEN x.unit_since IS NULL THEN 'is required: the member has left, and a move of a member who has left needs its instant'
+                                ELSE 'must be before leftAt' END
+               END AS problem
+          FROM ${recordset(MEMBER, staged)} JOIN members m ON m.external_id = x.external_id
+          CROSS JOIN LATERAL (SELECT coalesce(x.unit_since, now()) AS at) t
+         WHERE m.unit_id <> x.unit_id`,
+  );
+  if (moves.length === 0 || moves.some((m) => m.problem)) return moves;
+  await tx.execute(sql`
+    WITH moved AS (SELECT * FROM json_to_recordset(${JSON.stringify(moves)}::json) AS v(id int, at timestamptz)),
+    h AS (INSERT INTO member_unit_history (member_id, unit_id, from_at, to_at)
+          SELECT m.id, m.unit_id, m.unit_since, moved.at FROM moved JOIN members m ON m.id = moved.id)
+    UPDATE members m SET unit_since = moved.at FROM moved WHERE m.id = moved.id`);
+  return moves;
 }
 
 /**

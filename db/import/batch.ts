@@ -20,6 +20,7 @@ import {
   TEAM,
   upsertByExternalId,
   upsertEvaluations,
+  moveMembers,
   upsertMembers,
   upsertReports,
   upsertRoster,
@@ -119,6 +120,7 @@ function stage(items: Item[], unitIds: Map<string, number>): Staged {
           gender: r.gender,
           digitized_at: ts(r.digitizedAt),
           app_activated_at: ts(r.appActivatedAt),
+          unit_since: ts(r.unitSince),
         });
         for (const e of r.evaluations) s.evaluations.push({ line, member: r.id, year: e.year, recorded_at: e.recordedAt.text });
         break;
@@ -301,6 +303,12 @@ export async function writeBatch(tx: Db, items: Item[], options: BatchOptions): 
   const after = before;
 
   if (s.members.length) {
+    // Members sent in another unit than the one stored move first: the past stays where it was.
+    const refused = (await moveMembers(tx, s.members)).filter((m) => m.problem);
+    if (refused.length) {
+      const at = new Map(items.map((i) => [i.line, i.file]));
+      throw new RowsRejected(refused.map((m) => ({ file: at.get(m.line!) ?? null, line: m.line!, field: 'unitSince', reason: m.problem! })));
+    }
     const result = await upsertMembers(tx, s.members);
     tally(counts, 'members', s.members.length, result);
     addAll(after.members, result.map((r) => r.id));

@@ -79,7 +79,7 @@ interface CsvLayout {
 /** The CSV files of a folder, in the order they are read: every file's rows may refer to those before. */
 export const CSV_LAYOUT: CsvLayout[] = [
   { file: 'units.csv', type: 'unit', required: ['code', 'name', 'level', 'validFrom'], optional: ['parent', 'validTo', 'successor'] },
-  { file: 'members.csv', type: 'member', required: ['id', 'unit', 'joinedAt'], optional: ['leftAt', 'digitizedAt', 'appActivatedAt', 'birthYear', 'gender'] },
+  { file: 'members.csv', type: 'member', required: ['id', 'unit', 'joinedAt'], optional: ['leftAt', 'unitSince', 'digitizedAt', 'appActivatedAt', 'birthYear', 'gender'] },
   { file: 'member_evaluations.csv', type: 'evaluation', required: ['member', 'year', 'recordedAt'], optional: [] },
   { file: 'models.csv', type: 'model', required: ['id', 'unit', 'kind', 'establishedAt'], optional: ['effectiveFrom', 'endedAt'] },
   { file: 'teams.csv', type: 'team', required: ['id', 'unit', 'establishedAt'], optional: ['disbandedAt'] },

@@ -77,6 +77,7 @@ const SCHEMAS = {
     unit: id,
     joinedAt: instant,
     leftAt: instant.nullish(),
+    unitSince: instant.nullish(),
     digitizedAt: instant.nullish(),
     appActivatedAt: instant.nullish(),
     evaluations: z.array(evaluation).nullish(),
@@ -158,6 +159,8 @@ export interface MemberRow {
   unit: string;
   joinedAt: Instant;
   leftAt: Instant | null;
+  /** Since when the member is in `unit`: the instant of a transfer from the unit stored before (docs/import-format.md). */
+  unitSince: Instant | null;
   digitizedAt: Instant | null;
   appActivatedAt: Instant | null;
   evaluations: EvaluationRow[];
@@ -309,6 +312,7 @@ function normalize(r: Out<RowType>, issues: Issue[]): ImportRow {
       const row: MemberRow = {
         ...r,
         leftAt: orNull(r.leftAt),
+        unitSince: orNull(r.unitSince),
         digitizedAt: orNull(r.digitizedAt),
         appActivatedAt: orNull(r.appActivatedAt),
         evaluations: (r.evaluations ?? []).map((e) => ({ member: r.id, ...e })),
@@ -316,6 +320,8 @@ function normalize(r: Out<RowType>, issues: Issue[]): ImportRow {
         gender: orNull(r.gender),
       };
       after(issues, 'leftAt', row.leftAt, 'joinedAt', row.joinedAt);
+      after(issues, 'unitSince', row.unitSince, 'joinedAt', row.joinedAt, true);
+      if (row.unitSince && row.leftAt && row.unitSince.ms >= row.leftAt.ms) issues.push({ field: 'unitSince', reason: `must be before leftAt (${row.leftAt.text}): a member leaves from the unit they are in` });
       const years = new Map<number, number>();
       row.evaluations.forEach((e, i) => {
         const first = years.get(e.year);
@@ -373,7 +379,7 @@ function normalize(r: Out<RowType>, issues: Issue[]): ImportRow {
 // problem, or merely a form it does not know, such as an id with spaces to trim) returns
 // undefined and goes the schema's way, which explains what is wrong.
 
-const MEMBER_KEYS = new Set(['type', 'id', 'unit', 'joinedAt', 'leftAt', 'digitizedAt', 'appActivatedAt', 'evaluations', 'birthYear', 'gender']);
+const MEMBER_KEYS = new Set(['type', 'id', 'unit', 'joinedAt', 'leftAt', 'unitSince', 'digitizedAt', 'appActivatedAt', 'evaluations', 'birthYear', 'gender']);
 const REPORT_KEYS = new Set(['type', 'id', 'unit', 'kind', 'date', 'count']);
 const GENDER_SET = new Set<unknown>(GENDERS);
 const REPORT_KIND_SET = new Set<unknown>(REPORT_KINDS);
@@ -397,10 +403,12 @@ function fastMember(r: Record<string, unknown>): MemberRow | undefined {
   if (!onlyKeys(r, MEMBER_KEYS) || !plainId(r.id) || !plainId(r.unit) || typeof r.joinedAt !== 'string') return undefined;
   const joinedAt = optionalInstant(r.joinedAt);
   const leftAt = optionalInstant(r.leftAt);
+  const unitSince = optionalInstant(r.unitSince);
   const digitizedAt = optionalInstant(r.digitizedAt);
   const appActivatedAt = optionalInstant(r.appActivatedAt);
-  if (!joinedAt || leftAt === undefined || digitizedAt === undefined || appActivatedAt === undefined) return undefined;
+  if (!joinedAt || leftAt === undefined || unitSince === undefined || digitizedAt === undefined || appActivatedAt === undefined) return undefined;
   if (leftAt && leftAt.ms <= joinedAt.ms) return undefined;
+  if (unitSince && (unitSince.ms < joinedAt.ms || (leftAt && unitSince.ms >= leftAt.ms))) return undefined;
   const birthYear = r.birthYear ?? null;
   if (birthYear !== null && !intIn(birthYear, BIRTH_YEARS.min, BIRTH_YEARS.max)) return undefined;
   const gender = r.gender ?? null;
@@ -422,6 +430,7 @@ function fastMember(r: Record<string, unknown>): MemberRow | undefined {
     unit: r.unit,
     joinedAt,
     leftAt,
+    unitSince,
     digitizedAt,
     appActivatedAt,
     evaluations,
