@@ -2,9 +2,12 @@
 // the record gives it, else the moment the import writes it. The past stays where it was,
 // and importing the same file again changes nothing.
 import { sql } from 'drizzle-orm';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, type DbHandle } from '../../db/client.js';
-import { importSource, loadRecords, type ImportResult } from '../../db/import/run.js';
+import { importPath, importSource, loadRecords, type ImportResult } from '../../db/import/run.js';
 import { ndjsonText } from '../../db/import/source.js';
 import { rollupSnapshot } from '../../db/rollup.js';
 import type { ImportRecord } from '../../db/records.js';
@@ -144,4 +147,24 @@ describe('unitSince in a first import', () => {
       await handle.close();
     }
   });
+
+  it('does so in the bulk load too', async () => {
+    const handle = await openTestDb('postgres');
+    const dir = await mkdtemp(join(tmpdir(), 'unit-since-'));
+    try {
+      const file = join(dir, 'first.ndjson');
+      await writeFile(file, [...TREE, member('a', 'B2', { unitSince: '2026-03-15T00:00:00+07:00' }), member('b', 'B1')].map((r) => JSON.stringify(r)).join('\n'));
+      const result = await importPath(handle.db, file, { mode: 'all-or-nothing' });
+      expect([result.status, result.load]).toEqual(['imported', 'bulk']);
+      const found = await rows<{ r: string }>(
+        handle.db,
+        sql`SELECT external_id || ' ' || to_char(unit_since AT TIME ZONE INTERVAL '+07:00', 'YYYY-MM-DD HH24:MI') AS r FROM members ORDER BY 1`,
+      );
+      expect(found.map((x) => x.r)).toEqual(['a 2025-01-01 08:00', 'b 2025-01-01 08:00']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await handle.close();
+    }
+  });
 });
+
