@@ -96,6 +96,23 @@ export const members = pgTable(
   ],
 );
 
+/**
+ * The names a unit has had: each from `fromAt` until the next one's (the last is `units.name`).
+ * Kept by a trigger on units (migration 0012): a new unit's name from its opening, a new
+ * name from the moment it is written, or from `app.renamed_at` when the writer sets it.
+ */
+export const unitNames = pgTable(
+  'unit_names',
+  {
+    unitId: integer('unit_id').notNull().references(() => units.id, { onDelete: 'cascade' }),
+    fromAt: instant('from_at').notNull(),
+    name: text('name').notNull(),
+    /** `searchForm(name)`, as units.search_name. */
+    searchName: text('search_name').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.unitId, t.fromAt] }), index('unit_names_search_idx').on(t.searchName)],
+);
+
 /** Earlier placements of a member: in `unitId` from `fromAt` (inclusive) to `toAt` (exclusive). */
 export const memberUnitHistory = pgTable(
   'member_unit_history',

@@ -203,9 +203,12 @@ export function createUnit(db: Db, u: NewUnit): Promise<number> {
   });
 }
 
-/** Renames a unit in place: KPIs do not depend on names, and the audit log keeps the old one. */
-export async function renameUnit(db: Db, unitId: number, name: string): Promise<void> {
-  await db.execute(sql`UPDATE units SET name = ${name}, search_name = ${searchForm(name)}, updated_at = now() WHERE id = ${unitId}`);
+/** Renames a unit in place, from `from` (default: now): KPIs do not depend on names; the unit's names keep the old one. */
+export async function renameUnit(db: Db, unitId: number, name: string, from: Date | null = null): Promise<void> {
+  // The units trigger keeps the unit's names (unit_names), dated `app.renamed_at` when set, else now.
+  await db.execute(sql`
+    WITH dated AS (SELECT set_config('app.renamed_at', ${from ? from.toISOString() : ''}, true))
+    UPDATE units SET name = ${name}, search_name = ${searchForm(name)}, updated_at = now() FROM dated WHERE id = ${unitId}`);
 }
 
 /**

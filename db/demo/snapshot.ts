@@ -2,8 +2,8 @@
 // demo data, dumped as a gzipped tarball of its data folder. Built once (by `npm install`,
 // or by the first `npm start` that had to seed), it makes every later empty start a load of
 // a few seconds instead of a seed. Its name carries a digest of the code that made it (the
-// db/ folder: tables, migrations, the generator, the loader), so that a change to any of
-// them makes another.
+// db/ folder: tables, migrations, the generator, the import; and domain/: the catalogue the
+// roll-ups are made of), so that a change to any of them makes another.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,9 @@ import { openDb, type Db } from '../client.js';
 import { seedDemo } from './seed.js';
 
 const dbFolder = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The folders whose code makes the snapshot. */
+const FOLDERS = [dbFolder, join(root, 'domain')];
 
 function* files(dir: string): Generator<string> {
   for (const name of readdirSync(dir).sort()) {
@@ -24,11 +27,11 @@ function* files(dir: string): Generator<string> {
 
 let key: string | undefined;
 
-/** A digest of every file of db/ (read once a process): the snapshot of another digest is stale. */
+/** A digest of every file of db/ and domain/ (read once a process): the snapshot of another digest is stale. */
 export function snapshotKey(): string {
   if (key === undefined) {
     const hash = createHash('sha256');
-    for (const file of files(dbFolder)) hash.update(file.slice(dbFolder.length)).update('\0').update(readFileSync(file)).update('\0');
+    for (const file of FOLDERS.flatMap((f) => [...files(f)])) hash.update(file.slice(root.length)).update('\0').update(readFileSync(file)).update('\0');
     key = hash.digest('hex').slice(0, 16);
   }
   return key;

@@ -121,14 +121,19 @@ builder.mutationField('createUnit', (t) =>
 const UpdateUnitInput = builder.inputType('UpdateUnitInput', {
   fields: (t) => ({
     code: t.string({ required: true, description: 'The unit to change.' }),
-    name: t.string({ description: 'A new name (a rename): KPI history stays with the unit, and the audit log keeps the old name.' }),
+    name: t.string({ description: 'A new name (a rename): KPI history stays with the unit, and `names` and search keep the old name.' }),
+    nameFrom: t.field({
+      type: 'DateTime',
+      description:
+        'From when the new name holds (default: now): not in the future, and after the name it replaces took effect. `names` and `history` show it from then.',
+    }),
     parent: t.string({
       description: 'The parent’s code. A parent never changes: anything but the current parent is refused (close the unit with a successor under the new parent instead).',
     }),
   }),
 });
 
-const updateUnitSchema = z.object({ code: text(100), name: text(300).optional(), parent: text(100).nullish() });
+const updateUnitSchema = z.object({ code: text(100), name: text(300).optional(), nameFrom: instant().nullish(), parent: text(100).nullish() });
 
 const UpdateUnitSuccess = builder.objectRef<UnitSnapshot>('UpdateUnitSuccess').implement({
   fields: (t) => ({ unit: t.field({ type: Unit, resolve: (u, _a, ctx) => unitNamed(ctx, u.code) }) }),
@@ -159,8 +164,19 @@ builder.mutationField('updateUnit', (t) =>
           if (input.parent !== undefined && input.parent !== before.parent) {
             throw invalid('parent', `cannot change (${input.code} is under ${before.parent ?? 'no unit'}): close the unit and open a successor under the new parent`);
           }
-          if (input.name === undefined || input.name === before.name) return { before, after: before };
-          await renameUnit(tx, unit.id, input.name);
+          if (input.name === undefined || input.name === before.name) {
+            if (input.nameFrom != null) throw invalid('nameFrom', 'dates a new name: send it with a name other than the current one');
+            return { before, after: before };
+          }
+          if (input.nameFrom != null) {
+            if (input.nameFrom.getTime() > Date.now()) throw invalid('nameFrom', 'must not be in the future: a unit bears the name it has now');
+            const [latest] = await rows<{ from_at: Date | string }>(tx, sql`SELECT max(from_at) AS from_at FROM unit_names WHERE unit_id = ${unit.id}`);
+            const since = latest?.from_at == null ? unit.validFrom : new Date(latest.from_at);
+            if (input.nameFrom.getTime() <= since.getTime()) {
+              throw invalid('nameFrom', `must be after ${iso(since)}, when the name "${before.name}" took effect`);
+            }
+          }
+          await renameUnit(tx, unit.id, input.name, input.nameFrom ?? null);
           return { before, after: (await unitSnapshot(tx, input.code))! };
         },
       });

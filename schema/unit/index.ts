@@ -1,6 +1,8 @@
-// Units of the Union: the tree, search without diacritics, and pagination.
+// Units of the Union: the tree, its history (names over time, mergers), search without
+// diacritics over every name a unit has had, and pagination.
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
-import { and, asc, eq, gt, isNull, like, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { rows } from '../../db/client.js';
 import { searchForm } from '../../domain/names.js';
 import { UNIT_LEVELS, units, type UnitLevel } from '../../db/schema.js';
 import { builder } from '../builder.js';
@@ -19,6 +21,57 @@ export const UnitLevelEnum = builder.enumType('UnitLevel', {
 });
 
 export const Unit = builder.objectRef<UnitRow>('Unit');
+
+interface NameRow {
+  name: string;
+  from: Date;
+  to: Date | null;
+}
+const UnitName = builder.objectRef<NameRow>('UnitName').implement({
+  description: 'A name a unit has borne, from an instant until the next one took over.',
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    from: t.expose('from', { type: 'DateTime', description: 'From when (the opening, for its first name).' }),
+    to: t.expose('to', { type: 'DateTime', nullable: true, description: 'Until when; null for the name it bears now.' }),
+  }),
+});
+
+const UnitHistoryKind = builder.enumType('UnitHistoryKind', {
+  description: 'What happened to a unit.',
+  values: {
+    OPENED: { description: 'The unit opened, under `name`.' },
+    RENAMED: { description: 'The unit took `name` (same unit, same code, same KPI history).' },
+    MERGED_IN: { description: '`unit` closed and merged into this one.' },
+    CLOSED: { description: 'The unit closed: merged into `unit`, or dissolved when `unit` is null.' },
+  },
+});
+
+interface HistoryEvent {
+  at: Date;
+  kind: 'OPENED' | 'RENAMED' | 'MERGED_IN' | 'CLOSED';
+  name: string | null;
+  unitId: number | null;
+}
+const UnitHistoryEvent = builder.objectRef<HistoryEvent>('UnitHistoryEvent').implement({
+  description: 'An event in a unit’s lineage.',
+  fields: (t) => ({
+    at: t.expose('at', { type: 'DateTime' }),
+    kind: t.field({ type: UnitHistoryKind, resolve: (e) => e.kind }),
+    name: t.exposeString('name', { nullable: true, description: 'OPENED, RENAMED: the name it took.' }),
+    unit: t.field({
+      type: Unit,
+      nullable: true,
+      description: 'MERGED_IN: the unit merged into this one; CLOSED: the unit this one merged into (null: dissolved).',
+      resolve: (e, _a, ctx) => (e.unitId === null ? null : ctx.loaders.unitById.load(e.unitId)),
+    }),
+  }),
+});
+
+/** A unit's names, oldest first, each until the next. */
+async function namesOf(db: Parameters<typeof rows>[0], unitId: number): Promise<NameRow[]> {
+  const found = await rows<{ name: string; from_at: Date | string }>(db, sql`SELECT name, from_at FROM unit_names WHERE unit_id = ${unitId} ORDER BY from_at`);
+  return found.map((n, i) => ({ name: n.name, from: new Date(n.from_at), to: found[i + 1] ? new Date(found[i + 1]!.from_at) : null }));
+}
 
 const activeNow = () => or(isNull(units.validTo), gt(units.validTo, new Date()));
 
@@ -44,6 +97,33 @@ Unit.implement({
       nullable: true,
       description: 'The unit this one was merged into.',
       resolve: (u, _args, ctx) => (u.successorId === null ? null : ctx.loaders.unitById.load(u.successorId)),
+    }),
+    names: t.field({
+      type: [UnitName],
+      description: 'Every name the unit has borne, oldest first: renames keep the unit, its code and its KPI history. Search finds a unit by any of them.',
+      resolve: (u, _args, ctx) => namesOf(ctx.db, u.id),
+    }),
+    history: t.field({
+      type: [UnitHistoryEvent],
+      complexity: { field: 2, multiplier: 5 },
+      description:
+        'The unit’s lineage, oldest first: its opening, its renames, the units merged into it (each with its own history) and its closing, with their dates.',
+      resolve: async (u, _args, ctx) => {
+        const names = await namesOf(ctx.db, u.id);
+        const merged = await ctx.db
+          .select({ id: units.id, validTo: units.validTo })
+          .from(units)
+          .where(eq(units.successorId, u.id))
+          .orderBy(asc(units.validTo), asc(units.code));
+        const events: HistoryEvent[] = [
+          { at: u.validFrom, kind: 'OPENED', name: names[0]?.name ?? u.name, unitId: null },
+          ...names.slice(1).map((n): HistoryEvent => ({ at: n.from, kind: 'RENAMED', name: n.name, unitId: null })),
+          ...merged.map((m): HistoryEvent => ({ at: m.validTo!, kind: 'MERGED_IN', name: null, unitId: m.id })),
+          ...(u.validTo ? [{ at: u.validTo, kind: 'CLOSED' as const, name: null, unitId: u.successorId }] : []),
+        ];
+        const order = { OPENED: 0, MERGED_IN: 1, RENAMED: 2, CLOSED: 3 };
+        return events.sort((a, b) => a.at.getTime() - b.at.getTime() || order[a.kind] - order[b.kind]);
+      },
     }),
     ancestors: t.field({
       type: [Unit],
@@ -97,7 +177,7 @@ builder.queryFields((t) => ({
     authScopes: { reader: true },
     complexity: (args) => ({ field: 1, multiplier: args.first ?? args.last ?? 50 }),
     description:
-      'Units, optionally filtered by a search text matched without diacritics ("thanh oai" finds "Xã Thanh Oai", "dong dang" finds "Đồng Đăng") and by level. Best matches first: whole name, then name start, then anywhere.',
+      'Units, optionally filtered by a search text matched without diacritics ("thanh oai" finds "Xã Thanh Oai", "dong dang" finds "Đồng Đăng") against every name a unit has borne, and by level. A closed unit found by its name is listed as the open unit it merged into (a ward merged in 2025 finds the ward that took it over), or itself with `includeClosed`. Best matches first: whole name, then name start, then anywhere.',
     args: {
       search: t.arg.string({ required: false }),
       level: t.arg({ type: UnitLevelEnum, required: false }),
@@ -108,26 +188,62 @@ builder.queryFields((t) => ({
       const q = args.search == null ? '' : searchForm(args.search);
       if (args.search != null && q === '') throw badInput('search', 'must contain a letter or digit');
       if (args.level && !UNIT_LEVELS.includes(args.level)) throw badInput('level', 'unknown level');
-      const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      // Names usually start with their kind ("xa ", "phuong "): a match right after it ranks as a name start.
-      const rank = sql`CASE WHEN ${units.searchName} = ${q} OR regexp_replace(${units.searchName}, '^(xa|phuong|dac khu|doan thanh nien|chi doan) ', '') = ${q} THEN 0
-                            WHEN ${units.searchName} LIKE ${`${q}%`} OR regexp_replace(${units.searchName}, '^(xa|phuong|dac khu|doan thanh nien|chi doan) ', '') LIKE ${`${q}%`} THEN 1
-                            ELSE 2 END`;
-      return resolveOffsetConnection({ args, defaultSize: 50, maxSize: 500 }, ({ offset, limit }) =>
-        ctx.db
-          .select()
-          .from(units)
-          .where(
-            and(
-              q ? like(units.searchName, pattern) : undefined,
-              args.level ? eq(units.level, args.level) : undefined,
-              args.includeClosed ? undefined : activeNow(),
-            ),
-          )
-          .orderBy(...(q ? [rank] : []), asc(units.path), asc(units.code))
-          .offset(offset)
-          .limit(limit),
-      );
+      if (!q) {
+        return resolveOffsetConnection({ args, defaultSize: 50, maxSize: 500 }, ({ offset, limit }) =>
+          ctx.db
+            .select()
+            .from(units)
+            .where(and(args.level ? eq(units.level, args.level) : undefined, args.includeClosed ? undefined : activeNow()))
+            .orderBy(asc(units.path), asc(units.code))
+            .offset(offset)
+            .limit(limit),
+        );
+      }
+      return resolveOffsetConnection({ args, defaultSize: 50, maxSize: 500 }, async ({ offset, limit }) => {
+        const ids = await searchUnits(ctx.db, q, { level: args.level ?? null, includeClosed: args.includeClosed ?? false, offset, limit });
+        if (ids.length === 0) return [];
+        const found = new Map((await ctx.db.select().from(units).where(inArray(units.id, ids))).map((u) => [u.id, u]));
+        return ids.map((id) => found.get(id)!);
+      });
     },
   }),
 }));
+
+/**
+ * The ids of the units a search text finds, a page of them, best first: units by any name
+ * they have borne; a closed one, unless closed units are asked for, replaced by the open
+ * unit it merged into (following successors), or left out when it was dissolved.
+ */
+async function searchUnits(
+  db: Parameters<typeof rows>[0],
+  q: string,
+  o: { level: UnitLevel | null; includeClosed: boolean; offset: number; limit: number },
+): Promise<number[]> {
+  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  // Names usually start with their kind ("xa ", "phuong "): a match right after it ranks as a name start.
+  const bare = sql`regexp_replace(n.search_name, '^(xa|phuong|dac khu|doan thanh nien|chi doan) ', '')`;
+  const found = await rows<{ id: number }>(
+    db,
+    sql`WITH RECURSIVE hit AS (
+          SELECT n.unit_id, min(CASE WHEN n.search_name = ${q} OR ${bare} = ${q} THEN 0
+                                     WHEN n.search_name LIKE ${`${q}%`} OR ${bare} LIKE ${`${q}%`} THEN 1 ELSE 2 END) AS rank
+            FROM unit_names n WHERE n.search_name LIKE ${pattern} GROUP BY n.unit_id
+        ),
+        chain AS (
+          SELECT h.unit_id AS hit, h.rank, u.id, u.successor_id, (u.valid_to IS NULL OR u.valid_to > now()) AS open, 0 AS depth
+            FROM hit h JOIN units u ON u.id = h.unit_id
+          UNION ALL
+          SELECT c.hit, c.rank, u.id, u.successor_id, (u.valid_to IS NULL OR u.valid_to > now()), c.depth + 1
+            FROM chain c JOIN units u ON u.id = c.successor_id
+           WHERE NOT c.open AND ${o.includeClosed ? sql`FALSE` : sql`TRUE`} AND c.depth < 50
+        ),
+        listed AS (
+          SELECT id, min(rank) AS rank FROM chain WHERE ${o.includeClosed ? sql`depth = 0` : sql`open`} GROUP BY id
+        )
+        SELECT u.id FROM listed l JOIN units u ON u.id = l.id
+         WHERE ${o.level ? sql`u.level = ${o.level}` : sql`TRUE`}
+         ORDER BY l.rank, u.path, u.code
+         OFFSET ${o.offset} LIMIT ${o.limit}`,
+  );
+  return found.map((r) => Number(r.id));
+}

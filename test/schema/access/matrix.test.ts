@@ -200,6 +200,19 @@ const CASES: Record<string, { expected: Outcome[]; run: (caller: CallerName) => 
         ['B41', '2025-01-01', 'unitSince'],
       ),
   },
+  'unit(C4).names and history: another province’s commune (the tree, as its names, is for every reader)': {
+    expected: ['Y', 'Y', 'Y', 'Y', 'Y', 'Y', 'N'],
+    run: (c) => read(c, `{ unit(code: "C4") { names { name from } history { at kind } } }`, (d) => (d.unit?.names?.length && d.unit?.history?.length ? d.unit : null)),
+  },
+  'updateUnit of B11 with nameFrom (a dated rename)': {
+    expected: ['Y', 'Y', 'N', 'N', 'N', 'N', 'N'],
+    run: (c) =>
+      write(
+        c,
+        `mutation { updateUnit(input: { code: "B11", name: "${unique(c, 'Chi đoàn')}", nameFrom: "2026-01-${String(CALLERS.indexOf(c) + 10)}T00:00:00+07:00" }) { __typename } }`,
+        (d) => d.updateUnit?.__typename === 'UpdateUnitSuccess',
+      ),
+  },
   'createUnit under C1': {
     expected: ['Y', 'Y', 'N', 'N', 'N', 'N', 'N'],
     run: (c) =>

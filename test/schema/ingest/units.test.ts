@@ -71,11 +71,12 @@ describe('createUnit: refusals', () => {
 describe('updateUnit', () => {
   useTree('each', use);
 
-  it('renames in place: history stays, search finds the new name, the audit row keeps the old one', async () => {
+  it('renames in place: history stays, search finds the new name and the old one, the audit row keeps the old one', async () => {
     const r = await updateUnit(t, { code: 'C3', name: 'Phường Tam Hưng' }, { actor: 'ban-to-chuc@hanoi' });
     expect(r.unit).toMatchObject({ code: 'C3', name: 'Phường Tam Hưng', level: 'COMMUNE', parent: { code: 'P1' } });
     expect((await t.data(`{ units(search: "tam hung") { nodes { code name } } }`)).units.nodes).toEqual([{ code: 'C3', name: 'Phường Tam Hưng' }]);
-    expect((await t.data(`{ units(search: "thanh oai") { nodes { code } } }`)).units.nodes).toEqual([]);
+    // The former name still finds it (Unit.names keeps it).
+    expect((await t.data(`{ units(search: "thanh oai") { nodes { code name } } }`)).units.nodes).toEqual([{ code: 'C3', name: 'Phường Tam Hưng' }]);
     const [row] = await t.audit();
     expect(row).toMatchObject({
       actor: 'user:ban-to-chuc@hanoi',
@@ -143,8 +144,8 @@ describe('closeUnit', () => {
     expect(await kpi(t, 'P1', 'VNEID_INSTALLS', '2026-04')).toMatchObject({ numerator: 5 });
     expect(await kpi(t, 'P1', 'VNEID_INSTALLS', '2026')).toMatchObject({ numerator: 25 });
     expect(await kpi(t, 'C1', 'VNEID_INSTALLS', '2026-04')).toMatchObject({ numerator: 5 });
-    // A closed unit leaves the default listings but keeps its name.
-    expect((await t.data(`{ units(search: "an binh") { nodes { code } } }`)).units.nodes).toEqual([]);
+    // A closed unit leaves the default listings, where its name finds its successor, and keeps its name.
+    expect((await t.data(`{ units(search: "an binh") { nodes { code } } }`)).units.nodes).toEqual([{ code: 'C3' }]);
     expect((await t.data(`{ units(search: "an binh", includeClosed: true) { nodes { code successor { code } } } }`)).units.nodes).toEqual([
       { code: 'C1', successor: { code: 'C3' } },
     ]);

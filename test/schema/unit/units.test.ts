@@ -111,9 +111,11 @@ describe('units', () => {
     expect(codes(r as any)).toEqual(expected);
   });
 
-  it('leaves closed units out by default', async () => {
+  it('lists a closed unit found by its name as the unit it merged into, by default', async () => {
+    // C2 closed on 15 March 2026 and merged into C1; B21, closed with it, names no successor.
     const r = await query(`{ units(search: "dong dang") { nodes { code } } }`);
-    expect(codes(r as any)).toEqual([]);
+    expect(codes(r as any)).toEqual(['C1']);
+    expect(codes((await query(`{ units(search: "khu pho dong") { nodes { code } } }`)) as any)).toEqual([]);
   });
 
   it('filters by level, in tree order', async () => {
