@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, type Db, type DbHandle } from '../../db/client.js';
+import { importSource } from '../../db/import/run.js';
+import { ndjsonText } from '../../db/import/source.js';
 import { rebuildRollups, rollupSnapshot } from '../../db/rollup.js';
 import type { UnitLevel } from '../../db/schema.js';
 import * as writes from '../../db/writes.js';
@@ -47,6 +49,8 @@ const op = fc.oneof(
   fc.record({ op: fc.constant('reportById' as const), id: fc.constantFrom('ar1', 'ar2'), unit: fc.constantFrom(...UNITS), kind: fc.constantFrom('VNEID_INSTALLS' as const, 'DIGITAL_ACCOUNTS' as const), date: fc.constantFrom(...DAYS), count: fc.integer({ min: 0, max: 20 }) }),
   fc.record({ op: fc.constant('createUnit' as const), code: fc.constantFrom('N1', 'N2'), level: fc.constantFrom('BRANCH' as const, 'COMMUNE' as const), parent: fc.constantFrom('P1', 'C1', 'C3'), validFrom: instant }),
   fc.record({ op: fc.constant('rename' as const), unit: fc.constantFrom(...UNITS), name: fc.constantFrom('Xã Mới', 'Chi đoàn Mới') }),
+  // A member record through the import (a move at unitSince, or when it is written).
+  { arbitrary: fc.record({ op: fc.constant('importMember' as const), id: fc.constantFrom(...MEMBERS), unit: fc.constantFrom(...BRANCHES), joinedAt: fc.constantFrom(...INSTANTS.slice(0, 2)), leftAt: maybe(fc.constantFrom(...INSTANTS.slice(8))), unitSince: maybe(fc.constantFrom(...INSTANTS.slice(2, 12))), appActivatedAt: maybe(instant) }), weight: 3 },
   fc.record({ op: fc.constant('upsertMember' as const), id: fc.constantFrom(...MEMBERS), unit: fc.constantFrom(...BRANCHES, 'N1'), joinedAt: instant, leftAt: maybe(instant), digitizedAt: maybe(instant), appActivatedAt: maybe(instant), movedAt: maybe(instant) }),
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
@@ -58,6 +62,9 @@ async function idOf(db: Db, table: 'units' | 'members' | 'teams', key: string): 
 }
 
 /** Applies one write; a write the database refuses (a constraint) changes nothing. Returns whether it was applied. */
+/** Members the import moved to another unit. */
+let importMoves = 0;
+
 async function apply(db: Db, o: Op): Promise<boolean> {
   const unit = 'unit' in o ? await idOf(db, 'units', o.unit) : undefined;
   try {
@@ -120,6 +127,13 @@ async function apply(db: Db, o: Op): Promise<boolean> {
       case 'rename':
         await writes.renameUnit(db, unit!, o.name);
         return true;
+      case 'importMember': {
+        const record = { type: 'member', id: o.id, unit: o.unit, joinedAt: o.joinedAt.toISOString(), leftAt: o.leftAt?.toISOString() ?? null, unitSince: o.unitSince?.toISOString() ?? null, appActivatedAt: o.appActivatedAt?.toISOString() ?? null };
+        const [before] = await rows<{ unit_id: number }>(db, sql`SELECT unit_id FROM members WHERE external_id = ${o.id}`);
+        const result = await importSource(db, ndjsonText(JSON.stringify(record), 'member.ndjson'), { mode: 'per-batch' });
+        if (result.status === 'imported' && before && before.unit_id !== unit) importMoves += 1;
+        return result.status === 'imported';
+      }
       case 'upsertMember': {
         if (!unit) return false;
         const [current] = await rows<{ unit_id: number }>(db, sql`SELECT unit_id FROM members WHERE external_id = ${o.id}`);
@@ -186,5 +200,6 @@ describe('incremental roll-ups', () => {
     );
     // The writes were real: most of them passed the database's checks.
     expect(applied).toBeGreaterThan(100);
+    expect(importMoves).toBeGreaterThan(3);
   });
 });
