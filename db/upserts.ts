@@ -90,17 +90,26 @@ export function upsertByExternalId<K extends string>(tx: Db, s: Spec<K>, staged:
 }
 
 /**
- * Members keyed by external_id. A stored member's placement since a transfer stays while
- * it lies within the membership; a new one is placed in its unit from joining.
+ * Members keyed by external_id; a new one is placed in its unit from joining. A stored
+ * member's placements that began when they joined (the current one, or the first of the
+ * unit history) begin at the new `joined_at`, so the member counts somewhere on every day
+ * of the membership; a placement since a transfer stays while it lies within the membership.
  */
 export function upsertMembers(tx: Db, staged: readonly MemberRowIn[]): Promise<Upserted[]> {
   return rows<Upserted>(
     tx,
-    sql`INSERT INTO members AS m (external_id, unit_since, ${cols(MEMBER.fields)})
-        SELECT x.external_id, x.joined_at, ${cols(MEMBER.fields, 'x.')} FROM ${recordset(MEMBER, staged)}
+    sql`WITH x AS (SELECT * FROM ${recordset(MEMBER, staged)}),
+        first_placement AS (
+          UPDATE member_unit_history h SET from_at = x.joined_at
+            FROM x JOIN members s ON s.external_id = x.external_id
+           WHERE h.member_id = s.id AND h.from_at = s.joined_at AND s.joined_at <> x.joined_at
+        )
+        INSERT INTO members AS m (external_id, unit_since, ${cols(MEMBER.fields)})
+        SELECT x.external_id, x.joined_at, ${cols(MEMBER.fields, 'x.')} FROM x
         ON CONFLICT (external_id) DO UPDATE SET ${setAll(MEMBER.fields)}, updated_at = now(),
-          unit_since = CASE WHEN m.unit_since >= excluded.joined_at AND (excluded.left_at IS NULL OR m.unit_since < excluded.left_at)
-                            THEN m.unit_since ELSE excluded.joined_at END
+          unit_since = CASE WHEN m.unit_since = m.joined_at THEN excluded.joined_at
+                            WHEN m.unit_since >= excluded.joined_at AND (excluded.left_at IS NULL OR m.unit_since < excluded.left_at) THEN m.unit_since
+                            ELSE excluded.joined_at END
         WHERE ${differs('m', 'excluded', MEMBER.fields)}
         RETURNING m.id, (m.xmax = 0) AS inserted`,
   );
@@ -123,9 +132,10 @@ export interface Move {
  * only where a member is now moves them from now on, and the past stays as it was). A move
  * must come after the member came into the unit they leave, and before they left: else it
  * is refused (a member who has left moves only with the instant of the move). Returns the
- * moves, written unless one is refused.
+ * moves, written unless one is refused; with `refuse: false` (a caller that checked its input
+ * already) they are written whatever, and the database's constraints refuse a bad one.
  */
-export async function moveMembers(tx: Db, staged: readonly MemberRowIn[]): Promise<Move[]> {
+export async function moveMembers(tx: Db, staged: readonly MemberRowIn[], { refuse = true } = {}): Promise<Move[]> {
   const moves = await rows<Move>(
     tx,
     sql`SELECT x.line, m.id, to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
@@ -139,7 +149,7 @@ export async function moveMembers(tx: Db, staged: readonly MemberRowIn[]): Promi
           CROSS JOIN LATERAL (SELECT coalesce(x.unit_since, now()) AS at) t
          WHERE m.unit_id <> x.unit_id`,
   );
-  if (moves.length === 0 || moves.some((m) => m.problem)) return moves;
+  if (moves.length === 0 || (refuse && moves.some((m) => m.problem))) return moves;
   await tx.execute(sql`
     WITH moved AS (SELECT * FROM json_to_recordset(${JSON.stringify(moves)}::json) AS v(id int, at timestamptz)),
     h AS (INSERT INTO member_unit_history (member_id, unit_id, from_at, to_at)

@@ -8,7 +8,7 @@ import { searchForm } from '../domain/names.js';
 import { applyEvents, deferRollups, unitLifeSelection, withRollups } from './rollup.js';
 import type { GENDERS, UnitLevel } from './schema.js';
 import type { ReportKind } from '../domain/catalogue.js';
-import { MODEL, PRODUCT, RELIC, TEAM, upsertByExternalId, upsertEvaluations, upsertMembers, upsertReports, upsertRoster, type MemberRowIn } from './upserts.js';
+import { MODEL, PRODUCT, RELIC, TEAM, moveMembers, upsertByExternalId, upsertEvaluations, upsertMembers, upsertReports, upsertRoster, type MemberRowIn } from './upserts.js';
 
 const ts = (d: Date | null | undefined) => (d == null ? null : d.toISOString());
 
@@ -152,20 +152,11 @@ export function upsertMember(db: Db, m: MemberState): Promise<number> {
       }
       const moves = current.unit_id !== m.unitId;
       if (moves && !m.movedAt) throw new Error(`member ${m.externalId}: a transfer needs the instant of the move`);
-      await tx.execute(sql`
-        UPDATE member_unit_history h SET from_at = ${ts(m.joinedAt)}
-          FROM members x WHERE x.id = ${current.id} AND h.member_id = x.id AND h.from_at = x.joined_at`);
-      const since = sql`CASE WHEN unit_since = joined_at THEN ${ts(m.joinedAt)}::timestamptz ELSE unit_since END`;
-      if (moves) {
-        await tx.execute(sql`
-          INSERT INTO member_unit_history (member_id, unit_id, from_at, to_at)
-          SELECT id, unit_id, ${since}, ${ts(m.movedAt)} FROM members WHERE id = ${current.id}`);
-      }
-      await tx.execute(sql`
-        UPDATE members SET unit_id = ${m.unitId}, unit_since = ${moves ? sql`${ts(m.movedAt)}::timestamptz` : since},
-               joined_at = ${ts(m.joinedAt)}, left_at = ${ts(m.leftAt)}, birth_year = ${m.birthYear}, gender = ${m.gender},
-               digitized_at = ${ts(m.digitizedAt)}, app_activated_at = ${ts(m.appActivatedAt)}, updated_at = now()
-         WHERE id = ${current.id}`);
+      // The import's rules: the move first (the old placement ends at movedAt), then the row.
+      const row = { ...memberRow(m), unit_since: ts(m.movedAt) };
+      // The API checked the transfer; what it let through, the database's constraints refuse.
+      await moveMembers(tx, [row], { refuse: false });
+      await upsertMembers(tx, [row]);
       return current.id;
     }),
   );

@@ -131,6 +131,21 @@ describe('members moved by an imported file', () => {
     ]);
   });
 
+  it('moves the placement that began at joining when joinedAt moves earlier: counted somewhere on every day', async () => {
+    // a joined B1 on 1 January 2025 (then B2, then B3); the software now says 1 December 2024.
+    expect((await parts('2024-12')).C1).toEqual([0, 0]);
+    expect((await run([member('a', 'B3', { joinedAt: '2024-12-01T08:00:00+07:00' })])).status).toBe('imported');
+    // End 2025-01-01: a in B1, its first branch; b joins on 1 January at 08:00, after that End.
+    expect(await parts('2024-12')).toEqual({ C1: [1, 0], B1: [1, 0], B2: [0, 0], B3: [0, 0] });
+    expect((await history()).slice(0, 1)).toEqual(['a B1 until 2026-03-15 00:00']);
+    const [first] = await rows<{ t: string }>(
+      handle.db,
+      sql`SELECT to_char(h.from_at AT TIME ZONE INTERVAL '+07:00', 'YYYY-MM-DD HH24:MI') AS t FROM member_unit_history h JOIN members m ON m.id = h.member_id
+           WHERE m.external_id = 'a' ORDER BY h.from_at LIMIT 1`,
+    );
+    expect(first!.t).toBe('2024-12-01 08:00');
+  });
+
   it('keeps roll-ups equal to a rebuild from the base tables', async () => {
     expect(await rollupSnapshot(handle.db)).toEqual(await rebuiltSnapshot(handle.db));
   });
