@@ -89,57 +89,44 @@ export function upsertByExternalId<K extends string>(tx: Db, s: Spec<K>, staged:
   );
 }
 
-/**
- * Members keyed by external_id; a new one is placed in its unit from joining. A stored
- * member's placements that began when they joined (the current one, or the first of the
- * unit history) begin at the new `joined_at`, so the member counts somewhere on every day
- * of the membership; a placement since a transfer stays while it lies within the membership.
- */
-export function upsertMembers(tx: Db, staged: readonly MemberRowIn[]): Promise<Upserted[]> {
-  return rows<Upserted>(
-    tx,
-    sql`WITH x AS (SELECT * FROM ${recordset(MEMBER, staged)}),
-        first_placement AS (
-          UPDATE member_unit_history h SET from_at = x.joined_at
-            FROM x JOIN members s ON s.external_id = x.external_id
-           WHERE h.member_id = s.id AND h.from_at = s.joined_at AND s.joined_at <> x.joined_at
-        )
-        INSERT INTO members AS m (external_id, unit_since, ${cols(MEMBER.fields)})
-        SELECT x.external_id, x.joined_at, ${cols(MEMBER.fields, 'x.')} FROM x
-        ON CONFLICT (external_id) DO UPDATE SET ${setAll(MEMBER.fields)}, updated_at = now(),
-          unit_since = CASE WHEN m.unit_since = m.joined_at THEN excluded.joined_at
-                            WHEN m.unit_since >= excluded.joined_at AND (excluded.left_at IS NULL OR m.unit_since < excluded.left_at) THEN m.unit_since
-                            ELSE excluded.joined_at END
-        WHERE ${differs('m', 'excluded', MEMBER.fields)}
-        RETURNING m.id, (m.xmax = 0) AS inserted`,
-  );
-}
-
-/** A stored member sent in another unit, and when the move is dated. */
-export interface Move {
+/** A stored member whose row moves them or changes when they joined, and what that does. */
+export interface MemberChange {
   line: number | null;
   id: number;
-  /** The move's instant, ISO; null when it cannot be dated (see `moveMembers`). */
-  at: string | null;
-  /** Why it is refused, or null. */
+  /** Sent in another unit: the move's instant, ISO. */
+  movedAt: string | null;
+  /** `joined_at` sent, ISO, when it differs from the stored one. */
+  joinedAt: string | null;
+  /** Why the move is refused, or null. */
   problem: string | null;
 }
 
 /**
- * Moves stored members sent in another unit, before their rows are written: the placement
- * they had ends, in the member's unit history, and the new one starts, at the row's
- * `unit_since`, or without one at the moment the transaction writes it (a file that says
- * only where a member is now moves them from now on, and the past stays as it was). A move
- * must come after the member came into the unit they leave, and before they left: else it
- * is refused (a member who has left moves only with the instant of the move). Returns the
- * moves, written unless one is refused; with `refuse: false` (a caller that checked its input
- * already) they are written whatever, and the database's constraints refuse a bad one.
+ * Members keyed by external_id; a new one is placed in its unit from joining. A stored member
+ * sent in another unit moves first: the placement they had ends, in their unit history, and
+ * the new one starts at the row's `unit_since`, or without one at the moment the transaction
+ * writes it (a file that says only where a member is now moves them from now on, and the
+ * past stays as it was). A move must come after the member came into the unit they leave,
+ * and before they left, else it is refused (a member who has left moves only with the
+ * instant of the move): nothing is written and the refused moves are returned. With
+ * `refuse: false` (a caller that checked its input already) moves are written whatever, and
+ * the database's constraints refuse a bad one. Placements that began when the member joined
+ * (the current one, or the first of the unit history) begin at the `joined_at` sent, so a
+ * member counts somewhere on every day of the membership; a placement since a transfer stays
+ * while it lies within the membership.
  */
-export async function moveMembers(tx: Db, staged: readonly MemberRowIn[], { refuse = true } = {}): Promise<Move[]> {
-  const moves = await rows<Move>(
+export async function writeMembers(
+  tx: Db,
+  staged: readonly MemberRowIn[],
+  { refuse = true } = {},
+): Promise<{ refused: MemberChange[]; upserted: Upserted[] }> {
+  const changes = await rows<MemberChange>(
     tx,
-    sql`SELECT x.line, m.id, to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
-               CASE WHEN t.at <= m.unit_since
+    sql`SELECT x.line, m.id,
+               CASE WHEN m.unit_id <> x.unit_id THEN to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END AS "movedAt",
+               CASE WHEN m.joined_at <> x.joined_at THEN to_char(x.joined_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END AS "joinedAt",
+               CASE WHEN m.unit_id = x.unit_id THEN NULL
+                    WHEN t.at <= m.unit_since
                       THEN 'must be after ' || to_char(m.unit_since AT TIME ZONE INTERVAL '+07:00', 'YYYY-MM-DD"T"HH24:MI:SS"+07:00"') || ', when the member came into the unit stored for them'
                     WHEN x.left_at IS NOT NULL AND t.at >= x.left_at
                       THEN CASE WHEN x.unit_since IS NULL THEN 'is required: the member has left, and a move of a member who has left needs its instant'
@@ -147,15 +134,37 @@ export async function moveMembers(tx: Db, staged: readonly MemberRowIn[], { refu
                END AS problem
           FROM ${recordset(MEMBER, staged)} JOIN members m ON m.external_id = x.external_id
           CROSS JOIN LATERAL (SELECT coalesce(x.unit_since, now()) AS at) t
-         WHERE m.unit_id <> x.unit_id`,
+         WHERE m.unit_id <> x.unit_id OR m.joined_at <> x.joined_at`,
   );
-  if (moves.length === 0 || (refuse && moves.some((m) => m.problem))) return moves;
-  await tx.execute(sql`
-    WITH moved AS (SELECT * FROM json_to_recordset(${JSON.stringify(moves)}::json) AS v(id int, at timestamptz)),
-    h AS (INSERT INTO member_unit_history (member_id, unit_id, from_at, to_at)
-          SELECT m.id, m.unit_id, m.unit_since, moved.at FROM moved JOIN members m ON m.id = moved.id)
-    UPDATE members m SET unit_since = moved.at FROM moved WHERE m.id = moved.id`);
-  return moves;
+  const refused = changes.filter((c) => c.problem);
+  if (refuse && refused.length) return { refused, upserted: [] };
+  if (changes.length) {
+    // In one statement: the placements that began at joining begin at the new joining, and the moves.
+    await tx.execute(sql`
+      WITH c AS (SELECT * FROM json_to_recordset(${JSON.stringify(changes)}::json) AS v(id int, "movedAt" timestamptz, "joinedAt" timestamptz)),
+      first_placement AS (
+        UPDATE member_unit_history h SET from_at = c."joinedAt" FROM c JOIN members m ON m.id = c.id
+         WHERE c."joinedAt" IS NOT NULL AND h.member_id = m.id AND h.from_at = m.joined_at
+      ),
+      moved AS (
+        INSERT INTO member_unit_history (member_id, unit_id, from_at, to_at)
+        SELECT m.id, m.unit_id, CASE WHEN m.unit_since = m.joined_at THEN coalesce(c."joinedAt", m.joined_at) ELSE m.unit_since END, c."movedAt"
+          FROM c JOIN members m ON m.id = c.id WHERE c."movedAt" IS NOT NULL
+      )
+      UPDATE members m SET unit_since = c."movedAt" FROM c WHERE m.id = c.id AND c."movedAt" IS NOT NULL`);
+  }
+  const upserted = await rows<Upserted>(
+    tx,
+    sql`INSERT INTO members AS m (external_id, unit_since, ${cols(MEMBER.fields)})
+        SELECT x.external_id, x.joined_at, ${cols(MEMBER.fields, 'x.')} FROM ${recordset(MEMBER, staged)}
+        ON CONFLICT (external_id) DO UPDATE SET ${setAll(MEMBER.fields)}, updated_at = now(),
+          unit_since = CASE WHEN m.unit_since = m.joined_at THEN excluded.joined_at
+                            WHEN m.unit_since >= excluded.joined_at AND (excluded.left_at IS NULL OR m.unit_since < excluded.left_at) THEN m.unit_since
+                            ELSE excluded.joined_at END
+        WHERE ${differs('m', 'excluded', MEMBER.fields)}
+        RETURNING m.id, (m.xmax = 0) AS inserted`,
+  );
+  return { refused: [], upserted };
 }
 
 /**

@@ -8,7 +8,7 @@ import { searchForm } from '../domain/names.js';
 import { applyEvents, deferRollups, unitLifeSelection, withRollups } from './rollup.js';
 import type { GENDERS, UnitLevel } from './schema.js';
 import type { ReportKind } from '../domain/catalogue.js';
-import { MODEL, PRODUCT, RELIC, TEAM, moveMembers, upsertByExternalId, upsertEvaluations, upsertMembers, upsertReports, upsertRoster, type MemberRowIn } from './upserts.js';
+import { MODEL, PRODUCT, RELIC, TEAM, upsertByExternalId, upsertEvaluations, upsertReports, upsertRoster, writeMembers, type MemberRowIn } from './upserts.js';
 
 const ts = (d: Date | null | undefined) => (d == null ? null : d.toISOString());
 
@@ -147,16 +147,15 @@ export function upsertMember(db: Db, m: MemberState): Promise<number> {
         sql`SELECT id, unit_id FROM members WHERE external_id = ${m.externalId} FOR UPDATE`,
       );
       if (!current) {
-        const [created] = await upsertMembers(tx, [memberRow(m)]);
-        return created!.id;
+        const { upserted } = await writeMembers(tx, [memberRow(m)]);
+        return upserted[0]!.id;
       }
       const moves = current.unit_id !== m.unitId;
       if (moves && !m.movedAt) throw new Error(`member ${m.externalId}: a transfer needs the instant of the move`);
-      // The import's rules: the move first (the old placement ends at movedAt), then the row.
+      // The import's rules: a move at movedAt, then the row.
       const row = { ...memberRow(m), unit_since: ts(m.movedAt) };
       // The API checked the transfer; what it let through, the database's constraints refuse.
-      await moveMembers(tx, [row], { refuse: false });
-      await upsertMembers(tx, [row]);
+      await writeMembers(tx, [row], { refuse: false });
       return current.id;
     }),
   );

@@ -20,8 +20,7 @@ import {
   TEAM,
   upsertByExternalId,
   upsertEvaluations,
-  moveMembers,
-  upsertMembers,
+  writeMembers,
   upsertReports,
   upsertRoster,
   type EvaluationRowIn,
@@ -304,12 +303,11 @@ export async function writeBatch(tx: Db, items: Item[], options: BatchOptions): 
 
   if (s.members.length) {
     // Members sent in another unit than the one stored move first: the past stays where it was.
-    const refused = (await moveMembers(tx, s.members)).filter((m) => m.problem);
+    const { refused, upserted: result } = await writeMembers(tx, s.members);
     if (refused.length) {
       const at = new Map(items.map((i) => [i.line, i.file]));
       throw new RowsRejected(refused.map((m) => ({ file: at.get(m.line!) ?? null, line: m.line!, field: 'unitSince', reason: m.problem! })));
     }
-    const result = await upsertMembers(tx, s.members);
     tally(counts, 'members', s.members.length, result);
     addAll(after.members, result.map((r) => r.id));
   }
