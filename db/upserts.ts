@@ -102,6 +102,28 @@ export interface MemberChange {
 }
 
 /**
+ * The stored members that rows move or re-date (`writeMembers`), one row each; with
+ * `differing`, also those the rows change otherwise (with no move and no new joining): a
+ * caller that reads which members a batch changes reads this once.
+ */
+export function memberChanges(staged: readonly MemberRowIn[], { differing = false } = {}): SQL {
+  return sql`
+    SELECT x.line, m.id,
+           CASE WHEN m.unit_id <> x.unit_id THEN to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END AS "movedAt",
+           CASE WHEN m.joined_at <> x.joined_at THEN to_char(x.joined_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END AS "joinedAt",
+           CASE WHEN m.unit_id = x.unit_id THEN NULL
+                WHEN t.at <= m.unit_since
+                  THEN 'must be after ' || to_char(m.unit_since AT TIME ZONE INTERVAL '+07:00', 'YYYY-MM-DD"T"HH24:MI:SS"+07:00"') || ', when the member came into the unit stored for them'
+                WHEN x.left_at IS NOT NULL AND t.at >= x.left_at
+                  THEN CASE WHEN x.unit_since IS NULL THEN 'is required: the member has left, and a move of a member who has left needs its instant'
+                            ELSE 'must be before leftAt' END
+           END AS problem
+      FROM ${recordset(MEMBER, staged)} JOIN members m ON m.external_id = x.external_id
+      CROSS JOIN LATERAL (SELECT coalesce(x.unit_since, now()) AS at) t
+     WHERE ${differing ? differs('m', 'x', MEMBER.fields) : sql`m.unit_id <> x.unit_id OR m.joined_at <> x.joined_at`}`;
+}
+
+/**
  * Members keyed by external_id; a new one is placed in its unit from joining. A stored member
  * sent in another unit moves first: the placement they had ends, in their unit history, and
  * the new one starts at the row's `unit_since`, or without one at the moment the transaction
@@ -118,30 +140,17 @@ export interface MemberChange {
 export async function writeMembers(
   tx: Db,
   staged: readonly MemberRowIn[],
-  { refuse = true } = {},
+  options: { refuse?: boolean; changes?: readonly MemberChange[] } = {},
 ): Promise<{ refused: MemberChange[]; upserted: Upserted[] }> {
-  const changes = await rows<MemberChange>(
-    tx,
-    sql`SELECT x.line, m.id,
-               CASE WHEN m.unit_id <> x.unit_id THEN to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END AS "movedAt",
-               CASE WHEN m.joined_at <> x.joined_at THEN to_char(x.joined_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END AS "joinedAt",
-               CASE WHEN m.unit_id = x.unit_id THEN NULL
-                    WHEN t.at <= m.unit_since
-                      THEN 'must be after ' || to_char(m.unit_since AT TIME ZONE INTERVAL '+07:00', 'YYYY-MM-DD"T"HH24:MI:SS"+07:00"') || ', when the member came into the unit stored for them'
-                    WHEN x.left_at IS NOT NULL AND t.at >= x.left_at
-                      THEN CASE WHEN x.unit_since IS NULL THEN 'is required: the member has left, and a move of a member who has left needs its instant'
-                                ELSE 'must be before leftAt' END
-               END AS problem
-          FROM ${recordset(MEMBER, staged)} JOIN members m ON m.external_id = x.external_id
-          CROSS JOIN LATERAL (SELECT coalesce(x.unit_since, now()) AS at) t
-         WHERE m.unit_id <> x.unit_id OR m.joined_at <> x.joined_at`,
-  );
+  const refuse = options.refuse ?? true;
+  const changes = options.changes ?? (await rows<MemberChange>(tx, memberChanges(staged)));
   const refused = changes.filter((c) => c.problem);
   if (refuse && refused.length) return { refused, upserted: [] };
-  if (changes.length) {
+  const moving = changes.filter((c) => c.movedAt !== null || c.joinedAt !== null);
+  if (moving.length) {
     // In one statement: the placements that began at joining begin at the new joining, and the moves.
     await tx.execute(sql`
-      WITH c AS (SELECT * FROM json_to_recordset(${JSON.stringify(changes)}::json) AS v(id int, "movedAt" timestamptz, "joinedAt" timestamptz)),
+      WITH c AS (SELECT * FROM json_to_recordset(${JSON.stringify(moving)}::json) AS v(id int, "movedAt" timestamptz, "joinedAt" timestamptz)),
       first_placement AS (
         UPDATE member_unit_history h SET from_at = c."joinedAt" FROM c JOIN members m ON m.id = c.id
          WHERE c."joinedAt" IS NOT NULL AND h.member_id = m.id AND h.from_at = m.joined_at

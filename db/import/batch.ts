@@ -20,7 +20,9 @@ import {
   TEAM,
   upsertByExternalId,
   upsertEvaluations,
+  memberChanges,
   writeMembers,
+  type MemberChange,
   upsertReports,
   upsertRoster,
   type EvaluationRowIn,
@@ -169,6 +171,8 @@ function tally(counts: Counts, table: Table, staged: number, result: Upserted[])
 /** Ids a batch touches, per source of roll-up steps. */
 interface Touched {
   members: Set<number>;
+  /** Stored members the batch moves or re-dates, read with the others (`writeMembers` takes them). */
+  memberChanges?: MemberChange[];
   /** Units whose own steps (model coverage) change. */
   modelUnits: Set<number>;
   /** Units whose teams change: the communes above them (and they) change. */
@@ -211,16 +215,16 @@ const addAll = (into: Set<number>, ids: Iterable<number | string | null>) => {
 async function changedBefore(tx: Db, s: Staged): Promise<Touched> {
   const t = touched();
   if (s.members.length || s.evaluations.length) {
-    const found = await rows<{ id: number }>(
+    const found = await rows<MemberChange>(
       tx,
-      sql`SELECT m.id FROM ${recordset(MEMBER, s.members)} JOIN members m ON m.external_id = x.external_id
-           WHERE ${differs('m', 'x', MEMBER.fields)}
-          UNION
-          SELECT m.id FROM ${recordset(EVALUATION, s.evaluations, 'e')} JOIN members m ON m.external_id = e.member
+      sql`${memberChanges(s.members, { differing: true })}
+          UNION ALL
+          SELECT NULL, m.id, NULL, NULL, NULL FROM ${recordset(EVALUATION, s.evaluations, 'e')} JOIN members m ON m.external_id = e.member
             LEFT JOIN member_evaluations v ON v.member_id = m.id AND v.year = e.year
            WHERE v.recorded_at IS DISTINCT FROM e.recorded_at`,
     );
     addAll(t.members, found.map((r) => r.id));
+    t.memberChanges = found.filter((r) => r.line !== null);
   }
   if (s.models.length) {
     const found = await rows<{ old_unit: number | null; new_unit: number }>(
@@ -303,7 +307,7 @@ export async function writeBatch(tx: Db, items: Item[], options: BatchOptions): 
 
   if (s.members.length) {
     // Members sent in another unit than the one stored move first: the past stays where it was.
-    const { refused, upserted: result } = await writeMembers(tx, s.members);
+    const { refused, upserted: result } = await writeMembers(tx, s.members, { changes: before.memberChanges });
     if (refused.length) {
       const at = new Map(items.map((i) => [i.line, i.file]));
       throw new RowsRejected(refused.map((m) => ({ file: at.get(m.line!) ?? null, line: m.line!, field: 'unitSince', reason: m.problem! })));
