@@ -18,7 +18,7 @@ export interface Spec<K extends string> {
 
 const spec = <K extends string>(table: string, columns: Record<K, string>, fields: NoInfer<K>[]): Spec<K> => ({ table, columns, fields });
 
-/** `unit_since` is read only when the member changes unit: the instant of the transfer (`moveMembers`). */
+/** `unit_since` is read only when the member changes unit: the instant of the transfer (`writeMembers`). */
 export const MEMBER = spec(
   'members',
   {
