@@ -235,6 +235,9 @@ export function deferRollups(tx: Db): void {
   deferring.add(tx);
 }
 
+/** Whether a transaction defers its roll-up change: a mutation's (db/writes.ts, lockMutation). */
+export const defersRollups = (tx: Db): boolean => deferring.has(tx);
+
 /** Applies a transaction's waiting roll-up change, with `also` (a statement of its own) in the same statement. */
 export async function settleRollups(db: Db, also?: SQL): Promise<void> {
   const change = pending.get(db);

@@ -5,7 +5,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
 import { searchForm } from '../domain/names.js';
-import { applyEvents, deferRollups, unitLifeSelection, withRollups } from './rollup.js';
+import { applyEvents, deferRollups, defersRollups, unitLifeSelection, withRollups } from './rollup.js';
 import type { GENDERS, UnitLevel } from './schema.js';
 import type { ReportKind } from '../domain/catalogue.js';
 import { MODEL, PRODUCT, RELIC, TEAM, upsertByExternalId, upsertEvaluations, upsertReports, upsertRoster, writeMembers, type MemberRowIn } from './upserts.js';
@@ -37,16 +37,12 @@ export async function lockWrites(db: Db, scope?: string | SQL): Promise<void> {
 }
 
 /**
- * Transactions of mutations (schema/ingest/run.ts): they hold their lock already, and any
- * error rolls them back whole, so a write in one runs without a savepoint of its own.
+ * Marks a transaction as a mutation's (schema/ingest/run.ts): it holds its lock, and any
+ * error rolls it back whole, so a write in it runs without a savepoint of its own; its
+ * roll-up change goes with its audit row, in its last statement.
  */
-const locked = new WeakSet<Db>();
-
-/** Marks a transaction as a mutation's, holding its lock (see `locked`). */
 export async function lockMutation(tx: Db, scope?: string): Promise<void> {
   await lockWrites(tx, scope);
-  locked.add(tx);
-  // Its roll-up change goes with its audit row, in its last statement (schema/ingest/run.ts).
   deferRollups(tx);
 }
 
@@ -56,7 +52,7 @@ export async function lockMutation(tx: Db, scope?: string): Promise<void> {
  * once); inside a mutation that holds the lock already, the work runs in its transaction.
  */
 export function inTransaction<T>(db: Db, scope: SQL | string | undefined, work: (tx: Db) => Promise<T>): Promise<T> {
-  if (locked.has(db)) return work(db);
+  if (defersRollups(db)) return work(db);
   return db.transaction(async (t) => {
     const tx = t as unknown as Db;
     await lockWrites(tx, scope);
