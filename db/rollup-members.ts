@@ -13,12 +13,11 @@
 // its instant (a report: on its day). Steps are bucketed by Vietnam day.
 import { sql } from 'drizzle-orm';
 import { EVALUATION_YEARS, SERIES, type ReportKind, type Series } from '../domain/catalogue.js';
-import { dayNumber, vietnamDay } from '../domain/time.js';
+import { DAY_MS, dayNumber, vietnamDay } from '../domain/time.js';
 import { rows, type Db } from './client.js';
 import { CopyRows } from './copy-rows.js';
 import type { UnitLevel } from './schema.js';
 
-const DAY_MS = 86_400_000;
 /** Day numbers from 1900 on are ≥ 0 with this offset. */
 const DAY_OFFSET = 30_000;
 const DAY_BITS = 131_072;

@@ -54,12 +54,15 @@ const anyActive = (intervals: SQL, series: string) => sql`
  */
 function events(source: Source, where: SQL): SQL {
   const ids = seriesOfSource(source);
-  const each = ids.filter((id) => SERIES.get(id)!.type === 'STOCK' && (SERIES.get(id) as { count?: string }).count !== 'units');
-  const parts = [
-    ...(each.length ? [steps(sql.join(each.map((id) => stockIntervals(id, where)), sql` UNION ALL `))] : []),
-    ...ids.filter((id) => !each.includes(id) && SERIES.get(id)!.type === 'STOCK').map((id) => anyActive(stockIntervals(id, where), id)),
-    ...ids.filter((id) => SERIES.get(id)!.type === 'FLOW').map((id) => flowAmounts(id, where)),
-  ];
+  const each: string[] = [];
+  const parts: SQL[] = [];
+  for (const id of ids) {
+    const def = SERIES.get(id)!;
+    if (def.type === 'FLOW') parts.push(flowAmounts(id, where));
+    else if (def.count === 'units') parts.push(anyActive(stockIntervals(id, where), id));
+    else each.push(id);
+  }
+  if (each.length) parts.unshift(steps(sql.join(each.map((id) => stockIntervals(id, where)), sql` UNION ALL `)));
   if (parts.length === 0) return sql`SELECT NULL::int AS unit_id, NULL::text AS series, 0 AS variant, NULL::timestamptz AS at, 0 AS delta WHERE FALSE`;
   const common = commonTables(ids, where);
   return sql`${common ? sql`WITH ${common} ` : sql``}${sql.join(parts, sql` UNION ALL `)}`;

@@ -48,6 +48,8 @@ function fieldsOfRecords(records: Records): string[] {
 }
 
 const list = (items: SQL[]) => (items.length ? sql`, ${sql.join(items, sql`, `)}` : sql``);
+/** ` AND column IN (holder)`, when there is a holder to keep to. */
+const heldBy = (holder: SQL | null, column: string) => (holder ? sql` AND ${sql.raw(column)} IN (${holder})` : sql``);
 
 /**
  * The rows of a kind of record selected by `where` (a condition on the source's alias) and,
@@ -55,11 +57,11 @@ const list = (items: SQL[]) => (items.length ? sql`, ${sql.join(items, sql`, `)}
  * the placements `pl` (`placements` below), a common table of their statement.
  */
 function recordRows(records: Records, where: SQL, holder: SQL | null): SQL {
-  const held = (column: string) => (holder ? sql` AND ${sql.raw(column)} IN (${holder})` : sql``);
+  const held = (column: string) => heldBy(holder, column);
   const fields = fieldsOfRecords(records);
   switch (records) {
     case 'members':
-      return sql`SELECT pl.unit_id, pl.s, pl.e${list(fields.map((f) => sql`pl.${sql.raw(columnOf(f))}`))} FROM pl`;
+      return sql`SELECT pl.unit_id, pl.s, pl.e${list(fields.map((f) => col('pl', f)))} FROM pl`;
     case 'evaluations':
       return sql`SELECT pl.unit_id, pl.s, pl.e${list(fields.map((f) => col('ev', f)))}
                    FROM pl JOIN member_evaluations ev ON ev.member_id = pl.member_id`;
@@ -104,15 +106,14 @@ function recordRows(records: Records, where: SQL, holder: SQL | null): SQL {
 function placements(where: SQL, holder: SQL | null): SQL {
   const fields = fieldsOfRecords('members');
   const memberFields = list(fields.map((f) => col('m', f)));
-  const held = (column: string) => (holder ? sql` AND ${sql.raw(column)} IN (${holder})` : sql``);
   return sql`pl AS MATERIALIZED (
-      SELECT x.member_id, x.unit_id, greatest(x.pf, u.valid_from) AS s, least(x.pt, u.valid_to) AS e${list(fields.map((f) => sql`x.${sql.raw(columnOf(f))}`))}
+      SELECT x.member_id, x.unit_id, greatest(x.pf, u.valid_from) AS s, least(x.pt, u.valid_to) AS e${list(fields.map((f) => col('x', f)))}
         FROM (
           SELECT m.id AS member_id, m.unit_id, greatest(m.unit_since, m.joined_at) AS pf, m.left_at AS pt${memberFields}
-            FROM members m WHERE ${where}${held('m.unit_id')}
+            FROM members m WHERE ${where}${heldBy(holder, 'm.unit_id')}
           UNION ALL
           SELECT m.id, h.unit_id, greatest(h.from_at, m.joined_at), least(h.to_at, m.left_at)${memberFields}
-            FROM member_unit_history h JOIN members m ON m.id = h.member_id WHERE ${where}${held('h.unit_id')}
+            FROM member_unit_history h JOIN members m ON m.id = h.member_id WHERE ${where}${heldBy(holder, 'h.unit_id')}
         ) x JOIN units u ON u.id = x.unit_id)`;
 }
 

@@ -107,6 +107,8 @@ export interface KpiDefinition {
   /** The roll-up series counted for the value or numerator, and for the denominator of a ratio. */
   numeratorSeries: Series;
   denominatorSeries: Series | null;
+  /** The series it reads: the numerator's, then the denominator's. */
+  series: readonly Series[];
 }
 
 const flow = <I extends string>(id: I, nameVi: string, nameEn: string, what: string) =>
@@ -253,7 +255,7 @@ export type ReportKind = Extract<(typeof ENTRIES)[number], { kind: 'FLOW' }>['id
 /** A series' id: a shared series, or a KPI's own. */
 export type Series = string;
 
-/** Everything derived from a list of entries: `CATALOGUE` for the KPIs above (a test may make one with more). */
+/** Everything derived from a list of entries: the exports below for the KPIs above (a test may make them with more entries). */
 export function defineCatalogue(entries: readonly KpiEntry[]) {
   const series = new Map<string, SeriesDefinition>(Object.entries(SHARED_SERIES));
   const seriesOf = (kpi: string, s: string | SeriesDefinition | undefined): string | null => {
@@ -271,6 +273,7 @@ export function defineCatalogue(entries: readonly KpiEntry[]) {
     const numeratorSeries = seriesOf(e.id, e.counts)!;
     const type = series.get(numeratorSeries)!.type;
     if ((type === 'FLOW') !== (e.kind === 'FLOW')) throw new Error(`${e.id}: a ${e.kind} counts a ${type} series`);
+    const denominatorSeries = seriesOf(e.id, e.of);
     return {
       id: e.id as KpiId,
       nameVi: e.nameVi,
@@ -283,7 +286,8 @@ export function defineCatalogue(entries: readonly KpiEntry[]) {
       numerator: e.numerator,
       denominator: e.denominator ?? null,
       numeratorSeries,
-      denominatorSeries: seriesOf(e.id, e.of),
+      denominatorSeries,
+      series: denominatorSeries ? [numeratorSeries, denominatorSeries] : [numeratorSeries],
     };
   });
   const byId = new Map(KPIS.map((k) => [k.id as string, k]));

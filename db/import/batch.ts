@@ -281,13 +281,15 @@ async function changedBefore(tx: Db, s: Staged): Promise<Touched> {
   return t;
 }
 
-/** Rows that name a member or team the database does not hold, as problems. */
-function missing(items: Item[], lines: number[], field: string, what: (row: Item['row']) => string): Problem[] {
-  const wanted = new Set(lines.map(Number));
-  return items
-    .filter((i) => wanted.has(i.line))
-    .map((i) => ({ file: i.file, line: i.line, field, reason: `unknown ${what(i.row)}: it is neither in the file before this record nor in the database` }));
+/** The batch's records on `lines`, in file order, each as a problem of `field` with its reason. */
+function problemsOn(items: Item[], lines: Iterable<number>, field: string, reason: (item: Item) => string): Problem[] {
+  const wanted = new Set([...lines].map(Number));
+  return items.filter((i) => wanted.has(i.line)).map((i) => ({ file: i.file, line: i.line, field, reason: reason(i) }));
 }
+
+/** Rows that name a member or team the database does not hold, as problems. */
+const missing = (items: Item[], lines: number[], field: string, what: (row: Item['row']) => string): Problem[] =>
+  problemsOn(items, lines, field, (i) => `unknown ${what(i.row)}: it is neither in the file before this record nor in the database`);
 
 /**
  * Writes a batch; returns what it inserted, updated and left unchanged per table. Throws
@@ -309,8 +311,8 @@ export async function writeBatch(tx: Db, items: Item[], options: BatchOptions): 
     // Members sent in another unit than the one stored move first: the past stays where it was.
     const { refused, upserted: result } = await writeMembers(tx, s.members, { changes: before.memberChanges });
     if (refused.length) {
-      const at = new Map(items.map((i) => [i.line, i.file]));
-      throw new RowsRejected(refused.map((m) => ({ file: at.get(m.line!) ?? null, line: m.line!, field: 'unitSince', reason: m.problem! })));
+      const reasons = new Map(refused.map((m) => [m.line!, m.problem!]));
+      throw new RowsRejected(problemsOn(items, reasons.keys(), 'unitSince', (i) => reasons.get(i.line)!));
     }
     tally(counts, 'members', s.members.length, result);
     addAll(after.members, result.map((r) => r.id));

@@ -54,9 +54,8 @@ function statement(kpi: KpiId, period: Period, ids: number[]): SQL {
        GROUP BY a.id`;
   }
   const end = sql`${period.end.toISOString()}::timestamptz`;
-  const series = [def.numeratorSeries, ...(def.denominatorSeries ? [def.denominatorSeries] : [])];
-  const common = commonTables(series, sql`TRUE`, sql`SELECT id FROM scope`);
-  const counts = [stockCount(def.numeratorSeries, period, 'num'), ...(def.denominatorSeries ? [stockCount(def.denominatorSeries, period, 'den')] : [])];
+  const common = commonTables(def.series, sql`TRUE`, sql`SELECT id FROM scope`);
+  const counts = def.series.map((s, i) => stockCount(s, period, i === 0 ? 'num' : 'den'));
   // Units active at End in the subtrees asked for, with the asked-for ancestors they count toward.
   return sql`
     WITH scope AS (

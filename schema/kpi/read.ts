@@ -5,10 +5,9 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../../db/client.js';
 import type { UnitLevel } from '../../db/schema.js';
-import type { Series } from '../../domain/catalogue.js';
 import { computeKpis, variantOf, type ComputeGroup, type KpiParts } from './compute.js';
 import { dayParts, formatDay, type Period } from '../../domain/period.js';
-import { kpiDefinition, type KpiId } from '../../domain/catalogue.js';
+import { kpiDefinition, type KpiId, type Series } from '../../domain/catalogue.js';
 
 export interface KpiRequest {
   kpi: KpiId;
@@ -24,8 +23,7 @@ export interface KpiResult extends KpiParts {
 
 /** The series a request reads, with the variant its period reads (the evaluation year, for a series by evaluation year). */
 function seriesOf(kpi: KpiId, period: Period): { series: Series; variant: number }[] {
-  const def = kpiDefinition(kpi);
-  return [def.numeratorSeries, ...(def.denominatorSeries ? [def.denominatorSeries] : [])].map((series) => ({ series, variant: variantOf(series, period) }));
+  return kpiDefinition(kpi).series.map((series) => ({ series, variant: variantOf(series, period) }));
 }
 
 /** The instants (as day numbers) whose cumulative values a request needs. */

@@ -91,7 +91,7 @@ builder.queryField('changes', (t) =>
       const since = cursor.seq;
       const bySeries = new Map<Series, KpiId[]>();
       for (const k of kpis) {
-        for (const s of [k.numeratorSeries, k.denominatorSeries]) if (s) bySeries.set(s, [...(bySeries.get(s) ?? []), k.id]);
+        for (const s of k.series) bySeries.set(s, [...(bySeries.get(s) ?? []), k.id]);
       }
       const found = await rows<{ unit_id: number; series: Series; seq: string | number }>(
         ctx.db,
