@@ -75,61 +75,96 @@ function events(source: Source, where: SQL): SQL {
  * branch's own values are computed from the base tables, so branches get no roll-up
  * rows), and per day only for the Central Committee and provinces.
  */
-export async function applyEvents(db: Db, selection: Selection, sign: 1 | -1): Promise<void> {
+export async function applyEvents(db: Db, selection: Selection, sign: 1 | -1, only?: { view: 1 }): Promise<void> {
   for (const source of SOURCES) {
     const where = selection[source];
     if (!where) continue;
     await db.execute(applyLeaves(sql`
       SELECT e.unit_id, e.series, e.variant, (e.at AT TIME ZONE INTERVAL '+07:00')::date AS day, sum(e.delta) * ${sign}::int AS delta
         FROM (${events(source, where)}) e
-       GROUP BY 1, 2, 3, 4`));
+       GROUP BY 1, 2, 3, 4`, undefined, only?.view));
   }
+}
+
+/**
+ * What CURRENT_TREE adds for the members and reports of the units whose facts it restates
+ * (closed units): a bulk load sums AS_OF_THEN in memory, and these with this.
+ */
+export function addCurrentTreeOfMembersAndReports(db: Db): Promise<void> {
+  const restated = sql`(SELECT DISTINCT unit_id FROM unit_ancestry WHERE view = 1)`;
+  return applyEvents(
+    db,
+    {
+      members: sql`(m.unit_id IN ${restated} OR m.id IN (SELECT member_id FROM member_unit_history WHERE unit_id IN ${restated}))`,
+      reports: sql`a.unit_id IN ${restated}`,
+    },
+    1,
+    { view: 1 },
+  );
 }
 
 /** The copy of the roll-up rows this connection adds to (db/schema.ts, STRIPES). */
 const stripe = sql.raw(`(pg_backend_pid() % ${STRIPES})::smallint`);
 
+/** The flow series: their steps count only for the units above them on their date. */
+const FLOWS = sql.raw(`'{${[...SERIES].filter(([, d]) => d.type === 'FLOW').map(([id]) => id).join(',')}}'::text[]`);
+/**
+ * An instant of unit_ancestry as a Vietnam day: the day it falls in (a stock is counted at
+ * a midnight E when the bound is before E, so on the days after that day), and the first
+ * day at or after it (a flow on day t, at its midnight, falls in the segment when t is).
+ */
+const vnDay = (column: string) => sql.raw(`(${column} AT TIME ZONE INTERVAL '+07:00')::date`);
+const vnDayUp = (column: string) => sql.raw(`((${column} - INTERVAL '1 microsecond') AT TIME ZONE INTERVAL '+07:00')::date + 1`);
+
 /**
  * One statement that adds leaf steps (unit_id, series, variant, day, delta) to the roll-ups
- * of the unit and every unit above it, and stamps `kpi_as_of`. Rows are upserted in key
- * order, table by table, so two writers lock the rows they share in one order; writers on
- * other connections mostly add to other copies of them, and do not wait.
+ * of every unit the leaf counts toward (unit_ancestry, both views), and stamps `kpi_as_of`.
+ * Over a segment [f, g) of the tree a stock's step at day t reaches the unit as +delta at
+ * max(t, f) and −delta at g (when max(t, f) < g): what the leaf had gathered moves with it
+ * on the day it moves. A flow's step reaches the units above it on its own day only.
+ * Rows are upserted in key order, table by table, so two writers lock the rows they share
+ * in one order; writers on other connections mostly add to other copies of them, and do
+ * not wait.
  */
-function applyLeaves(leaves: SQL, also?: SQL): SQL {
+function applyLeaves(leaves: SQL, also?: SQL, view?: 1): SQL {
   return sql`
       WITH ${also ? sql`also AS (${also}), ` : sql``}leaf AS MATERIALIZED (${leaves}),
       ev AS MATERIALIZED (
-        SELECT leaf.*, u.path, u.level FROM leaf JOIN units u ON u.id = leaf.unit_id
+        SELECT x.ancestor_id AS unit_id, a.level, x.view, l.series, l.variant, s.day, l.delta * x.sign * s.k AS delta
+          FROM (SELECT *, series = ANY(${FLOWS}) AS flow FROM leaf) l
+          JOIN unit_ancestry x ON x.unit_id = l.unit_id${view === undefined ? sql`` : sql` AND x.view = ${view}`} JOIN units a ON a.id = x.ancestor_id AND a.level <> 'BRANCH'
+          CROSS JOIN LATERAL (SELECT ${vnDay('x.from_at')} AS f, ${vnDay('x.to_at')} AS g, ${vnDayUp('x.from_at')} AS fu, ${vnDayUp('x.to_at')} AS gu) b
+          CROSS JOIN LATERAL (VALUES
+            (CASE WHEN l.flow THEN CASE WHEN (b.fu IS NULL OR l.day >= b.fu) AND (b.gu IS NULL OR l.day < b.gu) THEN l.day END
+                  WHEN b.g IS NULL OR greatest(l.day, b.f) < b.g THEN greatest(l.day, b.f) END, 1),
+            (CASE WHEN NOT l.flow AND b.g IS NOT NULL AND greatest(l.day, b.f) < b.g THEN b.g END, -1)) AS s(day, k)
+         WHERE s.day IS NOT NULL
       ),
       mo AS MATERIALIZED (
-        SELECT a.id AS unit_id, x.series, x.variant, x.month, sum(x.delta) AS delta
-          FROM (SELECT path, level, series, variant, date_trunc('month', day)::date AS month, sum(delta) AS delta
-                  FROM ev GROUP BY 1, 2, 3, 4, 5) x
-          CROSS JOIN LATERAL unnest(CASE WHEN x.level = 'BRANCH' THEN x.path[1:cardinality(x.path) - 1] ELSE x.path END) AS a(id)
-         GROUP BY 1, 2, 3, 4
+        SELECT unit_id, view, series, variant, date_trunc('month', day)::date AS month, sum(delta) AS delta
+          FROM ev GROUP BY 1, 2, 3, 4, 5
       ),
       y AS (
-        INSERT INTO kpi_rollup_year (unit_id, series, variant, year, stripe, delta)
-        SELECT unit_id, series, variant, extract(year FROM month)::int, ${stripe}, sum(delta) FROM mo
-         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-        ON CONFLICT (unit_id, series, variant, year, stripe) DO UPDATE SET delta = kpi_rollup_year.delta + excluded.delta
+        INSERT INTO kpi_rollup_year (unit_id, series, variant, view, year, stripe, delta)
+        SELECT unit_id, series, variant, view, extract(year FROM month)::int, ${stripe}, sum(delta) FROM mo
+         GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (unit_id, series, variant, view, year, stripe) DO UPDATE SET delta = kpi_rollup_year.delta + excluded.delta
       ),
       m AS (
-        INSERT INTO kpi_rollup_month (unit_id, series, variant, month, stripe, delta)
-        SELECT unit_id, series, variant, month, ${stripe}, delta FROM mo ORDER BY 1, 2, 3, 4
-        ON CONFLICT (unit_id, series, variant, month, stripe) DO UPDATE SET delta = kpi_rollup_month.delta + excluded.delta
+        INSERT INTO kpi_rollup_month (unit_id, series, variant, view, month, stripe, delta)
+        SELECT unit_id, series, variant, view, month, ${stripe}, delta FROM mo ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (unit_id, series, variant, view, month, stripe) DO UPDATE SET delta = kpi_rollup_month.delta + excluded.delta
       ),
       d AS (
-        INSERT INTO kpi_rollup_day (unit_id, series, variant, day, stripe, delta)
-        SELECT a.id, x.series, x.variant, x.day, ${stripe}, sum(x.delta)
-          FROM (SELECT path[1:2] AS top, series, variant, day, sum(delta) AS delta FROM ev GROUP BY 1, 2, 3, 4) x
-          CROSS JOIN LATERAL unnest(x.top) AS p(id) JOIN units a ON a.id = p.id AND a.level IN ('CENTRAL', 'PROVINCE')
-         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-        ON CONFLICT (unit_id, series, variant, day, stripe) DO UPDATE SET delta = kpi_rollup_day.delta + excluded.delta
+        INSERT INTO kpi_rollup_day (unit_id, series, variant, view, day, stripe, delta)
+        SELECT unit_id, series, variant, view, day, ${stripe}, sum(delta)
+          FROM ev WHERE level IN ('CENTRAL', 'PROVINCE')
+         GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (unit_id, series, variant, view, day, stripe) DO UPDATE SET delta = kpi_rollup_day.delta + excluded.delta
       )
       INSERT INTO kpi_as_of (unit_id, series, stripe, changed_at)
-      SELECT DISTINCT a.id, x.series, ${stripe}, now()
-        FROM (SELECT DISTINCT unit_id, series FROM leaf) x JOIN units u ON u.id = x.unit_id CROSS JOIN LATERAL unnest(u.path) AS a(id)
+      SELECT DISTINCT x.ancestor_id, l.series, ${stripe}, now()
+        FROM (SELECT DISTINCT unit_id, series FROM leaf) l JOIN unit_ancestry x ON x.unit_id = l.unit_id
        ORDER BY 1, 2
       ON CONFLICT (unit_id, series, stripe) DO UPDATE SET changed_at = excluded.changed_at, seq = nextval('kpi_change_seq')`;
 }
@@ -249,25 +284,66 @@ export async function settleRollups(db: Db, also?: SQL): Promise<void> {
   else if (also) await db.execute(also);
 }
 
-/** Everything whose steps depend on a unit's life: what it and the units below it hold, and the communes above it (teams). */
-export function unitLifeSelection(unitId: number): Selection {
-  const below = sql`(SELECT id FROM units WHERE path @> ARRAY[${unitId}::int])`;
+const intArray = (ids: Iterable<number>) => sql`${`{${[...ids].join(',')}}`}::int[]`;
+
+/**
+ * `u.id IN (…)`: the units that are or were above (or are) the holders of what the given
+ * units hold, at any time. Teams count for the commune above them, and a unit's model and
+ * team coverage for itself: a write of a model or team on these units reads those.
+ */
+export const unitsEverAbove = (unitIds: Iterable<number>) =>
+  sql`u.id IN (SELECT x.ancestor_id FROM unit_holders h JOIN unit_ancestry x ON x.unit_id = h.holder_id AND x.view = 0 WHERE h.unit_id = ANY(${intArray(unitIds)}))`;
+
+/**
+ * Everything whose steps a change of the tree at `roots` can move (their lives, parents,
+ * successors, who holds what they hold): what the units below them at any time hold, and
+ * the units whose line of successors reaches one of those (unit_tree_affected); and the
+ * units above any of those, or above `also` (a new parent, a successor), for teams.
+ * Read once, before the change, so that the steps taken away before it and added after it
+ * are those of the same rows.
+ */
+export async function treeSelection(db: Db, roots: Iterable<number>, also: Iterable<number> = []): Promise<Selection> {
+  const [found] = await rows<{ held: number[] | string; above: number[] | string }>(
+    db,
+    sql`WITH a AS (SELECT unnest(unit_tree_affected(${intArray(roots)})) AS id)
+        SELECT ARRAY(SELECT id FROM a) AS held,
+               ARRAY(SELECT DISTINCT x.ancestor_id FROM unit_ancestry x
+                      WHERE x.view = 0 AND x.unit_id IN (SELECT id FROM a UNION SELECT unnest(${intArray(also)}))) AS above`,
+  );
+  const ints = (v: number[] | string) => (typeof v === 'string' ? (v === '{}' ? [] : v.slice(1, -1).split(',').map(Number)) : v.map(Number));
+  const held = intArray(ints(found!.held));
+  const units = intArray(new Set([...ints(found!.held), ...ints(found!.above)]));
   return {
-    members: sql`(m.unit_id IN ${below} OR m.id IN (SELECT member_id FROM member_unit_history WHERE unit_id IN ${below}))`,
-    units: sql`(u.id IN ${below} OR u.id IN (SELECT a FROM units x CROSS JOIN LATERAL unnest(x.path) a WHERE x.id = ${unitId}::int))`,
-    rosters: sql`t.unit_id IN ${below}`,
-    products: sql`p.unit_id IN ${below}`,
-    relics: sql`r.unit_id IN ${below}`,
+    members: sql`(m.unit_id = ANY(${held}) OR m.id IN (SELECT member_id FROM member_unit_history WHERE unit_id = ANY(${held})))`,
+    units: sql`u.id = ANY(${units})`,
+    rosters: sql`t.unit_id = ANY(${held})`,
+    products: sql`p.unit_id = ANY(${held})`,
+    relics: sql`r.unit_id = ANY(${held})`,
+    reports: sql`a.unit_id = ANY(${held})`,
   };
+}
+
+/**
+ * Runs a change of the tree so that the roll-ups change with it, in both views: the steps
+ * of everything it can move are taken away before (as the tree stood) and added after (as
+ * it stands). Only the subtrees involved are read again, not the whole tree.
+ */
+export async function withTreeChange<T>(db: Db, roots: Iterable<number>, also: Iterable<number>, change: () => Promise<T>): Promise<T> {
+  await settleRollups(db);
+  const selection = await treeSelection(db, roots, also);
+  await applyEvents(db, selection, -1);
+  const result = await change();
+  await applyEvents(db, selection, 1);
+  return result;
 }
 
 /** The non-zero roll-up values (the sums of their copies), for comparing two roll-ups exactly. */
 export async function rollupSnapshot(db: Db): Promise<string[]> {
   const found = await rows<{ k: string }>(
     db,
-    sql`SELECT 'y|' || unit_id || '|' || series || '|' || variant || '|' || year || '|' || sum(delta) AS k FROM kpi_rollup_year GROUP BY unit_id, series, variant, year HAVING sum(delta) <> 0
-        UNION ALL SELECT 'm|' || unit_id || '|' || series || '|' || variant || '|' || month || '|' || sum(delta) FROM kpi_rollup_month GROUP BY unit_id, series, variant, month HAVING sum(delta) <> 0
-        UNION ALL SELECT 'd|' || unit_id || '|' || series || '|' || variant || '|' || day || '|' || sum(delta) FROM kpi_rollup_day GROUP BY unit_id, series, variant, day HAVING sum(delta) <> 0
+    sql`SELECT 'y|' || unit_id || '|' || series || '|' || variant || '|' || view || '|' || year || '|' || sum(delta) AS k FROM kpi_rollup_year GROUP BY unit_id, series, variant, view, year HAVING sum(delta) <> 0
+        UNION ALL SELECT 'm|' || unit_id || '|' || series || '|' || variant || '|' || view || '|' || month || '|' || sum(delta) FROM kpi_rollup_month GROUP BY unit_id, series, variant, view, month HAVING sum(delta) <> 0
+        UNION ALL SELECT 'd|' || unit_id || '|' || series || '|' || variant || '|' || view || '|' || day || '|' || sum(delta) FROM kpi_rollup_day GROUP BY unit_id, series, variant, view, day HAVING sum(delta) <> 0
         ORDER BY 1`,
   );
   return found.map((r) => r.k);

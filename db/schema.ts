@@ -53,6 +53,10 @@ export const units = pgTable(
     validFrom: instant('valid_from').notNull(),
     validTo: instant('valid_to'),
     successorId: integer('successor_id').references((): any => units.id),
+    /** Since when `parentId` is the parent (null: since the unit opened); earlier parents are in unit_parent_history. */
+    parentSince: instant('parent_since'),
+    /** Closed by a merge or a split: what the unit held is held by its successor from its closing on. */
+    holdingsMoved: boolean('holdings_moved').notNull().default(false),
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
   (t) => [
@@ -111,6 +115,60 @@ export const unitNames = pgTable(
     searchName: text('search_name').notNull(),
   },
   (t) => [primaryKey({ columns: [t.unitId, t.fromAt] }), index('unit_names_search_idx').on(t.searchName)],
+);
+
+/** Earlier parents of a unit: under `parentId` from `fromAt` (null: since the unit opened) to `toAt` (exclusive). */
+export const unitParentHistory = pgTable(
+  'unit_parent_history',
+  {
+    unitId: integer('unit_id').notNull().references(() => units.id, { onDelete: 'cascade' }),
+    parentId: integer('parent_id').notNull().references(() => units.id),
+    fromAt: instant('from_at'),
+    toAt: instant('to_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.unitId, t.toAt] }),
+    index('unit_parent_history_parent_idx').on(t.parentId),
+    check('unit_parent_history_order', sql`${t.fromAt} IS NULL OR ${t.toAt} > ${t.fromAt}`),
+  ],
+);
+
+/**
+ * Derived from the units, their parents over time and their successors, by the units'
+ * triggers (migration 0013): which units a unit's facts count toward, and when. View 0
+ * (AS_OF_THEN): the unit itself while it is open and every unit above it while it is
+ * above it, each over [from, to) (null: unbounded), sign +1. View 1 (CURRENT_TREE) holds
+ * the corrections that turn view 0 into today's tree: +1 for each unit on the path of the
+ * unit's representative, −1 for its view-0 rows, the rows both have left out. A value in
+ * CURRENT_TREE is the sum over both views.
+ */
+export const unitAncestry = pgTable(
+  'unit_ancestry',
+  {
+    unitId: integer('unit_id').notNull().references(() => units.id, { onDelete: 'cascade' }),
+    view: smallint('view').notNull(),
+    ancestorId: integer('ancestor_id').notNull().references(() => units.id, { onDelete: 'cascade' }),
+    fromAt: instant('from_at'),
+    toAt: instant('to_at'),
+    sign: smallint('sign').notNull(),
+  },
+  (t) => [index('unit_ancestry_unit_idx').on(t.unitId, t.view), index('unit_ancestry_ancestor_idx').on(t.ancestorId, t.view)],
+);
+
+/**
+ * Derived like unit_ancestry: which open unit holds what a unit holds, and when. A unit
+ * holds its own things over its life; a unit closed by a merge or a split hands them to
+ * its successor from its closing on (and so on down the line).
+ */
+export const unitHolders = pgTable(
+  'unit_holders',
+  {
+    unitId: integer('unit_id').notNull().references(() => units.id, { onDelete: 'cascade' }),
+    holderId: integer('holder_id').notNull().references(() => units.id, { onDelete: 'cascade' }),
+    fromAt: instant('from_at').notNull(),
+    toAt: instant('to_at'),
+  },
+  (t) => [primaryKey({ columns: [t.unitId, t.fromAt] })],
 );
 
 /** Earlier placements of a member: in `unitId` from `fromAt` (inclusive) to `toAt` (exclusive). */
@@ -399,6 +457,8 @@ const rollupColumns = {
   series: text('series').$type<Series>().notNull(),
   /** MEMBERS_EVALUATED: the evaluation year; 0 otherwise. */
   variant: smallint('variant').notNull().default(0),
+  /** 0: AS_OF_THEN; 1: the corrections that CURRENT_TREE adds to it (see unit_ancestry). */
+  view: smallint('view').notNull().default(0),
   /** Which copy of the row (see STRIPES); values sum over them. */
   stripe: smallint('stripe').notNull().default(0),
   delta: bigint('delta', { mode: 'number' }).notNull(),
@@ -407,14 +467,14 @@ const rollupColumns = {
 export const kpiRollupYear = pgTable(
   'kpi_rollup_year',
   { ...rollupColumns, year: smallint('year').notNull() },
-  (t) => [primaryKey({ columns: [t.unitId, t.series, t.variant, t.year, t.stripe] })],
+  (t) => [primaryKey({ columns: [t.unitId, t.series, t.variant, t.view, t.year, t.stripe] })],
 );
 
 export const kpiRollupMonth = pgTable(
   'kpi_rollup_month',
   { ...rollupColumns, month: date('month', { mode: 'string' }).notNull() },
   (t) => [
-    primaryKey({ columns: [t.unitId, t.series, t.variant, t.month, t.stripe] }),
+    primaryKey({ columns: [t.unitId, t.series, t.variant, t.view, t.month, t.stripe] }),
     check('kpi_rollup_month_first_day', sql`extract(day from ${t.month}) = 1`),
   ],
 );
@@ -422,7 +482,7 @@ export const kpiRollupMonth = pgTable(
 export const kpiRollupDay = pgTable(
   'kpi_rollup_day',
   { ...rollupColumns, day: date('day', { mode: 'string' }).notNull() },
-  (t) => [primaryKey({ columns: [t.unitId, t.series, t.variant, t.day, t.stripe] })],
+  (t) => [primaryKey({ columns: [t.unitId, t.series, t.variant, t.view, t.day, t.stripe] })],
 );
 
 /** Orders changes for incremental pulls: a partner's cursor is the last number it saw. */

@@ -1,7 +1,8 @@
 // The catalogue's series (domain/catalogue.ts) as SQL over the base tables. Each kind of
 // record becomes rows (unit_id, s, e, and the fields the catalogue names, by their column
 // names): the unit that holds the record and the record's life [s, e) clipped to that
-// unit's life (e null: open). A series is then read off those rows in one of two ways:
+// unit's life (e null: open). A unit closed by a merger or a split hands what it holds to
+// its successor (unit_holders): a record is then a row per holder, each over its part. A series is then read off those rows in one of two ways:
 //   - as intervals (unit_id, series, variant, s, e), for the roll-ups' signed steps
 //     (db/rollup.ts): +1 at s and −1 at e;
 //   - counted at an End, for the values computed directly (schema/kpi/compute.ts).
@@ -48,8 +49,11 @@ function fieldsOfRecords(records: Records): string[] {
 }
 
 const list = (items: SQL[]) => (items.length ? sql`, ${sql.join(items, sql`, `)}` : sql``);
-/** ` AND column IN (holder)`, when there is a holder to keep to. */
-const heldBy = (holder: SQL | null, column: string) => (holder ? sql` AND ${sql.raw(column)} IN (${holder})` : sql``);
+/** ` AND column IN (…)`, when there is a holder to keep to: the units whose things one of `holder`'s units holds at some time. */
+const heldBy = (holder: SQL | null, column: string) =>
+  holder ? sql` AND ${sql.raw(column)} IN (SELECT unit_id FROM unit_holders WHERE holder_id IN (${holder}))` : sql``;
+/** The holders of what the unit `column` names holds, each over its part: `h.holder_id`, from `h.from_at` to `h.to_at`. */
+const holders = (column: string) => sql.raw(`JOIN unit_holders h ON h.unit_id = ${column}`);
 
 /**
  * The rows of a kind of record selected by `where` (a condition on the source's alias) and,
@@ -70,26 +74,28 @@ function recordRows(records: Records, where: SQL, holder: SQL | null): SQL {
       return sql`SELECT u.id AS unit_id, u.valid_from AS s, u.valid_to AS e FROM units u
                   WHERE u.level = ${records === 'branches' ? 'BRANCH' : 'COMMUNE'} AND ${where}${held('u.id')}`;
     case 'models':
-      return sql`SELECT u.id AS unit_id, greatest(d.established_at, u.valid_from) AS s, least(d.ended_at, u.valid_to) AS e${list(fields.map((f) => col('d', f)))}
-                   FROM units u JOIN digital_models d ON d.unit_id = u.id
+      return sql`SELECT h.holder_id AS unit_id, greatest(d.established_at, h.from_at) AS s, least(d.ended_at, h.to_at) AS e${list(fields.map((f) => col('d', f)))}
+                   FROM units u JOIN digital_models d ON d.unit_id = u.id ${holders('u.id')}
                   WHERE u.level = 'BRANCH' AND ${where}${held('u.id')}`;
     case 'teams':
-      // A team counts for the commune it belongs to (u), on the commune or on a unit below it (tu).
-      return sql`SELECT u.id AS unit_id, greatest(t.established_at, tu.valid_from, u.valid_from) AS s,
-                        least(t.disbanded_at, tu.valid_to, u.valid_to) AS e${list(fields.map((f) => col('t', f)))}
-                   FROM teams t JOIN units tu ON tu.id = t.unit_id CROSS JOIN LATERAL unnest(tu.path) AS c(id) JOIN units u ON u.id = c.id
-                  WHERE u.level = 'COMMUNE' AND ${where}${held('u.id')}`;
+      // A team counts for the commune it belongs to (u): the commune that holds it, or the
+      // commune above the unit that holds it (h), at each time (x, the tree as it stood).
+      return sql`SELECT u.id AS unit_id, greatest(t.established_at, h.from_at, x.from_at, u.valid_from) AS s,
+                        least(t.disbanded_at, h.to_at, x.to_at, u.valid_to) AS e${list(fields.map((f) => col('t', f)))}
+                   FROM teams t ${holders('t.unit_id')}
+                   JOIN unit_ancestry x ON x.unit_id = h.holder_id AND x.view = 0 JOIN units u ON u.id = x.ancestor_id
+                  WHERE u.level = 'COMMUNE' AND ${where}${heldBy(holder, 'u.id')}`;
     case 'rosters':
-      return sql`SELECT t.unit_id, greatest(r.from_at, t.established_at, u.valid_from) AS s,
-                        least(r.to_at, t.disbanded_at, u.valid_to) AS e${list(fields.map((f) => col('r', f)))}
-                   FROM teams t JOIN team_roster r ON r.team_id = t.id JOIN units u ON u.id = t.unit_id
+      return sql`SELECT h.holder_id AS unit_id, greatest(r.from_at, t.established_at, h.from_at) AS s,
+                        least(r.to_at, t.disbanded_at, h.to_at) AS e${list(fields.map((f) => col('r', f)))}
+                   FROM teams t JOIN team_roster r ON r.team_id = t.id ${holders('t.unit_id')}
                   WHERE ${where}${held('t.unit_id')}`;
     case 'products':
-      return sql`SELECT p.unit_id, greatest(p.listed_at, u.valid_from) AS s, least(p.delisted_at, u.valid_to) AS e${list(fields.map((f) => col('p', f)))}
-                   FROM startup_products p JOIN units u ON u.id = p.unit_id WHERE ${where}${held('p.unit_id')}`;
+      return sql`SELECT h.holder_id AS unit_id, greatest(p.listed_at, h.from_at) AS s, least(p.delisted_at, h.to_at) AS e${list(fields.map((f) => col('p', f)))}
+                   FROM startup_products p ${holders('p.unit_id')} WHERE ${where}${held('p.unit_id')}`;
     case 'relics':
-      return sql`SELECT r.unit_id, u.valid_from AS s, u.valid_to AS e${list(fields.map((f) => col('r', f)))}
-                   FROM relics r JOIN units u ON u.id = r.unit_id WHERE ${where}${held('r.unit_id')}`;
+      return sql`SELECT h.holder_id AS unit_id, h.from_at AS s, h.to_at AS e${list(fields.map((f) => col('r', f)))}
+                   FROM relics r ${holders('r.unit_id')} WHERE ${where}${held('r.unit_id')}`;
     case 'reports':
       // A report's day is read as its Vietnam midnight; a report is never clipped by its unit's life.
       return sql`SELECT a.unit_id, NULL::timestamptz AS s, NULL::timestamptz AS e, a.kind,
@@ -107,14 +113,14 @@ function placements(where: SQL, holder: SQL | null): SQL {
   const fields = fieldsOfRecords('members');
   const memberFields = list(fields.map((f) => col('m', f)));
   return sql`pl AS MATERIALIZED (
-      SELECT x.member_id, x.unit_id, greatest(x.pf, u.valid_from) AS s, least(x.pt, u.valid_to) AS e${list(fields.map((f) => col('x', f)))}
+      SELECT x.member_id, h.holder_id AS unit_id, greatest(x.pf, h.from_at) AS s, least(x.pt, h.to_at) AS e${list(fields.map((f) => col('x', f)))}
         FROM (
           SELECT m.id AS member_id, m.unit_id, greatest(m.unit_since, m.joined_at) AS pf, m.left_at AS pt${memberFields}
             FROM members m WHERE ${where}${heldBy(holder, 'm.unit_id')}
           UNION ALL
           SELECT m.id, h.unit_id, greatest(h.from_at, m.joined_at), least(h.to_at, m.left_at)${memberFields}
             FROM member_unit_history h JOIN members m ON m.id = h.member_id WHERE ${where}${heldBy(holder, 'h.unit_id')}
-        ) x JOIN units u ON u.id = x.unit_id)`;
+        ) x ${holders('x.unit_id')})`;
 }
 
 /** The common tables the records of these series read. */

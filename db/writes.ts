@@ -5,7 +5,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from './client.js';
 import { searchForm } from '../domain/names.js';
-import { applyEvents, deferRollups, defersRollups, unitLifeSelection, withRollups } from './rollup.js';
+import { applyEvents, deferRollups, defersRollups, unitsEverAbove, withRollups, withTreeChange } from './rollup.js';
 import type { GENDERS, UnitLevel } from './schema.js';
 import type { ReportKind } from '../domain/catalogue.js';
 import { MODEL, PRODUCT, RELIC, TEAM, upsertByExternalId, upsertEvaluations, upsertReports, upsertRoster, writeMembers, type MemberRowIn } from './upserts.js';
@@ -204,7 +204,7 @@ export async function renameUnit(db: Db, unitId: number, name: string, from: Dat
  */
 export function closeUnit(db: Db, unitId: number, at: Date, successorId: number | null = null): Promise<string[]> {
   return inTransaction(db, undefined, (tx) =>
-    withRollups(tx, unitLifeSelection(unitId), async () => {
+    withTreeChange(tx, [unitId], successorId === null ? [] : [successorId], async () => {
       // A unit cannot close while a child is open, and rows of one statement are updated in
       // no set order: close one depth at a time, deepest first.
       const open = sql`path @> ARRAY[${unitId}::int] AND id <> ${unitId} AND (valid_to IS NULL OR valid_to > ${ts(at)})`;
@@ -226,9 +226,57 @@ export function closeUnit(db: Db, unitId: number, at: Date, successorId: number 
   );
 }
 
-/** A unit's model coverage and team coverage, and those of the communes above it, depend on its models and teams. */
-const unitAndCommunesAbove = (unitId: number) =>
-  sql`u.id IN (SELECT a FROM units x CROSS JOIN LATERAL unnest(x.path) a WHERE x.id = ${unitId}::int)`;
+/**
+ * Puts a unit (and its subtree) under another parent from `at`: the link it had is kept in
+ * unit_parent_history, and the paths below it are those of today's tree again. No roll-up
+ * work: the caller runs it inside `withTreeChange`.
+ */
+async function moveUnder(tx: Db, unitId: number, parentId: number, at: Date): Promise<void> {
+  await tx.execute(sql`
+    INSERT INTO unit_parent_history (unit_id, parent_id, from_at, to_at)
+    SELECT id, parent_id, parent_since, ${ts(at)} FROM units WHERE id = ${unitId}`);
+  const depths = await rows<{ depth: number }>(
+    tx,
+    sql`SELECT DISTINCT cardinality(path) AS depth FROM units WHERE path @> ARRAY[${unitId}::int] AND id <> ${unitId} ORDER BY 1`,
+  );
+  await tx.execute(sql`UPDATE units SET parent_id = ${parentId}, parent_since = ${ts(at)}, updated_at = now() WHERE id = ${unitId}`);
+  // The units trigger makes each path from its parent's: the shallowest first.
+  for (const { depth } of depths) {
+    await tx.execute(sql`UPDATE units SET path = path WHERE path @> ARRAY[${unitId}::int] AND id <> ${unitId} AND cardinality(path) = ${depth}`);
+  }
+}
+
+/**
+ * Re-parents a unit with its subtree from `at` (a Vietnam midnight): what it gathered
+ * counts for the units above it as the tree stood at each time, and moves from the old
+ * ancestors to the new ones on that day.
+ */
+export function reparentUnit(db: Db, unitId: number, parentId: number, at: Date): Promise<void> {
+  return inTransaction(db, undefined, (tx) => withTreeChange(tx, [unitId], [parentId], () => moveUnder(tx, unitId, parentId, at)));
+}
+
+/**
+ * Merges units into a successor from `at`: each unit's open children are re-parented (to
+ * the successor, or where `moves` says: a split), and each unit closes naming the
+ * successor, which holds what the unit held from then on (its members, models, teams,
+ * products, relics). Their earlier history stays theirs (AS_OF_THEN) and is the
+ * successor's in today's tree (CURRENT_TREE). Returns the codes of the units re-parented.
+ */
+export function mergeUnits(db: Db, unitIds: readonly number[], successorId: number, at: Date, moves: ReadonlyMap<number, number> = new Map()): Promise<string[]> {
+  return inTransaction(db, undefined, (tx) =>
+    withTreeChange(tx, unitIds, [successorId, ...moves.values()], async () => {
+      const children = await rows<{ id: number; code: string }>(
+        tx,
+        sql`SELECT id, code FROM units WHERE parent_id = ANY(${`{${unitIds.join(',')}}`}::int[]) AND (valid_to IS NULL OR valid_to > ${ts(at)}) ORDER BY code`,
+      );
+      for (const c of children) await moveUnder(tx, c.id, moves.get(c.id) ?? successorId, at);
+      await tx.execute(sql`
+        UPDATE units SET valid_to = ${ts(at)}, successor_id = ${successorId}, holdings_moved = true, updated_at = now()
+         WHERE id = ANY(${`{${unitIds.join(',')}}`}::int[])`);
+      return children.map((c) => c.code);
+    }),
+  );
+}
 
 export interface ModelInput {
   externalId: string;
@@ -264,7 +312,8 @@ export function upsertTeam(db: Db, t: TeamInput): Promise<number> {
   return inTransaction(db, undefined, async (tx) => {
     const before = await rows<{ id: number; unit_id: number }>(tx, sql`SELECT id, unit_id FROM teams WHERE external_id = ${t.externalId}`);
     const selection = {
-      units: sql`(${unitAndCommunesAbove(t.unitId)} OR u.id IN (SELECT a FROM units x CROSS JOIN LATERAL unnest(x.path) a WHERE x.id = ${before[0]?.unit_id ?? t.unitId}::int))`,
+      // A team's coverage counts for the communes above it.
+      units: unitsEverAbove([t.unitId, before[0]?.unit_id ?? t.unitId]),
       rosters: sql`t.external_id = ${t.externalId}`,
     };
     return withRollups(tx, selection, async () => {

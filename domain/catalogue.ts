@@ -327,3 +327,12 @@ export const BIRTH_YEARS = { min: 1900, max: 2100 } as const;
 
 /** The largest count one activity report may hold (DOMAIN.md: a commune helps at most tens of thousands a month). */
 export const REPORT_COUNT_MAX = 1_000_000;
+
+/**
+ * The two readings of history across reorganisations (DOMAIN.md): AS_OF_THEN counts each
+ * period in the tree as it stood then; CURRENT_TREE restates it onto today's units.
+ */
+export const HISTORY_VIEWS = ['AS_OF_THEN', 'CURRENT_TREE'] as const;
+export type HistoryView = (typeof HISTORY_VIEWS)[number];
+/** The views a value sums in the roll-ups and unit_ancestry: 0 (AS_OF_THEN), or 0 and 1 (CURRENT_TREE's corrections). */
+export const viewLevel = (view: HistoryView): 0 | 1 => (view === 'CURRENT_TREE' ? 1 : 0);

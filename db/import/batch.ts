@@ -5,7 +5,7 @@
 // are not written at all, so a re-run of the same file changes nothing.
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
-import { applyEvents, type Selection } from '../rollup.js';
+import { applyEvents, unitsEverAbove, type Selection } from '../rollup.js';
 import { upsertTargets, type TargetInput } from '../writes.js';
 import {
   differs,
@@ -198,7 +198,7 @@ function selectionOf(t: Touched): Selection {
   if (t.members.size) s.members = sql`m.id = ANY(${ints(t.members)})`;
   const units: SQL[] = [];
   if (t.modelUnits.size) units.push(sql`u.id = ANY(${ints(t.modelUnits)})`);
-  if (t.teamUnits.size) units.push(sql`u.id IN (SELECT unnest(x.path) FROM units x WHERE x.id = ANY(${ints(t.teamUnits)}))`);
+  if (t.teamUnits.size) units.push(unitsEverAbove(t.teamUnits));
   if (units.length) s.units = sql`(${sql.join(units, sql` OR `)})`;
   if (t.teams.size) s.rosters = sql`t.id = ANY(${ints(t.teams)})`;
   if (t.products.size) s.products = sql`p.id = ANY(${ints(t.products)})`;

@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
-import { rebuildRollups, SOURCES } from '../rollup.js';
+import { addCurrentTreeOfMembersAndReports, rebuildRollups, SOURCES } from '../rollup.js';
 import { addCounts, isDataError, problemOf, RowsRejected, writeBatch, type Counts, type Item } from './batch.js';
 import type { ImportRecord } from '../records.js';
 import { formatProblem, recordsWithProblems, storedUnits, ValidationPass, type FileUnit, type Problem, type StoredUnit } from './check.js';
@@ -298,12 +298,14 @@ async function bulkImport(db: Db, source: Source, options: ImportOptions, starte
       await load!.addRollups();
       await load!.finish(
         (d, total) => progress('indexes', d, total, writer.records, writer.batches),
-        () =>
-          rebuildRollups(tx, (d, parts) => progress('rollups', d, parts, writer.records, writer.batches), {
+        async () => {
+          await rebuildRollups(tx, (d, parts) => progress('rollups', d, parts, writer.records, writer.batches), {
             sources: SOURCES.filter((s) => s !== 'members' && s !== 'reports'),
             truncate: false,
             whole: true,
-          }),
+          });
+          await addCurrentTreeOfMembersAndReports(tx);
+        },
       );
     });
   } catch (error) {

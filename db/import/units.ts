@@ -2,12 +2,13 @@
 // level never change (the validation pass refuses it), but its name, life and successor
 // may. The tree's triggers check every intermediate state, so lives are first widened
 // parents-first (to the union of old and new) and then narrowed deepest-first. Changing
-// a life changes the steps of everything in the unit: those are taken away before and
-// added after (unitLifeSelection), in the same transaction.
+// a life or a successor changes the steps of everything in the unit (and, in today's
+// tree, of what it is a successor of): those are taken away before and added after
+// (treeSelection), in the same transaction.
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from '../client.js';
 import { searchForm } from '../../domain/names.js';
-import { applyEvents, unitLifeSelection, SOURCES, type Selection } from '../rollup.js';
+import { applyEvents, treeSelection, SOURCES, type Selection } from '../rollup.js';
 import { unitLevelRank } from '../schema.js';
 import type { TableCounts } from './batch.js';
 import type { FileUnit, StoredUnit } from './check.js';
@@ -50,8 +51,9 @@ export async function writeUnits(tx: Db, units: Iterable<FileUnit>, stored: Map<
     if (!s) fresh.push(u);
     else if (s.name !== u.name || s.successor !== u.successor || !sameLife(u, s)) changed.push(u);
   }
-  const relived = changed.filter((u) => !sameLife(u, stored.get(u.code)!)).map((u) => stored.get(u.code)!.id);
-  const lives = union(relived.map(unitLifeSelection));
+  const relived = changed.filter((u) => !sameLife(u, stored.get(u.code)!) || u.successor !== stored.get(u.code)!.successor);
+  const successors = relived.map((u) => (u.successor ? stored.get(u.successor)?.id : undefined)).filter((id): id is number => id !== undefined);
+  const lives = rollups && relived.length ? await treeSelection(tx, relived.map((u) => stored.get(u.code)!.id), successors) : {};
   if (rollups && relived.length) await applyEvents(tx, lives, -1);
 
   const row = (u: FileUnit) => ({

@@ -4,6 +4,7 @@
 // as a typed error in its result union.
 import { builder } from '../builder.js';
 import './units.js';
+import './tree.js';
 import './members.js';
 import './items.js';
 import './reports.js';

@@ -7,13 +7,15 @@ import { rows, type Db } from '../../db/client.js';
 import type { UnitLevel } from '../../db/schema.js';
 import { computeKpis, variantOf, type ComputeGroup, type KpiParts } from './compute.js';
 import { dayParts, formatDay, type Period } from '../../domain/period.js';
-import { kpiDefinition, type KpiId, type Series } from '../../domain/catalogue.js';
+import { kpiDefinition, viewLevel, type HistoryView, type KpiId, type Series } from '../../domain/catalogue.js';
 
 export interface KpiRequest {
   kpi: KpiId;
   period: Period;
   unitId: number;
   level: UnitLevel;
+  /** Default AS_OF_THEN. */
+  view?: HistoryView;
 }
 
 export interface KpiResult extends KpiParts {
@@ -43,8 +45,8 @@ export function servedByRollups(r: KpiRequest): boolean {
 export async function readKpis(db: Db, requests: readonly KpiRequest[]): Promise<KpiResult[]> {
   // Cumulative lookups (unit, series, variant, day), deduplicated.
   const lookups = new Map<string, number>();
-  const lookup = (unitId: number, series: Series, variant: number, day: number) => {
-    const key = `${unitId}|${series}|${variant}|${day}`;
+  const lookup = (unitId: number, series: Series, variant: number, day: number, view: HistoryView) => {
+    const key = `${unitId}|${series}|${variant}|${day}|${viewLevel(view)}`;
     if (!lookups.has(key)) lookups.set(key, lookups.size);
     return key;
   };
@@ -57,11 +59,11 @@ export async function readKpis(db: Db, requests: readonly KpiRequest[]): Promise
     }
     if (servedByRollups(r)) {
       for (const { series, variant } of seriesOf(r.kpi, r.period)) {
-        for (const day of boundaries(r.kpi, r.period)) lookup(r.unitId, series, variant, day);
+        for (const day of boundaries(r.kpi, r.period)) lookup(r.unitId, series, variant, day, r.view ?? 'AS_OF_THEN');
       }
     } else {
-      const key = `${r.kpi}|${r.period.id}`;
-      const group = direct.get(key) ?? { kpi: r.kpi, period: r.period, unitIds: [] };
+      const key = `${r.kpi}|${r.period.id}|${r.view ?? 'AS_OF_THEN'}`;
+      const group = direct.get(key) ?? { kpi: r.kpi, period: r.period, unitIds: [], view: r.view ?? 'AS_OF_THEN' };
       group.unitIds.push(r.unitId);
       direct.set(key, group);
     }
@@ -76,17 +78,18 @@ export async function readKpis(db: Db, requests: readonly KpiRequest[]): Promise
     groups.length > 0
       ? await db.transaction((tx) => read(tx as unknown as Db), { isolationLevel: 'repeatable read', accessMode: 'read only' })
       : await read(db);
-  const computedByKey = new Map(groups.map((g, i) => [`${g.kpi}|${g.period.id}`, computed[i]!]));
+  const computedByKey = new Map(groups.map((g, i) => [`${g.kpi}|${g.period.id}|${g.view}`, computed[i]!]));
 
   return requests.map((r) => {
     const series = seriesOf(r.kpi, r.period);
     const times = series.map(({ series: s }) => asOf[asOfKeys.get(`${r.unitId}|${s}`)!]).filter((t): t is Date => t != null);
     const stamp = times.length > 0 ? new Date(Math.max(...times.map((t) => t.getTime()))) : null;
     if (!servedByRollups(r)) {
-      const parts = computedByKey.get(`${r.kpi}|${r.period.id}`)!.get(r.unitId)!;
+      const parts = computedByKey.get(`${r.kpi}|${r.period.id}|${r.view ?? 'AS_OF_THEN'}`)!.get(r.unitId)!;
       return { ...parts, asOf: stamp };
     }
-    const at = (s: { series: Series; variant: number }, day: number) => cumulative[lookups.get(`${r.unitId}|${s.series}|${s.variant}|${day}`)!]!;
+    const at = (s: { series: Series; variant: number }, day: number) =>
+      cumulative[lookups.get(`${r.unitId}|${s.series}|${s.variant}|${day}|${viewLevel(r.view ?? 'AS_OF_THEN')}`)!]!;
     const value = (s: { series: Series; variant: number }) =>
       kpiDefinition(r.kpi).kind === 'FLOW' ? at(s, r.period.endDay) - at(s, r.period.startDay) : at(s, r.period.endDay);
     return {
@@ -115,17 +118,17 @@ async function readRollups(db: Db, lookupKeys: string[], asOfKeys: string[]): Pr
     sql`
       SELECT 'v' AS k, r.i::int AS i,
              coalesce((SELECT sum(delta) FROM kpi_rollup_year y
-                        WHERE y.unit_id = r.u AND y.series = r.s AND y.variant = r.v AND y.year < extract(year FROM r.e)), 0)
+                        WHERE y.unit_id = r.u AND y.series = r.s AND y.variant = r.v AND y.view <= r.w AND y.year < extract(year FROM r.e)), 0)
            + coalesce((SELECT sum(delta) FROM kpi_rollup_month m
-                        WHERE m.unit_id = r.u AND m.series = r.s AND m.variant = r.v
+                        WHERE m.unit_id = r.u AND m.series = r.s AND m.variant = r.v AND m.view <= r.w
                           AND m.month >= date_trunc('year', r.e)::date AND m.month < date_trunc('month', r.e)::date), 0)
            + CASE WHEN extract(day FROM r.e) = 1 THEN 0 ELSE
              coalesce((SELECT sum(delta) FROM kpi_rollup_day d
-                        WHERE d.unit_id = r.u AND d.series = r.s AND d.variant = r.v
+                        WHERE d.unit_id = r.u AND d.series = r.s AND d.variant = r.v AND d.view <= r.w
                           AND d.day >= date_trunc('month', r.e)::date AND d.day < r.e), 0) END AS n,
              NULL::timestamptz AS at
         FROM unnest(${arr(split.map((p) => p[0]!))}::int[], ${arr(split.map((p) => p[1]!))}::text[],
-                    ${arr(split.map((p) => p[2]!))}::int[], ${arr(days)}::date[]) WITH ORDINALITY AS r(u, s, v, e, i)
+                    ${arr(split.map((p) => p[2]!))}::int[], ${arr(days)}::date[], ${arr(split.map((p) => p[4]!))}::int[]) WITH ORDINALITY AS r(u, s, v, e, w, i)
       UNION ALL
       SELECT 'a', q.i::int, NULL, (SELECT max(changed_at) FROM kpi_as_of a WHERE a.unit_id = q.u AND a.series = q.s)
         FROM unnest(${arr(asOfSplit.map((p) => p[0]!))}::int[], ${arr(asOfSplit.map((p) => p[1]!))}::text[]) WITH ORDINALITY AS q(u, s, i)`,
