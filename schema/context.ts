@@ -10,7 +10,7 @@ import type { Access, ShownParts } from './access/access.js';
 import type { Period } from '../domain/period.js';
 import { DEFAULT_THRESHOLDS, type ProgressThresholds } from './kpi/progress.js';
 import { readShown } from './access/cells.js';
-import type { KpiId } from '../domain/catalogue.js';
+import type { HistoryView, KpiId } from '../domain/catalogue.js';
 
 export type UnitRow = typeof units.$inferSelect;
 
@@ -18,6 +18,7 @@ export interface KpiKey {
   kpi: KpiId;
   period: Period;
   unit: UnitRow;
+  view: HistoryView;
 }
 
 /** A KPI value as the caller may see it. */
@@ -73,7 +74,7 @@ export function createLoaders(db: Db, access: Access) {
         const results = new Map(allowed.map((k, i) => [k, read[i]!]));
         return keys.map((k) => results.get(k) ?? outOfScope(k.unit, k.kpi));
       },
-      { cacheKeyFn: (k) => `${k.kpi}|${k.period.id}|${k.unit.id}` },
+      { cacheKeyFn: (k) => `${k.kpi}|${k.period.id}|${k.unit.id}|${k.view}` },
     ),
   };
 }

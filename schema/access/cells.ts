@@ -12,7 +12,7 @@ import { units } from '../../db/schema.js';
 import type { KpiParts } from '../kpi/compute.js';
 import type { Period } from '../../domain/period.js';
 import { readKpis, type KpiResult as ReadResult } from '../kpi/read.js';
-import { kpiDefinition, type KpiId } from '../../domain/catalogue.js';
+import { kpiDefinition, type HistoryView, type KpiId } from '../../domain/catalogue.js';
 import type { UnitRow } from '../context.js';
 import type { Access, ShownParts } from './access.js';
 
@@ -20,9 +20,10 @@ export interface CellRequest {
   kpi: KpiId;
   period: Period;
   unit: UnitRow;
+  view: HistoryView;
 }
 
-const key = (kpi: KpiId, period: Period, unitId: number) => `${kpi}|${period.id}|${unitId}`;
+const key = (kpi: KpiId, period: Period, unitId: number, view: HistoryView) => `${kpi}|${period.id}|${unitId}|${view}`;
 /** Living at End, as the catalogue says: opened before End, not closed before End. */
 const livesAtEnd = (u: UnitRow, period: Period) => u.validFrom < period.end && (u.validTo === null || u.validTo >= period.end);
 
@@ -33,17 +34,17 @@ const livesAtEnd = (u: UnitRow, period: Period) => u.validFrom < period.end && (
  */
 export async function readShown(db: Db, access: Access, requests: readonly CellRequest[]): Promise<(ShownParts & { asOf: Date | null })[]> {
   const groups = access.suppressesSmallCells ? await siblingGroups(db, requests) : null;
-  const asked = new Set(requests.map((q) => key(q.kpi, q.period, q.unit.id)));
-  const extra = groups ? groups.extra.filter((r) => !asked.has(key(r.kpi, r.period, r.unit.id))) : [];
+  const asked = new Set(requests.map((q) => key(q.kpi, q.period, q.unit.id, q.view)));
+  const extra = groups ? groups.extra.filter((r) => !asked.has(key(r.kpi, r.period, r.unit.id, r.view))) : [];
   const all = [...requests, ...extra];
-  const read = await readKpis(db, all.map((r) => ({ kpi: r.kpi, period: r.period, unitId: r.unit.id, level: r.unit.level })));
-  const byKey = new Map<string, ReadResult>(all.map((r, i) => [key(r.kpi, r.period, r.unit.id), read[i]!]));
+  const read = await readKpis(db, all.map((r) => ({ kpi: r.kpi, period: r.period, unitId: r.unit.id, level: r.unit.level, view: r.view })));
+  const byKey = new Map<string, ReadResult>(all.map((r, i) => [key(r.kpi, r.period, r.unit.id, r.view), read[i]!]));
   const small = (parts: KpiParts | undefined) => !!parts && parts.denominator !== null && parts.denominator > 0 && parts.denominator < access.smallCellMinimum;
   return requests.map((r, i) => {
     const parts = read[i]!;
     const shown = { numerator: parts.numerator, denominator: parts.denominator, suppressed: null, asOf: parts.asOf };
     if (!groups || kpiDefinition(r.kpi).kind !== 'RATIO') return shown;
-    const tainted = groups.pathGroups(r).some((group) => group.some((u) => small(byKey.get(key(r.kpi, r.period, u.id)))));
+    const tainted = groups.pathGroups(r).some((group) => group.some((u) => small(byKey.get(key(r.kpi, r.period, u.id, r.view)))));
     // When a withheld value's group last changed would tell of the few people in it.
     return tainted || small(parts) ? { numerator: null, denominator: null, suppressed: 'SMALL_CELL' as const, asOf: null } : shown;
   });
@@ -59,6 +60,6 @@ async function siblingGroups(db: Db, requests: readonly CellRequest[]) {
   for (const c of children) byParent.set(c.parentId!, [...(byParent.get(c.parentId!) ?? []), c]);
   const pathGroups = (r: CellRequest): UnitRow[][] => r.unit.path.slice(0, -1).map((p) => (byParent.get(p) ?? []).filter((u) => livesAtEnd(u, r.period)));
   const extra = new Map<string, CellRequest>();
-  for (const r of ratios) for (const group of pathGroups(r)) for (const u of group) extra.set(key(r.kpi, r.period, u.id), { kpi: r.kpi, period: r.period, unit: u });
+  for (const r of ratios) for (const group of pathGroups(r)) for (const u of group) extra.set(key(r.kpi, r.period, u.id, r.view), { kpi: r.kpi, period: r.period, unit: u, view: r.view });
   return { extra: [...extra.values()], pathGroups };
 }

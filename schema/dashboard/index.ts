@@ -1,6 +1,6 @@
 // The KPI surface of the API: the catalogue, periods, and KPI values on units.
 import { resolveArrayConnection } from '@pothos/plugin-relay';
-import { and, arrayContains, asc, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import { and, arrayContains, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { GraphQLResolveInfo } from 'graphql';
 import { unitLevelRank, units, type UnitLevel } from '../../db/schema.js';
 import { builder } from '../builder.js';
@@ -17,7 +17,7 @@ import {
   type Period,
   type PeriodKind,
 } from '../../domain/period.js';
-import { KPIS, kpiDefinition, ratioPercent, type KpiDefinition, type KpiId } from '../../domain/catalogue.js';
+import { KPIS, kpiDefinition, ratioPercent, type HistoryView, type KpiDefinition, type KpiId } from '../../domain/catalogue.js';
 import { selects } from '../selection.js';
 import { Unit, UnitLevelEnum } from '../unit/index.js';
 
@@ -43,6 +43,29 @@ const UnitOfMeasureEnum = builder.enumType('UnitOfMeasure', { values: ['PERCENT'
 const PeriodKindEnum = builder.enumType('PeriodKind', {
   values: ['YEAR', 'HALF', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'TERM', 'RANGE'] as const satisfies readonly PeriodKind[],
 });
+
+export const HistoryViewEnum = builder.enumType('HistoryView', {
+  description:
+    'How a KPI reads history across reorganisations (mergers, splits, re-parents). The default is AS_OF_THEN: a number reported for a period stays the number it was, whatever the tree became since.',
+  values: {
+    AS_OF_THEN: {
+      description:
+        'Each period in the tree as it stood at its End (flows: on their date). A commune moved from province P1 to P2 on day d counts in P1 for every period ending on or before d, in P2 after; a unit that did not exist yet has nothing (a ratio over nothing is null).',
+    },
+    CURRENT_TREE: {
+      description:
+        'History restated onto today’s units, for trends across a reorganisation: each fact counts for today’s representative of the unit that held it (the unit while open, else its successor’s; a unit dissolved without successor drops out), and today’s parents all the way up. A closed unit has no values of its own here.',
+    },
+  },
+});
+
+/** The `view` argument of every KPI field: `view: t.arg(VIEW_ARG)`. */
+export const VIEW_ARG = {
+  type: HistoryViewEnum,
+  required: false,
+  defaultValue: 'AS_OF_THEN' as HistoryView,
+  description: 'AS_OF_THEN (the default: the tree as it stood) or CURRENT_TREE (history restated onto today’s units).',
+} as const;
 
 export const KpiDefinitionRef = builder.objectRef<KpiDefinition>('KpiDefinition').implement({
   description: 'A KPI of the catalogue, with the exact rule of its numerator and denominator (docs/kpis.md: the catalogue, its boundaries and examples).',
@@ -90,6 +113,7 @@ export interface KpiValueShape extends KpiResult {
   kpi: KpiDefinition;
   period: Period;
   unit: UnitRow;
+  view: HistoryView;
   /** Position in a breakdown's order (1 first; equal values share a rank). */
   rank?: number | null;
   previous?: Promise<KpiValueShape> | undefined;
@@ -193,12 +217,12 @@ export const KpiValue = builder.objectRef<KpiValueShape>('KpiValue').implement({
     previous: t.field({
       type: KpiChange,
       description: 'The previous period of the same kind (February for March, 2025-Q4 for 2026-Q1).',
-      resolve: async (v, _args, ctx) => ({ current: v, base: await (v.previous ?? loadValue(ctx, v.unit, v.kpi.id, previousPeriod(v.period))) }),
+      resolve: async (v, _args, ctx) => ({ current: v, base: await (v.previous ?? loadValue(ctx, v.unit, v.kpi.id, previousPeriod(v.period), undefined, v.view)) }),
     }),
     lastYear: t.field({
       type: KpiChange,
       description: 'The same period one year earlier.',
-      resolve: async (v, _args, ctx) => ({ current: v, base: await (v.lastYear ?? loadValue(ctx, v.unit, v.kpi.id, samePeriodLastYear(v.period))) }),
+      resolve: async (v, _args, ctx) => ({ current: v, base: await (v.lastYear ?? loadValue(ctx, v.unit, v.kpi.id, samePeriodLastYear(v.period), undefined, v.view)) }),
     }),
   }),
 });
@@ -207,9 +231,9 @@ export const KpiValue = builder.objectRef<KpiValueShape>('KpiValue').implement({
  * Loads a KPI value. When the query asks for comparisons, their values are asked for in
  * the same tick, so they join the same batch (and the same SQL statement).
  */
-export function loadValue(ctx: Context, unit: UnitRow, kpi: KpiId, period: Period, info?: GraphQLResolveInfo): Promise<KpiValueShape> {
+export function loadValue(ctx: Context, unit: UnitRow, kpi: KpiId, period: Period, info?: GraphQLResolveInfo, view: HistoryView = 'AS_OF_THEN'): Promise<KpiValueShape> {
   const load = (p: Period): Promise<KpiValueShape> =>
-    ctx.loaders.kpi.load({ kpi, period: p, unit }).then((r) => ({ ...r, kpi: kpiDefinition(kpi), period: p, unit }));
+    ctx.loaders.kpi.load({ kpi, period: p, unit, view }).then((r) => ({ ...r, kpi: kpiDefinition(kpi), period: p, unit, view }));
   const value = load(period);
   if (!info) return value;
   const previous = selects(info, 'previous') ? load(previousPeriod(period)) : undefined;
@@ -237,8 +261,9 @@ builder.objectFields(Unit, (t) => ({
     args: {
       id: t.arg({ type: KpiIdEnum, required: true }),
       period: t.arg.string({ required: true }),
+      view: t.arg(VIEW_ARG),
     },
-    resolve: (unit, args, ctx, info) => loadValue(ctx, unit, args.id, periodArg(args.period), info),
+    resolve: (unit, args, ctx, info) => loadValue(ctx, unit, args.id, periodArg(args.period), info, args.view ?? 'AS_OF_THEN'),
   }),
   kpis: t.field({
     type: [KpiValue],
@@ -248,12 +273,13 @@ builder.objectFields(Unit, (t) => ({
     args: {
       ids: t.arg({ type: [KpiIdEnum], required: false }),
       period: t.arg.string({ required: true }),
+      view: t.arg(VIEW_ARG),
     },
     resolve: (unit, args, ctx, info) => {
       const period = periodArg(args.period);
       // Left out: the KPIs this caller reads (a partner's key names its own).
       const ids = args.ids ? [...new Set(args.ids)] : ctx.access.kpisRead;
-      return ids.map((id) => loadValue(ctx, unit, id, period, info));
+      return ids.map((id) => loadValue(ctx, unit, id, period, info, args.view ?? 'AS_OF_THEN'));
     },
   }),
   series: t.field({
@@ -266,6 +292,7 @@ builder.objectFields(Unit, (t) => ({
       from: t.arg.string({ required: true, description: 'A period; the series starts with the grain period containing its first day.' }),
       to: t.arg.string({ required: true, description: 'A period; the series ends with the grain period containing its last day.' }),
       grain: t.arg({ type: GrainEnum, required: true }),
+      view: t.arg(VIEW_ARG),
     },
     resolve: (unit, args, ctx, info) => {
       const from = periodArg(args.from, 'from');
@@ -275,7 +302,7 @@ builder.objectFields(Unit, (t) => ({
       if (periods.length > MAX_SERIES_POINTS) {
         throw badInput('grain', `${periods.length} points from ${from.id} to ${to.id}; at most ${MAX_SERIES_POINTS}: use a coarser grain`);
       }
-      return periods.map((p) => loadValue(ctx, unit, args.kpi, p, info));
+      return periods.map((p) => loadValue(ctx, unit, args.kpi, p, info, args.view ?? 'AS_OF_THEN'));
     },
   }),
   breakdown: t.connection({
@@ -292,6 +319,7 @@ builder.objectFields(Unit, (t) => ({
       period: t.arg.string({ required: true }),
       level: t.arg({ type: UnitLevelEnum, required: false, description: 'Default: the units directly below.' }),
       orderBy: t.arg({ type: BreakdownOrderEnum, required: false, defaultValue: 'VALUE_DESC' }),
+      view: t.arg(VIEW_ARG),
     },
     resolve: async (unit, args, ctx, info) => {
       connectionArgs(args, MAX_BREAKDOWN_PAGE);
@@ -299,13 +327,14 @@ builder.objectFields(Unit, (t) => ({
       if (args.level && unitLevelRank(args.level) <= unitLevelRank(unit.level)) {
         throw badInput('level', `${args.level} is not below ${unit.level} ${unit.code}`);
       }
-      const below = await unitsBelow(ctx, unit, period, args.level ?? null);
+      const view = args.view ?? 'AS_OF_THEN';
+      const below = await unitsBelow(ctx, unit, period, args.level ?? null, view);
       if (below.length > MAX_BREAKDOWN_UNITS) {
         throw badInput('level', `${below.length} units below ${unit.code} at ${args.level}; at most ${MAX_BREAKDOWN_UNITS}: break down a smaller unit`);
       }
       // Ranks are among the units this caller reads: a rank must not tell of a hidden value.
       const readable = below.filter((u) => ctx.access.readsAggregate(u, args.kpi));
-      const values = await Promise.all(readable.map((u) => loadValue(ctx, u, args.kpi, period, info)));
+      const values = await Promise.all(readable.map((u) => loadValue(ctx, u, args.kpi, period, info, view)));
       const ordered = orderValues(values, args.orderBy ?? 'VALUE_DESC');
       return resolveArrayConnection({ args, defaultSize: DEFAULT_BREAKDOWN_PAGE, maxSize: MAX_BREAKDOWN_PAGE }, ordered);
     },
@@ -365,14 +394,33 @@ function orderValues(values: KpiValueShape[], orderBy: BreakdownOrder): KpiValue
   }
 }
 
-/** Units directly below (or at a level below) that lived during the period, by code. */
-async function unitsBelow(ctx: Context, unit: UnitRow, period: Period, level: UnitLevel | null): Promise<UnitRow[]> {
+/**
+ * Units directly below (or at a level below), by code: in AS_OF_THEN those below it at
+ * some time during the period (the tree as it stood) that lived during it; in CURRENT_TREE
+ * today's open units below it.
+ */
+async function unitsBelow(ctx: Context, unit: UnitRow, period: Period, level: UnitLevel | null, view: HistoryView): Promise<UnitRow[]> {
+  if (view === 'CURRENT_TREE') {
+    return ctx.db
+      .select()
+      .from(units)
+      .where(and(level ? and(arrayContains(units.path, [unit.id]), eq(units.level, level)) : eq(units.parentId, unit.id), isNull(units.validTo)))
+      .orderBy(asc(units.code));
+  }
+  const [start, end] = [period.start.toISOString(), period.end.toISOString()];
+  // Below the unit during the period: a link to it (directly) or a segment under it (at a level) that overlaps the period.
+  const during = (from: string, to: string) => sql`(${sql.raw(from)} IS NULL OR ${sql.raw(from)} < ${end}::timestamptz) AND (${sql.raw(to)} IS NULL OR ${sql.raw(to)} > ${start}::timestamptz)`;
+  const below = level
+    ? sql`SELECT unit_id FROM unit_ancestry WHERE view = 0 AND ancestor_id = ${unit.id} AND unit_id <> ${unit.id} AND ${during('from_at', 'to_at')}`
+    : sql`SELECT id FROM units WHERE parent_id = ${unit.id} AND ${during('parent_since', 'NULL')}
+          UNION SELECT unit_id FROM unit_parent_history WHERE parent_id = ${unit.id} AND ${during('from_at', 'to_at')}`;
   return ctx.db
     .select()
     .from(units)
     .where(
       and(
-        level ? and(arrayContains(units.path, [unit.id]), eq(units.level, level)) : eq(units.parentId, unit.id),
+        sql`${units.id} IN (${below})`,
+        level ? eq(units.level, level) : undefined,
         lt(units.validFrom, period.end),
         or(isNull(units.validTo), gt(units.validTo, period.start)),
       ),
@@ -422,6 +470,7 @@ builder.queryField('compare', (t) =>
       units: t.arg.stringList({ required: true }),
       kpis: t.arg({ type: [KpiIdEnum], required: false }),
       period: t.arg.string({ required: true }),
+      view: t.arg(VIEW_ARG),
     },
     resolve: async (_root, args, ctx, info) => {
       const period = periodArg(args.period);
@@ -436,7 +485,7 @@ builder.queryField('compare', (t) =>
       return {
         period,
         kpis,
-        rows: (found as UnitRow[]).map((unit) => ({ unit, values: kpis.map((k) => loadValue(ctx, unit, k.id, period, info)) })),
+        rows: (found as UnitRow[]).map((unit) => ({ unit, values: kpis.map((k) => loadValue(ctx, unit, k.id, period, info, args.view ?? 'AS_OF_THEN')) })),
       };
     },
   }),

@@ -4,11 +4,11 @@
 // through the request's loader, so a report reads them all in one batch, whatever its size.
 import { builder } from '../builder.js';
 import type { Context, UnitRow } from '../context.js';
-import { KpiDefinitionRef, loadValue, PeriodRef, shownValue } from '../dashboard/index.js';
+import { KpiDefinitionRef, loadValue, PeriodRef, shownValue, VIEW_ARG } from '../dashboard/index.js';
 import { badInput } from '../errors.js';
 import { dayNumber, dayParts, dayPeriod, formatDay, parsePeriod, PeriodError, rangePeriod, samePeriodLastYear, vietnamDay, vietnamMidnight, type Period } from '../../domain/period.js';
 import { elapsedShare, progress, shareOfChange, type Progress, type ProgressStatus } from '../kpi/progress.js';
-import { kpiDefinition, type KpiDefinition, type KpiId } from '../../domain/catalogue.js';
+import { kpiDefinition, type HistoryView, type KpiDefinition, type KpiId } from '../../domain/catalogue.js';
 import { Unit } from '../unit/index.js';
 import { readableKpis, targetPeriodArg, targetsOf } from './targets.js';
 
@@ -113,31 +113,40 @@ export function oncePerReport<T>(reads: WeakMap<ProgressReportShape, Promise<T>>
 }
 
 /** A KPI's value as a number to compute with (a ratio as a percentage); null when there is none or it is withheld. */
-const valueOf = (ctx: Context, unit: UnitRow, kpi: KpiId, period: Period) => loadValue(ctx, unit, kpi, period).then((v) => (v.suppressed ? null : shownValue(v)));
+const valueOf = (ctx: Context, unit: UnitRow, kpi: KpiId, period: Period, view: HistoryView) => loadValue(ctx, unit, kpi, period, undefined, view).then((v) => (v.suppressed ? null : shownValue(v)));
 
 /**
  * The value "at" the instant that starts day `day`: for a stock or a ratio, its value for
  * the day before (whose End that is); for a flow, its sum over [from, day).
  */
-export function valueAt(ctx: Context, unit: UnitRow, kpi: KpiDefinition, from: number, day: number): Promise<number | null> {
-  if (kpi.kind === 'FLOW') return day > from ? valueOf(ctx, unit, kpi.id, rangePeriod(from, day)) : Promise.resolve(0);
-  return valueOf(ctx, unit, kpi.id, dayPeriod(day - 1));
+export function valueAt(ctx: Context, unit: UnitRow, kpi: KpiDefinition, from: number, day: number, view: HistoryView = 'AS_OF_THEN'): Promise<number | null> {
+  if (kpi.kind === 'FLOW') return day > from ? valueOf(ctx, unit, kpi.id, rangePeriod(from, day), view) : Promise.resolve(0);
+  return valueOf(ctx, unit, kpi.id, dayPeriod(day - 1), view);
 }
 
 /** One KPI's progress: its values now, at the start, and last year's, all through the loader. */
-export async function kpiProgress(ctx: Context, unit: UnitRow, kpi: KpiDefinition, period: Period, asOfDay: number, elapsed: number, target: number | null): Promise<KpiProgressShape> {
+export async function kpiProgress(
+  ctx: Context,
+  unit: UnitRow,
+  kpi: KpiDefinition,
+  period: Period,
+  asOfDay: number,
+  elapsed: number,
+  target: number | null,
+  view: HistoryView = 'AS_OF_THEN',
+): Promise<KpiProgressShape> {
   const flow = kpi.kind === 'FLOW';
-  const actualP = valueAt(ctx, unit, kpi, period.startDay, asOfDay);
-  const baselineP = flow ? Promise.resolve(0) : valueAt(ctx, unit, kpi, period.startDay, period.startDay);
+  const actualP = valueAt(ctx, unit, kpi, period.startDay, asOfDay, view);
+  const baselineP = flow ? Promise.resolve(0) : valueAt(ctx, unit, kpi, period.startDay, period.startDay, view);
   // Last year's course over the same days: only for a target's year, half, quarter or month.
   let shareP: Promise<number | null> = Promise.resolve(null);
   if (target !== null && period.kind !== 'TERM') {
     const last = samePeriodLastYear(period);
     const lastAsOf = asOfDay >= period.endDay ? last.endDay : samePeriodLastYear(dayPeriod(asOfDay)).startDay;
     shareP = Promise.all([
-      valueAt(ctx, unit, kpi, last.startDay, last.startDay),
-      valueAt(ctx, unit, kpi, last.startDay, lastAsOf),
-      valueAt(ctx, unit, kpi, last.startDay, last.endDay),
+      valueAt(ctx, unit, kpi, last.startDay, last.startDay, view),
+      valueAt(ctx, unit, kpi, last.startDay, lastAsOf, view),
+      valueAt(ctx, unit, kpi, last.startDay, last.endDay, view),
     ]).then(([from, at, to]) => shareOfChange(from, at, to));
   }
   const [actual, baseline, lastYearShare] = await Promise.all([actualP, baselineP, shareP]);
@@ -164,6 +173,7 @@ builder.objectFields(Unit, (t) => ({
     args: {
       period: t.arg.string({ required: true }),
       today: t.arg({ type: 'Date', description: 'The day to report for; its end is the instant values are read at. Default: today (Vietnam time).' }),
+      view: t.arg(VIEW_ARG),
     },
     resolve: async (unit, args, ctx) => {
       const period = targetPeriodArg(args.period);
@@ -173,7 +183,7 @@ builder.objectFields(Unit, (t) => ({
       const report: ProgressReportShape = { unit, period, today, asOfDay, elapsed, items: Promise.resolve([]) };
       report.items = targetsOf(ctx.db, [unit.id], period).then((found) =>
         Promise.all(
-          readable.map((k) => kpiProgress(ctx, unit, kpiDefinition(k), period, asOfDay, elapsed, found.get(`${unit.id}|${k}`) ?? null).then((p) => ({ ...p, report }))),
+          readable.map((k) => kpiProgress(ctx, unit, kpiDefinition(k), period, asOfDay, elapsed, found.get(`${unit.id}|${k}`) ?? null, args.view ?? 'AS_OF_THEN').then((p) => ({ ...p, report }))),
         ),
       );
       return report;

@@ -14,7 +14,7 @@ import { errorSummary } from '../errors.js';
 import { formatVietnamInstant } from '../../domain/time.js';
 import { parsePeriod, PeriodError, type Period } from '../../domain/period.js';
 import { readShown } from '../access/cells.js';
-import { KPI_IDS, kpiDefinition, ratioPercent, type KpiId } from '../../domain/catalogue.js';
+import { HISTORY_VIEWS, KPI_IDS, kpiDefinition, ratioPercent, type HistoryView, type KpiId } from '../../domain/catalogue.js';
 
 const PAGE = 250;
 export const EXPORT_COLUMNS = ['unit_code', 'unit_name', 'level', 'parent_code', 'kpi', 'period', 'value', 'numerator', 'denominator', 'as_of', 'suppressed'] as const;
@@ -36,6 +36,7 @@ interface ExportRequest {
   kpis: KpiId[];
   /** Id of the unit whose subtree is exported; null: all. */
   under: number | null;
+  view: HistoryView;
   access: Access;
 }
 
@@ -68,7 +69,9 @@ async function parseRequest(db: Db, url: URL, format: 'csv' | 'ndjson', access: 
     if (roots !== null && !roots.some((id) => root.path.includes(id))) throw new ExportError('under', `${underCode} is outside what this caller reads`, 403);
     under = root.id;
   }
-  return { format, period, level, kpis: kpis as KpiId[], under, access };
+  const view = (url.searchParams.get('view') ?? 'AS_OF_THEN') as HistoryView;
+  if (!HISTORY_VIEWS.includes(view)) throw new ExportError('view', `must be one of ${HISTORY_VIEWS.join(', ')}`);
+  return { format, period, level, kpis: kpis as KpiId[], under, view, access };
 }
 
 const csvField = (v: unknown) => {
@@ -80,7 +83,7 @@ const csvField = (v: unknown) => {
  * Units at a level that lived during the period, under a unit (null: anywhere), by code
  * after `after`: what the export and a partner's full sync list.
  */
-export function livingUnitsPage(db: Db, level: UnitLevel, under: number | null, period: Period, after: string, limit: number) {
+export function livingUnitsPage(db: Db, level: UnitLevel, under: number | null, period: Period, after: string, limit: number, view: HistoryView = 'AS_OF_THEN') {
   return db
     .select()
     .from(units)
@@ -89,8 +92,8 @@ export function livingUnitsPage(db: Db, level: UnitLevel, under: number | null, 
         eq(units.level, level),
         under === null ? undefined : arrayContains(units.path, [under]),
         gt(units.code, after),
-        lt(units.validFrom, period.end),
-        or(isNull(units.validTo), gt(units.validTo, period.start)),
+        // Today's units, in today's tree; else those that lived during the period.
+        view === 'CURRENT_TREE' ? isNull(units.validTo) : and(lt(units.validFrom, period.end), or(isNull(units.validTo), gt(units.validTo, period.start))),
       ),
     )
     .orderBy(asc(units.code))
@@ -103,7 +106,7 @@ export async function* exportLines(db: Db, req: ExportRequest): AsyncGenerator<s
   const parents = new Map<number, string>();
   let after = '';
   for (;;) {
-    const page = await livingUnitsPage(db, req.level, req.under, req.period, after, PAGE);
+    const page = await livingUnitsPage(db, req.level, req.under, req.period, after, PAGE, req.view);
     if (page.length === 0) return;
     const missing = [...new Set(page.map((u) => u.parentId).filter((id): id is number => id !== null && !parents.has(id)))];
     if (missing.length > 0) {
@@ -111,7 +114,7 @@ export async function* exportLines(db: Db, req: ExportRequest): AsyncGenerator<s
         parents.set(p.id, p.code);
       }
     }
-    const requests = page.flatMap((u) => req.kpis.map((kpi) => ({ kpi, period: req.period, unit: u })));
+    const requests = page.flatMap((u) => req.kpis.map((kpi) => ({ kpi, period: req.period, unit: u, view: req.view })));
     // The roots keep the rows in scope; the check stands behind them, as in the GraphQL loader.
     const outside = requests.find((r) => !req.access.readsAggregate(r.unit, r.kpi));
     if (outside) throw new Error(`export reached ${outside.unit.code}, outside the caller's scope`);

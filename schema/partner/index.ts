@@ -6,7 +6,7 @@ import { UNIT_LEVELS, type UnitLevel } from '../../db/schema.js';
 import { type Series } from '../../domain/catalogue.js';
 import { builder } from '../builder.js';
 import type { UnitRow } from '../context.js';
-import { KpiIdEnum, KpiValue, loadValue, periodArg, type KpiValueShape } from '../dashboard/index.js';
+import { KpiIdEnum, KpiValue, loadValue, periodArg, VIEW_ARG, type KpiValueShape } from '../dashboard/index.js';
 import { badInput, pageSize } from '../errors.js';
 import { livingUnitsPage } from './export.js';
 import { KPIS, kpiDefinition, type KpiId } from '../../domain/catalogue.js';
@@ -62,6 +62,7 @@ builder.queryField('changes', (t) =>
       level: t.arg({ type: UnitLevelEnum, required: false, defaultValue: 'COMMUNE' }),
       kpis: t.arg({ type: [KpiIdEnum], required: false }),
       first: t.arg.int({ required: false, defaultValue: 1000, description: `Changes per page, at most ${MAX_CHANGES}.` }),
+      view: t.arg(VIEW_ARG),
     },
     resolve: async (_root, args, ctx, info) => {
       const period = periodArg(args.period);
@@ -70,6 +71,7 @@ builder.queryField('changes', (t) =>
       pageSize(args.first, MAX_CHANGES);
       const first = args.first ?? 1000;
       const level: UnitLevel = args.level ?? 'COMMUNE';
+      const view = args.view ?? 'AS_OF_THEN';
       if (!UNIT_LEVELS.includes(level)) throw badInput('level', 'unknown level');
       const kpis = [...new Set(args.kpis ?? KPIS.map((k) => k.id))].filter((id) => ctx.access.readsKpi(id)).map(kpiDefinition);
       const roots = ctx.access.readRoots();
@@ -79,11 +81,11 @@ builder.queryField('changes', (t) =>
           cursor.seq >= 0 ? cursor.seq : Number((await rows<{ seq: string | number }>(ctx.db, sql`SELECT coalesce(max(seq), 0) AS seq FROM kpi_as_of`))[0]!.seq);
         const perPage = Math.max(1, Math.floor(first / Math.max(1, kpis.length)));
         if (roots?.length === 0) return { values: [], cursor: encodeCursor(start), hasMore: false };
-        const found = await livingUnitsPage(ctx.db, level, roots === null ? null : roots[0]!, period, cursor.fullAfter, perPage + 1);
+        const found = await livingUnitsPage(ctx.db, level, roots === null ? null : roots[0]!, period, cursor.fullAfter, perPage + 1, view);
         const page = found.slice(0, perPage);
         const more = found.length > perPage;
         return {
-          values: page.flatMap((u) => kpis.map((k) => loadValue(ctx, u, k.id, period, info))),
+          values: page.flatMap((u) => kpis.map((k) => loadValue(ctx, u, k.id, period, info, view))),
           cursor: more ? encodeCursor(start, page.at(-1)!.code) : encodeCursor(start),
           hasMore: more,
         };
@@ -107,7 +109,7 @@ builder.queryField('changes', (t) =>
       const unitById = new Map(units.filter((u): u is UnitRow => !!u && !(u instanceof Error)).map((u) => [u.id, u]));
       const last = page.at(-1);
       return {
-        values: [...pairs.values()].map((p) => loadValue(ctx, unitById.get(p.unitId)!, p.kpi, period, info)),
+        values: [...pairs.values()].map((p) => loadValue(ctx, unitById.get(p.unitId)!, p.kpi, period, info, view)),
         cursor: encodeCursor(last ? Number(last.seq) : since),
         hasMore: found.length > first,
       };

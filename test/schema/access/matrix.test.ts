@@ -213,6 +213,38 @@ const CASES: Record<string, { expected: Outcome[]; run: (caller: CallerName) => 
         (d) => d.updateUnit?.__typename === 'UpdateUnitSuccess',
       ),
   },
+  'unit(C4).kpi in CURRENT_TREE: another province’s commune, in today’s tree': {
+    expected: ['Y', 'N', 'N', 'N', 'N', 'Y', 'N'],
+    run: (c) => read(c, `{ unit(code: "C4") { kpi(id: APP_ADOPTION, period: "2026-03", view: CURRENT_TREE) { value } } }`, (d) => d.unit?.kpi),
+  },
+  'reparentUnit of a branch of C1 under C3 (C3 is outside a UNIT_ADMIN@C1’s subtree)': {
+    expected: ['Y', 'N', 'N', 'N', 'N', 'N', 'N'],
+    run: async (c) => {
+      const code = unique(c, 'BR');
+      await w.gql('CENTRAL_ADMIN', `mutation { createUnit(input: { code: "${code}", name: "Chi đoàn Chuyển", level: BRANCH, parent: "C1", validFrom: "2025-01-01T00:00:00+07:00" }) { __typename } }`);
+      return write(c, `mutation { reparentUnit(input: { code: "${code}", parent: "C3", at: "2026-01-01T00:00:00+07:00" }) { __typename } }`, (d) => d.reparentUnit?.__typename === 'ReparentUnitSuccess');
+    },
+  },
+  'mergeUnits of two branches of C1': {
+    expected: ['Y', 'Y', 'N', 'N', 'N', 'N', 'N'],
+    run: async (c) => {
+      const [a, b] = [unique(c, 'BMA'), unique(c, 'BMB')];
+      for (const code of [a, b]) {
+        await w.gql('CENTRAL_ADMIN', `mutation { createUnit(input: { code: "${code}", name: "Chi đoàn Nhập", level: BRANCH, parent: "C1", validFrom: "2025-01-01T00:00:00+07:00" }) { __typename } }`);
+      }
+      return write(c, `mutation { mergeUnits(input: { codes: ["${a}"], into: "${b}", at: "2026-01-01T00:00:00+07:00" }) { __typename } }`, (d) => d.mergeUnits?.__typename === 'MergeUnitsSuccess');
+    },
+  },
+  'splitUnit of a branch of C1 into another': {
+    expected: ['Y', 'Y', 'N', 'N', 'N', 'N', 'N'],
+    run: async (c) => {
+      const [a, b] = [unique(c, 'BSA'), unique(c, 'BSB')];
+      for (const code of [a, b]) {
+        await w.gql('CENTRAL_ADMIN', `mutation { createUnit(input: { code: "${code}", name: "Chi đoàn Tách", level: BRANCH, parent: "C1", validFrom: "2025-01-01T00:00:00+07:00" }) { __typename } }`);
+      }
+      return write(c, `mutation { splitUnit(input: { code: "${a}", children: [], successor: "${b}", at: "2026-01-01T00:00:00+07:00" }) { __typename } }`, (d) => d.splitUnit?.__typename === 'SplitUnitSuccess');
+    },
+  },
   'createUnit under C1': {
     expected: ['Y', 'Y', 'N', 'N', 'N', 'N', 'N'],
     run: (c) =>
