@@ -145,18 +145,26 @@ builder.mutationField('reparentUnit', (t) =>
 // ── mergeUnits and splitUnit ─────────────────────────────────────────────────
 
 /** Checks and runs a merger of `merged` into `successor` on `at`, the children listed in `moves` going elsewhere (a split). */
-async function merge(tx: Db, merged: UnitRow[], successor: UnitRow, at: Date, moves: { child: UnitRow; parent: UnitRow }[], field: string) {
+async function merge(
+  tx: Db,
+  merged: UnitRow[],
+  successor: UnitRow,
+  at: Date,
+  moves: { child: UnitRow; parent: UnitRow }[],
+  fields: { merged: string; successor: string },
+) {
+  const field = fields.merged;
   const before: TreeChangeShape = { unit: await snapshot(tx, successor.code), moved: [], merged: await Promise.all(merged.map((u) => snapshot(tx, u.code))) };
   const done = merged.every((u) => u.validTo?.getTime() === at.getTime() && u.successorId === successor.id);
   if (done) return { before, after: before };
   checkAt(at);
   for (const u of merged) {
     if (u.level === 'CENTRAL') throw invalid(field, 'the Central Committee does not close');
-    if (u.id === successor.id || successor.path.includes(u.id)) throw invalid('successor', `must not be ${u.code} or a unit below it`);
-    if (successor.level !== u.level) throw invalid('successor', `must be a ${u.level} like ${u.code} (${successor.code} is a ${successor.level})`);
+    if (u.id === successor.id || successor.path.includes(u.id)) throw invalid(fields.successor, `must not be ${u.code} or a unit below it`);
+    if (successor.level !== u.level) throw invalid(fields.successor, `must be a ${u.level} like ${u.code} (${successor.code} is a ${successor.level})`);
     openAt(u, at, field);
   }
-  if (successor.validFrom > at || (successor.validTo && successor.validTo <= at)) throw invalid('successor', `${successor.code} is not open at ${iso(at)}`);
+  if (successor.validFrom > at || (successor.validTo && successor.validTo <= at)) throw invalid(fields.successor, `${successor.code} is not open at ${iso(at)}`);
   const late = await reportsFrom(tx, merged.map((u) => u.id), at);
   if (late) throw invalid('at', `must be after everything of ${late.code}: a report is dated ${late.date}`);
   for (const [i, { child, parent }] of moves.entries()) checkParent(child, parent, at, `children.${i}.parent`);
@@ -198,7 +206,7 @@ builder.mutationField('mergeUnits', (t) =>
           const merged: UnitRow[] = [];
           for (const code of [...new Set(input.codes)]) merged.push(await guard.unit(code, 'codes'));
           const successor = await guard.unit(input.into, 'into');
-          return merge(tx, merged, successor, input.at, [], 'codes');
+          return merge(tx, merged, successor, input.at, [], { merged: 'codes', successor: 'into' });
         },
       });
     },
@@ -255,7 +263,7 @@ builder.mutationField('splitUnit', (t) =>
             if (moves.some((m) => m.child.id === child.id)) throw invalid(`children.${i}.code`, `${child.code} is listed twice`);
             moves.push({ child, parent: await guard.unit(c.parent, `children.${i}.parent`) });
           }
-          return merge(tx, [unit], successor, input.at, moves, 'code');
+          return merge(tx, [unit], successor, input.at, moves, { merged: 'code', successor: 'successor' });
         },
       });
     },
