@@ -34,6 +34,15 @@ export function unitLevelRank(level: UnitLevel): number {
   return { CENTRAL: 0, PROVINCE: 1, COMMUNE: 2, BLOC: 2, BRANCH: 3 }[level];
 }
 
+/** The levels a unit of each level may sit under (a bloc hangs under a province beside the communes). */
+export const PARENT_LEVELS: Record<UnitLevel, UnitLevel[]> = {
+  CENTRAL: [],
+  PROVINCE: ['CENTRAL'],
+  COMMUNE: ['PROVINCE'],
+  BLOC: ['PROVINCE'],
+  BRANCH: ['COMMUNE', 'BLOC'],
+};
+
 export const GENDERS = ['MALE', 'FEMALE', 'OTHER'] as const;
 
 const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));

@@ -3,64 +3,33 @@
 // AS_OF_THEN view reads the tree as it stood) and is restated onto today's units in the
 // CURRENT_TREE view. Who may use them: a CENTRAL_ADMIN anywhere; a UNIT_ADMIN when every
 // unit named (moved, merged, split, the new parents, the successor) is in its subtree.
-import { sql } from 'drizzle-orm';
 import * as z from 'zod';
-import { rows, type Db } from '../../db/client.js';
-import type { UnitRow } from '../context.js';
-import { mergeUnits, reparentUnit } from '../../db/writes.js';
-import { vietnamDay, vietnamMidnightMs } from '../../domain/time.js';
+import type { Db } from '../../db/client.js';
+import { merge, reparent, TreeRefusal, type MergeInput, type TreeChangeDone } from '../../db/tree.js';
 import { builder } from '../builder.js';
 import { Unit } from '../unit/index.js';
 import { invalid } from './errors.js';
 import { unitNamed, unitSnapshot, type UnitSnapshot } from './records.js';
-import { IDEMPOTENCY_KEY_DESCRIPTION, idempotencyKeySchema, instant, iso, mutate, parse, resultUnion, text } from './run.js';
-import { PARENT_LEVELS } from './units.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotencyKeySchema, instant, mutate, parse, resultUnion, text } from './run.js';
 
 const AT_DESCRIPTION =
   'The day it takes effect: a Vietnam midnight (such as 2025-07-01T00:00:00+07:00), not in the future. Periods ending on or before it count in the tree as it stood before; later ones in the new tree.';
 
-/** A change of the tree holds from a Vietnam midnight (the roll-ups move on a day), and not ahead of today. */
-function checkAt(at: Date, field = 'at'): void {
-  if (vietnamMidnightMs(vietnamDay(at)) !== at.getTime()) throw invalid(field, `must be a Vietnam midnight (00:00+07:00): the tree changes from one day to the next`);
-  if (at.getTime() > Date.now()) throw invalid(field, 'must not be in the future: the tree changes once it has changed');
-}
-
-/** The unit is open on the day: opened before it and not closed by then. */
-function openAt(unit: UnitRow, at: Date, field: string): void {
-  if (unit.validFrom >= at) throw invalid(field, `${unit.code} opened at ${iso(unit.validFrom)}, not before ${iso(at)}`);
-  if (unit.validTo && unit.validTo <= at) throw invalid(field, `${unit.code} closed at ${iso(unit.validTo)}, not after ${iso(at)}`);
-}
-
-/** `parent` may take `child` under it from `at`. */
-function checkParent(child: UnitRow, parent: UnitRow, at: Date, field: string): void {
-  const allowed = PARENT_LEVELS[child.level];
-  if (!allowed.includes(parent.level)) throw invalid(field, `must be a ${allowed.join(' or ')}: a ${child.level} sits under one (${parent.code} is a ${parent.level})`);
-  if (parent.path.includes(child.id)) throw invalid(field, `must not be ${child.code} or a unit below it`);
-  if (parent.validFrom > at || (parent.validTo && parent.validTo <= at)) throw invalid(field, `${parent.code} is not open at ${iso(at)}`);
-}
-
-/** Since when the unit is under its current parent. */
-async function parentSince(tx: Db, unit: UnitRow): Promise<Date> {
-  const [row] = await rows<{ since: Date | string | null }>(tx, sql`SELECT parent_since AS since FROM units WHERE id = ${unit.id}`);
-  return row?.since == null ? unit.validFrom : new Date(row.since);
-}
-
-/** Reports of the units dated at or after `at`: nothing of a closing unit may follow its closing. */
-async function reportsFrom(tx: Db, unitIds: number[], at: Date): Promise<{ code: string; date: string } | undefined> {
-  const [found] = await rows<{ code: string; date: string }>(
-    tx,
-    sql`SELECT u.code, to_char(a.date, 'YYYY-MM-DD') AS date FROM activity_reports a JOIN units u ON u.id = a.unit_id
-         WHERE a.unit_id = ANY(${`{${unitIds.join(',')}}`}::int[]) AND (a.date::timestamp AT TIME ZONE INTERVAL '+07:00') >= ${at.toISOString()}::timestamptz
-         ORDER BY a.date LIMIT 1`,
-  );
-  return found;
+/** Runs a change of db/tree.ts; its refusal is the mutation's ValidationError on the field it names. */
+async function treeChange(work: () => Promise<TreeChangeDone>): Promise<TreeChangeDone> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof TreeRefusal) throw invalid(e.field, e.reason);
+    throw e;
+  }
 }
 
 interface TreeChangeShape {
   unit: UnitSnapshot;
   /** Codes of the units put under another parent by the change. */
   moved: string[];
-  /** Codes of the units that closed into `unit` (a merger, a split). */
+  /** The units that closed into `unit` (a merger, a split). */
   merged: UnitSnapshot[];
 }
 
@@ -123,19 +92,11 @@ builder.mutationField('reparentUnit', (t) =>
         idempotencyKey,
         request: input,
         run: async (tx, guard) => {
-          const unit = await guard.unit(input.code, 'code');
-          const parent = await guard.unit(input.parent, 'parent');
+          await guard.unit(input.code, 'code');
+          await guard.unit(input.parent, 'parent');
           const before: TreeChangeShape = { unit: await snapshot(tx, input.code), moved: [], merged: [] };
-          const since = await parentSince(tx, unit);
-          if (unit.parentId === parent.id && since.getTime() === input.at.getTime()) return { before, after: { ...before, moved: [unit.code] } };
-          if (unit.level === 'CENTRAL') throw invalid('code', 'the Central Committee has no parent');
-          if (unit.parentId === parent.id) throw invalid('parent', `${unit.code} is under ${parent.code} already`);
-          checkAt(input.at);
-          openAt(unit, input.at, 'code');
-          checkParent(unit, parent, input.at, 'parent');
-          if (input.at <= since) throw invalid('at', `must be after ${unit.code} came under ${before.unit.parent} (${iso(since)})`);
-          await reparentUnit(tx, unit.id, parent.id, input.at);
-          return { before, after: { unit: await snapshot(tx, input.code), moved: [unit.code], merged: [] } };
+          const done = await treeChange(() => reparent(tx, input));
+          return { before, after: done.changed ? { unit: await snapshot(tx, input.code), moved: done.moved, merged: [] } : { ...before, moved: done.moved } };
         },
       });
     },
@@ -144,35 +105,13 @@ builder.mutationField('reparentUnit', (t) =>
 
 // ── mergeUnits and splitUnit ─────────────────────────────────────────────────
 
-/** Checks and runs a merger of `merged` into `successor` on `at`, the children listed in `moves` going elsewhere (a split). */
-async function merge(
-  tx: Db,
-  merged: UnitRow[],
-  successor: UnitRow,
-  at: Date,
-  moves: { child: UnitRow; parent: UnitRow }[],
-  fields: { merged: string; successor: string },
-) {
-  const field = fields.merged;
-  const before: TreeChangeShape = { unit: await snapshot(tx, successor.code), moved: [], merged: await Promise.all(merged.map((u) => snapshot(tx, u.code))) };
-  const done = merged.every((u) => u.validTo?.getTime() === at.getTime() && u.successorId === successor.id);
-  if (done) return { before, after: before };
-  checkAt(at);
-  for (const u of merged) {
-    if (u.level === 'CENTRAL') throw invalid(field, 'the Central Committee does not close');
-    if (u.id === successor.id || successor.path.includes(u.id)) throw invalid(fields.successor, `must not be ${u.code} or a unit below it`);
-    if (successor.level !== u.level) throw invalid(fields.successor, `must be a ${u.level} like ${u.code} (${successor.code} is a ${successor.level})`);
-    openAt(u, at, field);
-  }
-  if (successor.validFrom > at || (successor.validTo && successor.validTo <= at)) throw invalid(fields.successor, `${successor.code} is not open at ${iso(at)}`);
-  const late = await reportsFrom(tx, merged.map((u) => u.id), at);
-  if (late) throw invalid('at', `must be after everything of ${late.code}: a report is dated ${late.date}`);
-  for (const [i, { child, parent }] of moves.entries()) checkParent(child, parent, at, `children.${i}.parent`);
-  const moved = await mergeUnits(tx, merged.map((u) => u.id), successor.id, at, new Map(moves.map((m) => [m.child.id, m.parent.id])));
-  return {
-    before,
-    after: { unit: await snapshot(tx, successor.code), moved, merged: await Promise.all(merged.map((u) => snapshot(tx, u.code))) },
-  };
+/** Runs a merger (or a split), with the audit's before and after of the successor and the units closed. */
+async function mergeChange(tx: Db, input: MergeInput, fields: { merged: string; into: string; children: string }): Promise<{ before: TreeChangeShape; after: TreeChangeShape }> {
+  const closing = async () => (await Promise.all([...new Set(input.codes)].map((code) => unitSnapshot(tx, code)))).filter((u): u is UnitSnapshot => u !== null);
+  const before: TreeChangeShape = { unit: (await unitSnapshot(tx, input.into)) ?? ({ code: input.into } as UnitSnapshot), moved: [], merged: await closing() };
+  const done = await treeChange(() => merge(tx, input, fields));
+  if (!done.changed) return { before, after: before };
+  return { before, after: { unit: await snapshot(tx, input.into), moved: done.moved, merged: await closing() } };
 }
 
 const MergeUnitsInput = builder.inputType('MergeUnitsInput', {
@@ -203,10 +142,9 @@ builder.mutationField('mergeUnits', (t) =>
         idempotencyKey,
         request: input,
         run: async (tx, guard) => {
-          const merged: UnitRow[] = [];
-          for (const code of [...new Set(input.codes)]) merged.push(await guard.unit(code, 'codes'));
-          const successor = await guard.unit(input.into, 'into');
-          return merge(tx, merged, successor, input.at, [], { merged: 'codes', successor: 'into' });
+          for (const code of new Set(input.codes)) await guard.unit(code, 'codes');
+          await guard.unit(input.into, 'into');
+          return mergeChange(tx, input, { merged: 'codes', into: 'into', children: 'children' });
         },
       });
     },
@@ -254,16 +192,13 @@ builder.mutationField('splitUnit', (t) =>
         idempotencyKey,
         request: input,
         run: async (tx, guard) => {
-          const unit = await guard.unit(input.code, 'code');
-          const successor = await guard.unit(input.successor, 'successor');
-          const moves: { child: UnitRow; parent: UnitRow }[] = [];
+          await guard.unit(input.code, 'code');
+          await guard.unit(input.successor, 'successor');
           for (const [i, c] of input.children.entries()) {
-            const child = await guard.unit(c.code, `children.${i}.code`);
-            if (child.parentId !== unit.id) throw invalid(`children.${i}.code`, `${child.code} is not directly below ${unit.code}`);
-            if (moves.some((m) => m.child.id === child.id)) throw invalid(`children.${i}.code`, `${child.code} is listed twice`);
-            moves.push({ child, parent: await guard.unit(c.parent, `children.${i}.parent`) });
+            await guard.unit(c.code, `children.${i}.code`);
+            await guard.unit(c.parent, `children.${i}.parent`);
           }
-          return merge(tx, [unit], successor, input.at, moves, { merged: 'code', successor: 'successor' });
+          return mergeChange(tx, { codes: [input.code], into: input.successor, at: input.at, children: input.children }, { merged: 'code', into: 'successor', children: 'children' });
         },
       });
     },

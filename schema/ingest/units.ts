@@ -1,10 +1,10 @@
 // Mutations of the unit tree: open a unit under its parent, rename it, close it (with the
-// open units below it) and name its successor. A parent never changes: re-parenting is
-// closing the unit and opening a successor under the new parent, so history stays put.
+// open units below it) and name its successor. A parent changes only from a date, by a
+// reorganisation (./tree.ts: re-parent, merger, split), so history stays put.
 import { sql } from 'drizzle-orm';
 import * as z from 'zod';
 import { rows, type Db } from '../../db/client.js';
-import { UNIT_LEVELS, type UnitLevel } from '../../db/schema.js';
+import { PARENT_LEVELS, UNIT_LEVELS } from '../../db/schema.js';
 import { closeUnit, createUnit, renameUnit } from '../../db/writes.js';
 import { builder } from '../builder.js';
 import { Unit, UnitLevelEnum } from '../unit/index.js';
@@ -22,14 +22,6 @@ import {
   text,
 } from './run.js';
 
-/** The levels a unit of each level may sit under (a bloc hangs under a province beside the communes). */
-export const PARENT_LEVELS: Record<UnitLevel, UnitLevel[]> = {
-  CENTRAL: [],
-  PROVINCE: ['CENTRAL'],
-  COMMUNE: ['PROVINCE'],
-  BLOC: ['PROVINCE'],
-  BRANCH: ['COMMUNE', 'BLOC'],
-};
 
 // ── createUnit ───────────────────────────────────────────────────────────────
 

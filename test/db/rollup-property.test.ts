@@ -8,13 +8,12 @@ import { rows, type Db, type DbHandle } from '../../db/client.js';
 import { importSource } from '../../db/import/run.js';
 import { ndjsonText } from '../../db/import/source.js';
 import { rebuildRollups, rollupSnapshot } from '../../db/rollup.js';
-import type { UnitLevel } from '../../db/schema.js';
+import { PARENT_LEVELS, type UnitLevel } from '../../db/schema.js';
 import * as writes from '../../db/writes.js';
 import { computeKpis } from '../../schema/kpi/compute.js';
 import { parsePeriod } from '../../domain/period.js';
 import { readKpis } from '../../schema/kpi/read.js';
 import { HISTORY_VIEWS, KPI_IDS } from '../../domain/catalogue.js';
-import { PARENT_LEVELS } from '../../schema/ingest/units.js';
 import { loadSmallTree } from '../fixtures/small-tree.js';
 import { openTestDb } from '../support/db.js';
 

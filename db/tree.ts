@@ -1,0 +1,147 @@
+// Reorganisations of the tree, checked and written: a re-parent, a merger, a split. The
+// GraphQL mutations (schema/ingest/tree.ts) and the import's records of them run these,
+// so both refuse the same things with the same words. A refusal names the input field.
+import { sql } from 'drizzle-orm';
+import { rows, type Db } from './client.js';
+import { PARENT_LEVELS, type UnitLevel } from './schema.js';
+import { formatVietnamInstant, vietnamDay, vietnamMidnightMs } from '../domain/time.js';
+import { mergeUnits, reparentUnit } from './writes.js';
+
+export class TreeRefusal extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+    this.name = 'TreeRefusal';
+  }
+}
+
+interface TreeUnit {
+  id: number;
+  code: string;
+  level: UnitLevel;
+  parentId: number | null;
+  path: number[];
+  validFrom: Date;
+  validTo: Date | null;
+  successorId: number | null;
+  /** Since when it is under its parent. */
+  since: Date;
+}
+
+const iso = (d: Date) => formatVietnamInstant(d);
+
+async function unit(tx: Db, code: string, field: string): Promise<TreeUnit> {
+  const [u] = await rows<{ id: number; code: string; level: UnitLevel; parent_id: number | null; path: number[] | string; valid_from: Date | string; valid_to: Date | string | null; successor_id: number | null; since: Date | string }>(
+    tx,
+    sql`SELECT id, code, level, parent_id, path, valid_from, valid_to, successor_id, coalesce(parent_since, valid_from) AS since FROM units WHERE code = ${code}`,
+  );
+  if (!u) throw new TreeRefusal(field, `no unit has code "${code}"`);
+  const path = typeof u.path === 'string' ? u.path.slice(1, -1).split(',').map(Number) : u.path.map(Number);
+  return {
+    id: Number(u.id),
+    code: u.code,
+    level: u.level,
+    parentId: u.parent_id === null ? null : Number(u.parent_id),
+    path,
+    validFrom: new Date(u.valid_from),
+    validTo: u.valid_to === null ? null : new Date(u.valid_to),
+    successorId: u.successor_id === null ? null : Number(u.successor_id),
+    since: new Date(u.since),
+  };
+}
+
+/** A change of the tree holds from a Vietnam midnight (the roll-ups move on a day), and not ahead of today. */
+export function treeDateProblem(at: Date): string | null {
+  if (vietnamMidnightMs(vietnamDay(at)) !== at.getTime()) return 'must be a Vietnam midnight (00:00+07:00): the tree changes from one day to the next';
+  if (at.getTime() > Date.now()) return 'must not be in the future: the tree changes once it has changed';
+  return null;
+}
+
+function checkAt(at: Date, field = 'at'): void {
+  const problem = treeDateProblem(at);
+  if (problem) throw new TreeRefusal(field, problem);
+}
+
+/** The unit is open on the day: opened before it and not closed by then. */
+function openAt(u: TreeUnit, at: Date, field: string): void {
+  if (u.validFrom >= at) throw new TreeRefusal(field, `${u.code} opened at ${iso(u.validFrom)}, not before ${iso(at)}`);
+  if (u.validTo && u.validTo <= at) throw new TreeRefusal(field, `${u.code} closed at ${iso(u.validTo)}, not after ${iso(at)}`);
+}
+
+/** `parent` may take `child` under it from `at`. */
+function checkParent(child: TreeUnit, parent: TreeUnit, at: Date, field: string): void {
+  const allowed = PARENT_LEVELS[child.level];
+  if (!allowed.includes(parent.level)) throw new TreeRefusal(field, `must be a ${allowed.join(' or ')}: a ${child.level} sits under one (${parent.code} is a ${parent.level})`);
+  if (parent.path.includes(child.id)) throw new TreeRefusal(field, `must not be ${child.code} or a unit below it`);
+  if (parent.validFrom > at || (parent.validTo && parent.validTo <= at)) throw new TreeRefusal(field, `${parent.code} is not open at ${iso(at)}`);
+}
+
+export interface TreeChangeDone {
+  /** False when the change was made already (the same request again). */
+  changed: boolean;
+  /** Codes of the units put under another parent. */
+  moved: string[];
+}
+
+/** Re-parents `code` under `parent` from `at` (see db/writes.ts, reparentUnit). */
+export async function reparent(tx: Db, input: { code: string; parent: string; at: Date }): Promise<TreeChangeDone> {
+  const u = await unit(tx, input.code, 'code');
+  const parent = await unit(tx, input.parent, 'parent');
+  if (u.parentId === parent.id && u.since.getTime() === input.at.getTime()) return { changed: false, moved: [u.code] };
+  if (u.level === 'CENTRAL') throw new TreeRefusal('code', 'the Central Committee has no parent');
+  if (u.parentId === parent.id) throw new TreeRefusal('parent', `${u.code} is under ${parent.code} already`);
+  checkAt(input.at);
+  openAt(u, input.at, 'code');
+  checkParent(u, parent, input.at, 'parent');
+  if (input.at <= u.since) throw new TreeRefusal('at', `must be after ${u.code} came under its parent (${iso(u.since)})`);
+  await reparentUnit(tx, u.id, parent.id, input.at);
+  return { changed: true, moved: [u.code] };
+}
+
+export interface MergeInput {
+  /** The units that close into `into`. */
+  codes: string[];
+  into: string;
+  at: Date;
+  /** Children of the (one) unit that go elsewhere than `into`: a split. */
+  children?: { code: string; parent: string }[];
+}
+
+/**
+ * Merges `codes` into `into` from `at` (see db/writes.ts, mergeUnits); with `children`, a
+ * split of one unit. `fields` names the input fields in refusals.
+ */
+export async function merge(tx: Db, input: MergeInput, fields: { merged: string; into: string; children: string }): Promise<TreeChangeDone> {
+  const merged: TreeUnit[] = [];
+  for (const code of [...new Set(input.codes)]) merged.push(await unit(tx, code, fields.merged));
+  const successor = await unit(tx, input.into, fields.into);
+  const moves: { child: TreeUnit; parent: TreeUnit }[] = [];
+  for (const [i, c] of (input.children ?? []).entries()) {
+    const child = await unit(tx, c.code, `${fields.children}.${i}.code`);
+    if (child.parentId !== merged[0]!.id) throw new TreeRefusal(`${fields.children}.${i}.code`, `${child.code} is not directly below ${merged[0]!.code}`);
+    if (moves.some((m) => m.child.id === child.id)) throw new TreeRefusal(`${fields.children}.${i}.code`, `${child.code} is listed twice`);
+    moves.push({ child, parent: await unit(tx, c.parent, `${fields.children}.${i}.parent`) });
+  }
+  if (merged.every((u) => u.validTo?.getTime() === input.at.getTime() && u.successorId === successor.id)) return { changed: false, moved: [] };
+  checkAt(input.at);
+  for (const u of merged) {
+    if (u.level === 'CENTRAL') throw new TreeRefusal(fields.merged, 'the Central Committee does not close');
+    if (successor.path.includes(u.id)) throw new TreeRefusal(fields.into, `must not be ${u.code} or a unit below it`);
+    if (successor.level !== u.level) throw new TreeRefusal(fields.into, `must be a ${u.level} like ${u.code} (${successor.code} is a ${successor.level})`);
+    openAt(u, input.at, fields.merged);
+  }
+  if (successor.validFrom > input.at || (successor.validTo && successor.validTo <= input.at)) throw new TreeRefusal(fields.into, `${successor.code} is not open at ${iso(input.at)}`);
+  const ids = merged.map((u) => u.id);
+  const [late] = await rows<{ code: string; date: string }>(
+    tx,
+    sql`SELECT u.code, to_char(a.date, 'YYYY-MM-DD') AS date FROM activity_reports a JOIN units u ON u.id = a.unit_id
+         WHERE a.unit_id = ANY(${`{${ids.join(',')}}`}::int[]) AND (a.date::timestamp AT TIME ZONE INTERVAL '+07:00') >= ${input.at.toISOString()}::timestamptz
+         ORDER BY a.date LIMIT 1`,
+  );
+  if (late) throw new TreeRefusal('at', `must be after everything of ${late.code}: a report is dated ${late.date}`);
+  for (const [i, { child, parent }] of moves.entries()) checkParent(child, parent, input.at, `${fields.children}.${i}.parent`);
+  const moved = await mergeUnits(tx, ids, successor.id, input.at, new Map(moves.map((m) => [m.child.id, m.parent.id])));
+  return { changed: true, moved };
+}
