@@ -100,8 +100,16 @@ export interface TargetRecord {
   value: number;
 }
 
+/** A change of the tree from a day on (a Vietnam midnight): applied right after the units, in file order. */
+export type ReorganisationRecord = { type: 'reorganisation'; at: string } & (
+  | { change: 'reparent'; unit: string; parent: string }
+  | { change: 'merge'; units: string[]; into: string }
+  | { change: 'split'; unit: string; children: { unit: string; parent: string }[]; into: string }
+);
+
 export type ImportRecord =
   | UnitRecord
+  | ReorganisationRecord
   | MemberRecord
   | ModelRecord
   | TeamRecord

@@ -89,7 +89,10 @@ export interface TreeChangeDone {
 export async function reparent(tx: Db, input: { code: string; parent: string; at: Date }): Promise<TreeChangeDone> {
   const u = await unit(tx, input.code, 'code');
   const parent = await unit(tx, input.parent, 'parent');
+  // Made already: it stands, or a later change followed it.
   if (u.parentId === parent.id && u.since.getTime() === input.at.getTime()) return { changed: false, moved: [u.code] };
+  const [earlier] = await rows(tx, sql`SELECT 1 FROM unit_parent_history WHERE unit_id = ${u.id} AND parent_id = ${parent.id} AND from_at = ${input.at.toISOString()}::timestamptz`);
+  if (earlier) return { changed: false, moved: [u.code] };
   if (u.level === 'CENTRAL') throw new TreeRefusal('code', 'the Central Committee has no parent');
   if (u.parentId === parent.id) throw new TreeRefusal('parent', `${u.code} is under ${parent.code} already`);
   checkAt(input.at);
@@ -113,18 +116,23 @@ export interface MergeInput {
  * Merges `codes` into `into` from `at` (see db/writes.ts, mergeUnits); with `children`, a
  * split of one unit. `fields` names the input fields in refusals.
  */
-export async function merge(tx: Db, input: MergeInput, fields: { merged: string; into: string; children: string }): Promise<TreeChangeDone> {
+export async function merge(
+  tx: Db,
+  input: MergeInput,
+  fields: { merged: string; into: string; children: string; childCode?: string },
+): Promise<TreeChangeDone> {
+  const childCode = fields.childCode ?? 'code';
   const merged: TreeUnit[] = [];
   for (const code of [...new Set(input.codes)]) merged.push(await unit(tx, code, fields.merged));
   const successor = await unit(tx, input.into, fields.into);
+  if (merged.every((u) => u.validTo?.getTime() === input.at.getTime() && u.successorId === successor.id)) return { changed: false, moved: [] };
   const moves: { child: TreeUnit; parent: TreeUnit }[] = [];
   for (const [i, c] of (input.children ?? []).entries()) {
-    const child = await unit(tx, c.code, `${fields.children}.${i}.code`);
-    if (child.parentId !== merged[0]!.id) throw new TreeRefusal(`${fields.children}.${i}.code`, `${child.code} is not directly below ${merged[0]!.code}`);
-    if (moves.some((m) => m.child.id === child.id)) throw new TreeRefusal(`${fields.children}.${i}.code`, `${child.code} is listed twice`);
+    const child = await unit(tx, c.code, `${fields.children}.${i}.${childCode}`);
+    if (child.parentId !== merged[0]!.id) throw new TreeRefusal(`${fields.children}.${i}.${childCode}`, `${child.code} is not directly below ${merged[0]!.code}`);
+    if (moves.some((m) => m.child.id === child.id)) throw new TreeRefusal(`${fields.children}.${i}.${childCode}`, `${child.code} is listed twice`);
     moves.push({ child, parent: await unit(tx, c.parent, `${fields.children}.${i}.parent`) });
   }
-  if (merged.every((u) => u.validTo?.getTime() === input.at.getTime() && u.successorId === successor.id)) return { changed: false, moved: [] };
   checkAt(input.at);
   for (const u of merged) {
     if (u.level === 'CENTRAL') throw new TreeRefusal(fields.merged, 'the Central Committee does not close');

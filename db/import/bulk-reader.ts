@@ -79,6 +79,12 @@ async function main(): Promise<void> {
     const row = validation.add(entry);
     if (!validation.valid || unscannedUnit) writing = false;
     if (!row || !writing) return;
+    if (row.type === 'reorganisation') {
+      // A reorganisation changes the tree the in-memory sums assume: the usual way then.
+      unscannedUnit ??= '(reorganisation records)';
+      writing = false;
+      return;
+    }
     if (row.type === 'unit') {
       if (!scanned.has(row.code)) {
         unscannedUnit = row.code;

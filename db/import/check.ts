@@ -9,7 +9,7 @@ import { unitLevelRank, type UnitLevel } from '../schema.js';
 import { SeenFilter } from './seen.js';
 import { CSV_LAYOUT, location, type Source, type SourceEntry } from './source.js';
 import { formatVietnam, vietnamDay, vietnamMidnightMs, type Instant } from '../../domain/time.js';
-import { validateRecord, type ImportRow, type RowType, type UnitRow } from './validate.js';
+import { validateRecord, type ImportRow, type ReorganisationRow, type RowType, type UnitRow } from './validate.js';
 
 export interface Problem {
   file: string | null;
@@ -26,6 +26,10 @@ export function formatProblem(p: Problem): string {
 /** A unit as the database holds it. */
 export interface StoredUnit extends Omit<UnitRow, 'type'> {
   id: number;
+  /** Its earlier parents (a reorganisation moved it): a file made before may name one of them. */
+  formerParents: string[];
+  /** Closed by a merger or a split: its life changes by a reorganisation only. */
+  merged: boolean;
 }
 
 /** A unit record of the file, where it was. */
@@ -44,10 +48,13 @@ export async function storedUnits(db: Db): Promise<Map<string, StoredUnit>> {
     from_ms: number;
     to_ms: number | null;
     successor: string | null;
+    former: string[] | string;
+    merged: boolean;
   }>(
     db,
-    sql`SELECT u.id, u.code, u.name, u.level, p.code AS parent, s.code AS successor,
-               (extract(epoch FROM u.valid_from) * 1000)::float8 AS from_ms, (extract(epoch FROM u.valid_to) * 1000)::float8 AS to_ms
+    sql`SELECT u.id, u.code, u.name, u.level, p.code AS parent, s.code AS successor, u.holdings_moved AS merged,
+               (extract(epoch FROM u.valid_from) * 1000)::float8 AS from_ms, (extract(epoch FROM u.valid_to) * 1000)::float8 AS to_ms,
+               ARRAY(SELECT x.code FROM unit_parent_history h JOIN units x ON x.id = h.parent_id WHERE h.unit_id = u.id) AS former
           FROM units u LEFT JOIN units p ON p.id = u.parent_id LEFT JOIN units s ON s.id = u.successor_id`,
   );
   const at = (ms: number): Instant => ({ ms, text: formatVietnam(ms) });
@@ -63,6 +70,8 @@ export async function storedUnits(db: Db): Promise<Map<string, StoredUnit>> {
         validFrom: at(Number(u.from_ms)),
         validTo: u.to_ms === null ? null : at(Number(u.to_ms)),
         successor: u.successor,
+        formerParents: typeof u.former === 'string' ? (u.former === '{}' ? [] : u.former.slice(1, -1).split(',')) : u.former,
+        merged: u.merged,
       },
     ]),
   );
@@ -127,6 +136,7 @@ function keyOf(row: ImportRow): string | null {
     case 'rosterEntry':
       return `roster\u0000${row.team}\u0000${row.person}\u0000${row.from.ms}`;
     case 'unit':
+    case 'reorganisation':
       return null;
   }
 }
@@ -150,6 +160,8 @@ function keyWords(row: ImportRow): { field: string; what: string } {
       return { field: 'from', what: `a roster entry of team "${row.team}" for ${row.person} from ${row.from.text}` };
     case 'unit':
       return { field: 'code', what: `unit "${row.code}"` };
+    case 'reorganisation':
+      return { field: 'change', what: `a ${row.change}` };
   }
 }
 
@@ -177,10 +189,13 @@ export class ValidationPass {
     relic: 0,
     report: 0,
     target: 0,
+    reorganisation: 0,
     evaluation: 0,
     rosterEntry: 0,
   };
   readonly units: Map<string, FileUnit>;
+  /** The reorganisations of the file, in its order: applied right after the units. */
+  readonly reorganisations: (ReorganisationRow & Place)[] = [];
   private readonly pending = new Map<string, Pending>();
   private readonly filter: SeenFilter;
   /** Keys the filter may have seen twice, to be counted exactly on a second read. */
@@ -234,6 +249,8 @@ export class ValidationPass {
       } else if (!first) {
         this.units.set(row.code, { ...row, file: entry.file, line: entry.line });
       }
+    } else if (row.type === 'reorganisation') {
+      this.reorganisations.push({ ...row, file: entry.file, line: entry.line });
     } else {
       const key = keyOf(row);
       if (key && this.filter.add(key)) this.candidates.add(key);
@@ -325,8 +342,11 @@ export class ValidationPass {
     for (const u of this.units.values()) {
       const stored = this.stored.get(u.code);
       if (stored && stored.level !== u.level) this.problem(u, 'level', `cannot change (stored: ${stored.level})`);
-      if (stored && stored.parent !== u.parent) {
-        this.problem(u, 'parent', `cannot change (stored: ${stored.parent ?? 'none'}): close the unit and open a successor`);
+      if (stored && stored.parent !== u.parent && !(u.parent && stored.formerParents.includes(u.parent))) {
+        this.problem(u, 'parent', `cannot change (stored: ${stored.parent ?? 'none'}): a parent changes from a date, by a reorganisation record (or close the unit and open a successor)`);
+      }
+      if (stored?.merged && (stored.validTo?.ms ?? null) !== (u.validTo?.ms ?? null)) {
+        this.problem(u, 'validTo', `${u.code} closed at ${stored.validTo!.text}, merged into ${stored.successor}: its life changes by a reorganisation only`);
       }
       if (u.successor && !lookup(u.successor)) this.problem(u, 'successor', `unknown unit code "${u.successor}"`);
       if (!u.parent) continue;

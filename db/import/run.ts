@@ -29,7 +29,8 @@ import type { BulkCopy, ReaderValidation } from './bulk-format.js';
 import { inTransaction } from '../writes.js';
 import { audit, batchProblem, prepare, Refused, type Place } from './tx.js';
 import { writeUnits } from './units.js';
-import { validateRecord, type RowType } from './validate.js';
+import { validateRecord, type ReorganisationRow, type RowType } from './validate.js';
+import { merge, reparent, TreeRefusal, type TreeChangeDone } from '../tree.js';
 
 export type CommitMode = 'per-batch' | 'all-or-nothing';
 
@@ -191,11 +192,11 @@ export async function importSource(db: Db, source: Source, options: ImportOption
 
   try {
     if (mode === 'per-batch') {
-      await writer.run(db, validation.units, stored);
+      await writer.run(db, validation.units, stored, undefined, validation.reorganisations);
     } else {
       await inTransaction(db, undefined, async (tx) => {
         await prepare(tx);
-        await writer.run(tx, validation.units, stored);
+        await writer.run(tx, validation.units, stored, undefined, validation.reorganisations);
         if (rebuild) await rebuildRollups(tx, (partsDone, parts) => progress('rollups', partsDone, parts, writer.records, writer.batches));
       });
     }
@@ -343,7 +344,20 @@ interface WriterOptions {
   bulk?: Parameters<BulkLoad['batches']>[0];
 }
 
-/** Pass 2: writes the units, then reads the source again and writes the rest batch by batch. */
+/** A reorganisation record, through the checks and writes the mutations use (db/tree.ts). */
+function reorganise(tx: Db, r: ReorganisationRow): Promise<TreeChangeDone> {
+  const at = new Date(r.at.ms);
+  switch (r.change) {
+    case 'reparent':
+      return reparent(tx, { code: r.unit, parent: r.parent, at });
+    case 'merge':
+      return merge(tx, { codes: r.units, into: r.into, at }, { merged: 'units', into: 'into', children: 'children' });
+    case 'split':
+      return merge(tx, { codes: [r.unit], into: r.into, at, children: r.children.map((c) => ({ code: c.unit, parent: c.parent })) }, { merged: 'unit', into: 'into', children: 'children', childCode: 'unit' });
+  }
+}
+
+/** Pass 2: writes the units, then the reorganisations, then reads the source again and writes the rest batch by batch. */
 class Writer {
   batches = 0;
   records = 0;
@@ -374,7 +388,13 @@ class Writer {
    * Writes the units, then the batches: those read again from the source, or (a bulk
    * load) those its reader gives.
    */
-  async run(tx: Db, fileUnits: Map<string, FileUnit>, stored: Map<string, StoredUnit>, bulk?: (unitIds: Map<string, number>) => Promise<BulkLoad>): Promise<void> {
+  async run(
+    tx: Db,
+    fileUnits: Map<string, FileUnit>,
+    stored: Map<string, StoredUnit>,
+    bulk?: (unitIds: Map<string, number>) => Promise<BulkLoad>,
+    reorganisations: readonly (ReorganisationRow & Place)[] = [],
+  ): Promise<void> {
     const rollups = !this.options.rebuild;
     if (fileUnits.size > 0) {
       const units = [...fileUnits.values()];
@@ -391,6 +411,20 @@ class Writer {
       });
       this.batches += 1;
       this.records += units.length;
+      this.onBatch(this.batches, 0);
+    }
+    for (const r of reorganisations) {
+      await this.unit(tx, async (inner) => {
+        const done = await reorganise(inner, r);
+        const key = this.key(r.file, r.line, r.line);
+        if (done.changed) await audit(inner, this.options.actor, key, { records: 1, reorganisation: r.change, moved: done.moved });
+      }).catch((error: unknown) => {
+        if (error instanceof TreeRefusal) throw new Refused([{ file: r.file, line: r.line, field: error.field, reason: error.reason }]);
+        if (!isDataError(error)) throw error;
+        throw new Refused([problemOf(error, r)]);
+      });
+      this.batches += 1;
+      this.records += 1;
       this.onBatch(this.batches, 0);
     }
     const found = await rows<{ id: number; code: string }>(tx, sql`SELECT id, code FROM units`);
@@ -425,7 +459,7 @@ class Writer {
         }
         const checked = entry.issue ? null : validateRecord(entry.value);
         if (!checked || !('row' in checked)) throw new Error(`${this.source.label} changed while it was imported (${entry.file ?? 'line'} ${entry.line})`);
-        if (checked.row.type === 'unit') continue;
+        if (checked.row.type === 'unit' || checked.row.type === 'reorganisation') continue;
         items.push({ file: entry.file, line: entry.line, row: checked.row });
       }
     }

@@ -6,6 +6,7 @@ import { GENDERS, UNIT_LEVELS, type UnitLevel } from '../schema.js';
 import { BIRTH_YEARS, EVALUATION_YEARS, KPI_IDS, REPORT_COUNT_MAX, REPORT_KINDS, type KpiId, type ReportKind } from '../../domain/catalogue.js';
 import { formatVietnam, parseDay, parseInstant, vietnamDay, vietnamMidnightMs, type Instant } from '../../domain/time.js';
 import { parseTargetPeriod, type Period } from '../../domain/period.js';
+import { treeDateProblem } from '../tree.js';
 
 /** What is wrong with a record: the field (a path such as `evaluations[1].year`) and why. */
 export interface Issue {
@@ -14,7 +15,7 @@ export interface Issue {
 }
 
 /** The record types of the format; `evaluation` and `rosterEntry` are rows of the CSV files of nested lists. */
-export const RECORD_TYPES = ['unit', 'member', 'model', 'team', 'product', 'relic', 'report', 'target'] as const;
+export const RECORD_TYPES = ['unit', 'member', 'model', 'team', 'product', 'relic', 'report', 'target', 'reorganisation'] as const;
 export type RowType = (typeof RECORD_TYPES)[number] | 'evaluation' | 'rosterEntry';
 
 /** NUL and unpaired surrogates: text that PostgreSQL cannot store (or JSON cannot carry). */
@@ -53,6 +54,16 @@ const period = z.string().transform((s, ctx): Period => {
     return z.NEVER;
   }
   return r;
+});
+
+/** The day a reorganisation takes effect: a Vietnam midnight, not in the future (db/tree.ts). */
+const treeInstant = instant.transform((at, ctx): Instant => {
+  const problem = treeDateProblem(new Date(at.ms));
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem, input: at.text });
+    return z.NEVER;
+  }
+  return at;
 });
 
 export { BIRTH_YEARS, EVALUATION_YEARS };
@@ -125,6 +136,18 @@ const SCHEMAS = {
     period,
     value: z.number().min(0),
   }),
+  reorganisation: z.discriminatedUnion('change', [
+    z.strictObject({ type: z.literal('reorganisation'), change: z.literal('reparent'), unit: id, parent: id, at: treeInstant }),
+    z.strictObject({ type: z.literal('reorganisation'), change: z.literal('merge'), units: z.array(id).min(1).max(100), into: id, at: treeInstant }),
+    z.strictObject({
+      type: z.literal('reorganisation'),
+      change: z.literal('split'),
+      unit: id,
+      children: z.array(z.strictObject({ unit: id, parent: id })).max(1000),
+      into: id,
+      at: treeInstant,
+    }),
+  ]),
   evaluation: z.strictObject({ type: z.literal('evaluation'), member: id, ...evaluation.shape }),
   rosterEntry: z.strictObject({ type: z.literal('rosterEntry'), team: id, ...rosterEntry.shape }),
 } satisfies Record<RowType, z.ZodType>;
@@ -216,8 +239,15 @@ export interface TargetRow {
   period: Period;
   value: number;
 }
+/** A change of the tree from a day on (docs/import-format.md): applied, in file order, right after the units. */
+export type ReorganisationRow = { type: 'reorganisation'; at: Instant } & (
+  | { change: 'reparent'; unit: string; parent: string }
+  | { change: 'merge'; units: string[]; into: string }
+  | { change: 'split'; unit: string; children: { unit: string; parent: string }[]; into: string }
+);
 export type ImportRow =
   | UnitRow
+  | ReorganisationRow
   | MemberRow
   | ModelRow
   | TeamRow
@@ -363,6 +393,7 @@ function normalize(r: Out<RowType>, issues: Issue[]): ImportRow {
     case 'report':
       return { type: 'report', id: orNull(r.id), unit: r.unit, kind: r.kind, date: r.date.text, day: r.date.day, count: r.count };
     case 'target':
+    case 'reorganisation':
       return r;
     case 'evaluation':
       return r;

@@ -120,7 +120,7 @@ const UpdateUnitInput = builder.inputType('UpdateUnitInput', {
         'From when the new name holds (default: now): not in the future, and after the name it replaces took effect. `names` and `history` show it from then.',
     }),
     parent: t.string({
-      description: 'The parent’s code. A parent never changes: anything but the current parent is refused (close the unit with a successor under the new parent instead).',
+      description: 'The parent’s code: anything but the current parent is refused here (reparentUnit moves a unit and its subtree from a date).',
     }),
   }),
 });
@@ -154,7 +154,7 @@ builder.mutationField('updateUnit', (t) =>
           const unit = await guard.unit(input.code, 'code');
           const before = (await unitSnapshot(tx, input.code))!;
           if (input.parent !== undefined && input.parent !== before.parent) {
-            throw invalid('parent', `cannot change (${input.code} is under ${before.parent ?? 'no unit'}): close the unit and open a successor under the new parent`);
+            throw invalid('parent', `cannot change here (${input.code} is under ${before.parent ?? 'no unit'}): reparentUnit moves a unit from a date`);
           }
           if (input.name === undefined || input.name === before.name) {
             if (input.nameFrom != null) throw invalid('nameFrom', 'dates a new name: send it with a name other than the current one');

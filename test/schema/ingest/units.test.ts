@@ -99,7 +99,7 @@ describe('updateUnit: refusals', () => {
   it('refuses another parent: a parent never changes', async () => {
     const r = await updateUnit(t, { code: 'B11', parent: 'C3' });
     expect(r.issues).toEqual([
-      { field: 'parent', reason: 'cannot change (B11 is under C1): close the unit and open a successor under the new parent' },
+      { field: 'parent', reason: 'cannot change here (B11 is under C1): reparentUnit moves a unit from a date' },
     ]);
   });
 

@@ -15,7 +15,8 @@
 // A startup product p1 held by CB1 itself, listed 2024-02-01.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../../db/client.js';
-import { loadRecords } from '../../../db/import/run.js';
+import { importSource, loadRecords } from '../../../db/import/run.js';
+import { ndjsonText, recordList } from '../../../db/import/source.js';
 import type { ImportRecord } from '../../../db/records.js';
 import { rebuildRollups, rollupSnapshot } from '../../../db/rollup.js';
 import { openTestDb } from '../../support/db.js';
@@ -228,5 +229,69 @@ describe('history across a reorganisation', () => {
     expect(await issues('splitUnit', { code: 'CN', children: [{ code: 'BM1', parent: 'CM' }], successor: 'CM', at: '2025-11-01T00:00:00+07:00' })).toEqual([
       { field: 'children.0.code', reason: 'BM1 is not directly below CN' },
     ]);
+  });
+});
+
+describe('the import’s reorganisation records', () => {
+  const REORGANISATIONS: ImportRecord[] = [
+    { type: 'reorganisation', change: 'reparent', unit: 'CM', parent: 'PB', at: MOVE },
+    { type: 'reorganisation', change: 'merge', units: ['CA1', 'CA2'], into: 'CN', at: MERGER },
+    { type: 'reorganisation', change: 'merge', units: ['PA', 'PB'], into: 'PN', at: MERGER },
+    { type: 'reorganisation', change: 'split', unit: 'CB1', children: [{ unit: 'BB1', parent: 'CS1' }], into: 'CS2', at: SPLIT },
+  ];
+  let handle: DbHandle;
+  let gql: ReturnType<typeof graphqlClient>;
+
+  beforeAll(async () => {
+    handle = await openTestDb('postgres');
+    gql = graphqlClient(handle.db);
+  });
+  afterAll(async () => handle?.close());
+
+  const values = async () => {
+    const r = await gql(`{
+      pa: unit(code: "PA") { feb: kpi(id: APP_ADOPTION, period: "2025-02") { numerator denominator } mar: kpi(id: APP_ADOPTION, period: "2025-03") { numerator denominator } }
+      pn: unit(code: "PN") { then: kpi(id: APP_ADOPTION, period: "2024") { numerator denominator } now: kpi(id: APP_ADOPTION, period: "2024", view: CURRENT_TREE) { numerator denominator } }
+      cs2: unit(code: "CS2") { kpi(id: STARTUP_PRODUCTS_LISTED, period: "2024", view: CURRENT_TREE) { numerator } }
+    }`);
+    expect(r.errors).toBeUndefined();
+    return r.data;
+  };
+
+  it('applies them right after the units, as the mutations do, and a second import changes nothing', async () => {
+    const first = await loadRecords(handle.db, [...RECORDS, ...REORGANISATIONS]);
+    expect(first.status).toBe('imported');
+    const expected = {
+      pa: { feb: { numerator: 3, denominator: 4 }, mar: { numerator: 2, denominator: 3 } },
+      pn: { then: { numerator: 0, denominator: 0 }, now: { numerator: 3, denominator: 5 } },
+      cs2: { kpi: { numerator: 1 } },
+    };
+    expect(await values()).toEqual(expected);
+    const kept = await rollupSnapshot(handle.db);
+    // The same records again, the units as the software knows them now (under their old parents, or closed by the mergers).
+    const again = await importSource(handle.db, ndjsonText([...RECORDS.filter((r) => r.type !== 'unit'), ...REORGANISATIONS].map((r) => JSON.stringify(r)).join('\n'), 'again.ndjson'), {
+      mode: 'per-batch',
+    });
+    expect(again.problems).toEqual([]);
+    expect(again.status).toBe('imported');
+    expect(await rollupSnapshot(handle.db)).toEqual(kept);
+    expect(await values()).toEqual(expected);
+    await rebuildRollups(handle.db);
+    expect(await rollupSnapshot(handle.db)).toEqual(kept);
+  });
+
+  it('refuses a reorganisation the tree cannot take, naming its line and field, and writes nothing', async () => {
+    const empty = await openTestDb('postgres');
+    try {
+      const bad: ImportRecord[] = [...RECORDS, { type: 'reorganisation', change: 'merge', units: ['CM'], into: 'BA1', at: MERGER }];
+      const r = await importSource(empty.db, recordList(() => bad));
+      expect(r.status).toBe('stopped');
+      expect(r.problems).toEqual([{ file: null, line: RECORDS.length + 1, field: 'into', reason: 'must be a COMMUNE like CM (BA1 is a BRANCH)' }]);
+      const badDay = await importSource(empty.db, ndjsonText(JSON.stringify({ type: 'reorganisation', change: 'reparent', unit: 'CM', parent: 'PB', at: '2025-03-01T08:00:00+07:00' }), 'day.ndjson'));
+      expect(badDay.status).toBe('invalid');
+      expect(badDay.problems).toEqual([{ file: null, line: 1, field: 'at', reason: 'must be a Vietnam midnight (00:00+07:00): the tree changes from one day to the next (got "2025-03-01T08:00:00+07:00")' }]);
+    } finally {
+      await empty.close();
+    }
   });
 });
