@@ -120,6 +120,7 @@ export function plan(scale: Scale, seed = 1): Plan {
   const rnd = new Rng(seed);
   let members = 0;
   for (const p of PROVINCES) members += profileOf(p, scale, rnd)?.members ?? 0;
+  if (scale === 'demo') members += REORGANISED_MEMBERS;
   return { scale, seed, members };
 }
 
@@ -147,14 +148,88 @@ export function* generate(scale: Scale, seed = 1): Generator<ImportRecord> {
   const profiles = PROVINCES.map((p) => [p, profileOf(p, scale, rnd)] as const);
   yield { type: 'unit', code: 'TW', name: 'Trung ương Đoàn TNCS Hồ Chí Minh', level: 'CENTRAL', validFrom: TREE_FROM };
   for (const [p] of profiles) {
-    yield { type: 'unit', code: p.code, name: `Đoàn Thanh niên ${p.name}`, level: 'PROVINCE', parent: 'TW', validFrom: TREE_FROM };
+    // At the demo scale Thái Nguyên is the province formed on 1 July 2025 (see `reorganisation`).
+    const validFrom = scale === 'demo' && p.code === REORGANISED ? MERGER : TREE_FROM;
+    yield { type: 'unit', code: p.code, name: `Đoàn Thanh niên ${p.name}`, level: 'PROVINCE', parent: 'TW', validFrom };
   }
   const reached: ProvinceTally[] = [];
   for (const [p, profile] of profiles) {
     if (profile) reached.push(yield* province(p, profile, rnd));
   }
+  if (scale === 'demo') yield* reorganisation(new Rng(seed + 2025));
   yield* targets(reached);
 }
+
+/** The province the demo shows the July 2025 reorganisation in, and its members: 10 communes of 5 branches. */
+const REORGANISED = 'TN';
+const REORGANISED_MEMBERS = 3_000;
+const MERGER = '2025-07-01T00:00:00+07:00';
+const MERGER_MS = Date.parse(MERGER);
+
+/**
+ * The 2025 reorganisation, as it happened to Thái Nguyên: the old provinces of Thái
+ * Nguyên and Bắc Kạn merged into the new Thái Nguyên on 1 July 2025; three wards of the
+ * old Thái Nguyên merged into one ward (Phan Đình Phùng); a commune of Bắc Kạn split in
+ * two (its branches shared between two new communes, the second inheriting its own
+ * history). Members, models, teams, products and reports before and after, so trends
+ * show across the merger in both views of the API.
+ */
+function* reorganisation(rnd: Rng): Generator<ImportRecord> {
+  const profile: Profile = {
+    communes: 5,
+    members: 3_000,
+    digitized: 0.93,
+    app: 0.88,
+    evaluated: 0.95,
+    teamShare: 0.8,
+    rosterSize: [10, 20],
+    modelShare: 0.6,
+    relics: 6,
+    reportRates: scaleRates(0.8),
+  };
+  const unit = (code: string, name: string, level: UnitRecord['level'], parent: string, validFrom = TREE_FROM): UnitRecord => ({ type: 'unit', code, name, level, parent, validFrom });
+  const old: { code: string; name: string; communes: string[] }[] = [
+    { code: 'TNC', name: 'Đoàn Thanh niên Tỉnh Thái Nguyên (trước 1/7/2025)', communes: ['Phường Hoàng Văn Thụ', 'Phường Trưng Vương', 'Phường Quang Trung', 'Xã Phúc Xuân', 'Xã Tân Cương'] },
+    { code: 'BK', name: 'Đoàn Thanh niên Tỉnh Bắc Kạn', communes: ['Phường Đức Xuân', 'Xã Nông Thượng', 'Xã Dương Quang', 'Xã Bằng Thành', 'Xã Cao Kỳ'] },
+  ];
+  const fresh = [
+    unit(`${REORGANISED}-0001`, 'Phường Phan Đình Phùng', 'COMMUNE', REORGANISED, MERGER),
+    unit(`${REORGANISED}-0002`, 'Xã Cao Minh', 'COMMUNE', REORGANISED, MERGER),
+    unit(`${REORGANISED}-0003`, 'Xã Kỳ Sơn', 'COMMUNE', REORGANISED, MERGER),
+  ];
+  const branchesOf = new Map<string, Branch[]>();
+  for (const p of old) {
+    yield unit(p.code, p.name, 'PROVINCE', 'TW');
+    for (const [i, name] of p.communes.entries()) {
+      const code = `${p.code}-${pad(i + 1, 4)}`;
+      yield unit(code, name, 'COMMUNE', p.code);
+      const branches: Branch[] = [];
+      for (let j = 1; j <= 5; j++) branches.push({ code: `${code}-${pad(j, 3)}`, members: REORGANISED_MEMBERS / 50 });
+      branchesOf.set(code, branches);
+      for (const b of branches) yield unit(b.code, `${rnd.pick(BRANCH_KINDS)} ${j(b.code)}`, 'BRANCH', code);
+    }
+  }
+  yield* fresh;
+  for (const branches of branchesOf.values()) {
+    for (const b of branches) yield* branchMembers(b, profile, rnd);
+    for (const b of branches) if (rnd.chance(profile.modelShare)) yield model(b.code, rnd);
+  }
+  // The communes that closed on 1 July 2025 report until then; the new ones from then on.
+  const closing = ['TNC-0001', 'TNC-0002', 'TNC-0003', 'BK-0005'];
+  for (const [code, branches] of branchesOf) yield* communeActivity(code, branches, profile, rnd, closing.includes(code) ? { to: MERGER_MS } : {});
+  const split = branchesOf.get('BK-0005')!;
+  yield* communeActivity(fresh[0]!.code, closing.slice(0, 3).flatMap((c) => branchesOf.get(c)!), profile, rnd, { from: MERGER_MS });
+  yield* communeActivity(fresh[1]!.code, split.slice(0, 2), profile, rnd, { from: MERGER_MS });
+  yield* communeActivity(fresh[2]!.code, split.slice(2), profile, rnd, { from: MERGER_MS });
+  yield* relics({ code: 'TNC', name: '', communes: 5, members: 0, isCity: false }, ['TNC-0004', 'TNC-0005', 'BK-0001', 'BK-0002'], profile, rnd);
+  // The wards first (their successor is under the new province already), then the split, then the provinces.
+  yield { type: 'reorganisation', change: 'merge', units: closing.slice(0, 3), into: fresh[0]!.code, at: MERGER };
+  yield { type: 'reorganisation', change: 'split', unit: 'BK-0005', children: split.slice(0, 2).map((b) => ({ unit: b.code, parent: fresh[1]!.code })), into: fresh[2]!.code, at: MERGER };
+  yield { type: 'reorganisation', change: 'merge', units: old.map((p) => p.code), into: REORGANISED, at: MERGER };
+}
+
+/** A branch's number, from its code. */
+const j = (code: string) => Number(code.slice(-3));
 
 /** What a commune holds, as targets are set from it. */
 interface CommuneTally {
@@ -339,25 +414,33 @@ function model(branchCode: string, rnd: Rng): ImportRecord {
   };
 }
 
-function* communeActivity(code: string, branches: Branch[], profile: Profile, rnd: Rng): Generator<ImportRecord, CommuneTally> {
+/** Dates of a commune's activity: from its opening, until its closing. */
+interface Window {
+  from?: number;
+  to?: number;
+}
+
+function* communeActivity(code: string, branches: Branch[], profile: Profile, rnd: Rng, window: Window = {}): Generator<ImportRecord, CommuneTally> {
+  const from = (ms: number) => Math.max(ms, window.from ?? ms);
+  const until = (ms: number) => Math.min(ms, window.to ?? ms);
   const members = branches.reduce((a, b) => a + b.members, 0);
   let teamMembers = 0;
   let products = 0;
   if (rnd.chance(profile.teamShare)) {
-    const established = rnd.between(Date.parse('2024-01-01T00:00:00+07:00'), Date.parse('2025-09-30T00:00:00+07:00'));
+    const established = rnd.between(from(Date.parse('2024-01-01T00:00:00+07:00')), until(Date.parse('2025-09-30T00:00:00+07:00')));
     const size = rnd.int(profile.rosterSize[0], profile.rosterSize[1]);
     const roster = [];
     for (let i = 1; i <= size; i++) {
-      const from = rnd.between(established, Math.min(DEMO_NOW, established + 86_400_000 * 120));
-      const to = rnd.chance(0.04) ? rnd.between(from + 86_400_000 * 30, DEMO_NOW) : null;
-      roster.push({ person: `${code}-P${pad(i, 3)}`, from: vietnamIso(from), to: to === null || to >= DEMO_NOW ? null : vietnamIso(to) });
+      const joined = rnd.between(established, until(Math.min(DEMO_NOW, established + 86_400_000 * 120)));
+      const to = rnd.chance(0.04) ? rnd.between(joined + 86_400_000 * 30, DEMO_NOW) : null;
+      roster.push({ person: `${code}-P${pad(i, 3)}`, from: vietnamIso(joined), to: to === null || to >= DEMO_NOW ? null : vietnamIso(to) });
     }
     yield { type: 'team', id: `${code}-T1`, unit: code, establishedAt: vietnamIso(established), roster };
     teamMembers = roster.filter((r) => r.to === null).length;
   }
   const drawn = rnd.int(0, 4);
   for (let i = 1; i <= drawn; i++) {
-    const listed = rnd.between(Date.parse('2023-01-01T00:00:00+07:00'), DEMO_NOW);
+    const listed = rnd.between(from(Date.parse('2023-01-01T00:00:00+07:00')), until(DEMO_NOW));
     const delisted = rnd.chance(0.1) ? rnd.between(listed + 86_400_000, DEMO_NOW + 86_400_000 * 200) : null;
     yield {
       type: 'product',
@@ -373,6 +456,8 @@ function* communeActivity(code: string, branches: Branch[], profile: Profile, rn
   for (let year = 2024; year <= 2026; year++) {
     for (let month = 1; month <= 12; month++) {
       if (year === 2026 && month > 10) break;
+      const monthStart = Date.parse(`${year}-${pad(month)}-01T00:00:00+07:00`);
+      if (monthStart < from(monthStart) || monthStart >= until(Infinity)) continue;
       for (const kind of REPORT_KINDS) {
         const count = Math.round(members * profile.reportRates[kind] * (0.5 + rnd.next()));
         yield { type: 'report', unit: code, kind, date: `${year}-${pad(month)}-${pad(rnd.int(1, 28))}`, count };

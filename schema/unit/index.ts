@@ -42,13 +42,14 @@ const UnitHistoryKind = builder.enumType('UnitHistoryKind', {
     OPENED: { description: 'The unit opened, under `name`.' },
     RENAMED: { description: 'The unit took `name` (same unit, same code, same KPI history).' },
     MERGED_IN: { description: '`unit` closed and merged into this one.' },
+    MOVED: { description: 'The unit (with its subtree) came under `unit`, a new parent: a re-parent, or its parent’s merger or split.' },
     CLOSED: { description: 'The unit closed: merged into `unit`, or dissolved when `unit` is null.' },
   },
 });
 
 interface HistoryEvent {
   at: Date;
-  kind: 'OPENED' | 'RENAMED' | 'MERGED_IN' | 'CLOSED';
+  kind: 'OPENED' | 'RENAMED' | 'MERGED_IN' | 'MOVED' | 'CLOSED';
   name: string | null;
   unitId: number | null;
 }
@@ -61,7 +62,7 @@ const UnitHistoryEvent = builder.objectRef<HistoryEvent>('UnitHistoryEvent').imp
     unit: t.field({
       type: Unit,
       nullable: true,
-      description: 'MERGED_IN: the unit merged into this one; CLOSED: the unit this one merged into (null: dissolved).',
+      description: 'MERGED_IN: the unit merged into this one; MOVED: the new parent; CLOSED: the unit this one merged into (null: dissolved).',
       resolve: (e, _a, ctx) => (e.unitId === null ? null : ctx.loaders.unitById.load(e.unitId)),
     }),
   }),
@@ -85,7 +86,7 @@ Unit.implement({
     validTo: t.expose('validTo', {
       type: 'DateTime',
       nullable: true,
-      description: 'When the unit closed (merged, dissolved or re-parented); null while it is open.',
+      description: 'When the unit closed (merged, split or dissolved); null while it is open.',
     }),
     parent: t.field({
       type: Unit,
@@ -107,7 +108,7 @@ Unit.implement({
       type: [UnitHistoryEvent],
       complexity: { field: 2, multiplier: 5 },
       description:
-        'The unit’s lineage, oldest first: its opening, its renames, the units merged into it (each with its own history) and its closing, with their dates.',
+        'The unit’s lineage, oldest first: its opening, its renames, the units merged into it (each with its own history), its moves under another parent and its closing, with their dates.',
       resolve: async (u, _args, ctx) => {
         const names = await namesOf(ctx.db, u.id);
         const merged = await ctx.db
@@ -115,13 +116,22 @@ Unit.implement({
           .from(units)
           .where(eq(units.successorId, u.id))
           .orderBy(asc(units.validTo), asc(units.code));
+        // Each earlier parent ended when the next began: the moves are the starts of the later links.
+        const moves = await rows<{ at: Date | string; parent_id: number }>(
+          ctx.db,
+          sql`SELECT h.to_at AS at, coalesce(n.parent_id, u.parent_id) AS parent_id
+                FROM unit_parent_history h JOIN units u ON u.id = h.unit_id
+                LEFT JOIN unit_parent_history n ON n.unit_id = h.unit_id AND n.from_at = h.to_at
+               WHERE h.unit_id = ${u.id} ORDER BY h.to_at`,
+        );
         const events: HistoryEvent[] = [
           { at: u.validFrom, kind: 'OPENED', name: names[0]?.name ?? u.name, unitId: null },
           ...names.slice(1).map((n): HistoryEvent => ({ at: n.from, kind: 'RENAMED', name: n.name, unitId: null })),
           ...merged.map((m): HistoryEvent => ({ at: m.validTo!, kind: 'MERGED_IN', name: null, unitId: m.id })),
+          ...moves.map((m): HistoryEvent => ({ at: new Date(m.at), kind: 'MOVED', name: null, unitId: Number(m.parent_id) })),
           ...(u.validTo ? [{ at: u.validTo, kind: 'CLOSED' as const, name: null, unitId: u.successorId }] : []),
         ];
-        const order = { OPENED: 0, MERGED_IN: 1, RENAMED: 2, CLOSED: 3 };
+        const order = { OPENED: 0, MERGED_IN: 1, MOVED: 2, RENAMED: 3, CLOSED: 4 };
         return events.sort((a, b) => a.at.getTime() - b.at.getTime() || order[a.kind] - order[b.kind]);
       },
     }),

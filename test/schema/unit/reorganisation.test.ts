@@ -99,6 +99,24 @@ describe('history across a reorganisation', () => {
     ]);
   });
 
+  it('lists the moves and mergers in the units’ history', async () => {
+    const r = await gql(`{
+      cm: unit(code: "CM") { history { at kind unit { code } } }
+      cn: unit(code: "CN") { history { at kind unit { code } } }
+    }`);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.cm.history).toEqual([
+      { at: OPEN, kind: 'OPENED', unit: null },
+      { at: MOVE, kind: 'MOVED', unit: { code: 'PB' } },
+      { at: MERGER, kind: 'MOVED', unit: { code: 'PN' } },
+    ]);
+    expect(r.data.cn.history).toEqual([
+      { at: MERGER, kind: 'OPENED', unit: null },
+      { at: MERGER, kind: 'MERGED_IN', unit: { code: 'CA1' } },
+      { at: MERGER, kind: 'MERGED_IN', unit: { code: 'CA2' } },
+    ]);
+  });
+
   it('moves a re-parented commune’s counts from one province to the other exactly on its date', async () => {
     // Period ending on 1 March (the move's day): CM still in PA. PA: m1 m2 m3 m6, app m1 m3 m6 = 3/4; PB: m4, no app = 0/1.
     expect(await value('PA', 'APP_ADOPTION', '2025-02')).toBe('3/4');
