@@ -53,9 +53,11 @@ export class RateLimiter {
 }
 
 /**
- * Home units by code, per server instance. What access decisions read of a unit (its id,
- * parent and path) never changes once it exists (units are not re-parented); the row is kept
- * a minute, so that a dashboard's requests do not each pay a statement for it.
+ * Home units by code, per server instance. What access decisions read of a unit is its id
+ * (the subtree test reads the path of the unit asked for, fresh each request) and its
+ * parent (a leader's siblings), which changes only by a reorganisation; the row is kept a
+ * minute, so that a dashboard's requests do not each pay a statement for it. For that minute
+ * after a re-parent, a leader's siblings are those of before.
  */
 export class HomeUnits {
   private found = new Map<string, { unit: UnitRow; at: number }>();

@@ -27,7 +27,7 @@ import { devIssuer } from '../../schema/access/tokens.js';
 import { computeKpis } from '../../schema/kpi/compute.js';
 import { monthPeriod } from '../../domain/period.js';
 import { readKpis } from '../../schema/kpi/read.js';
-import { KPI_IDS, type KpiId } from '../../domain/catalogue.js';
+import { KPI_IDS, type HistoryView, type KpiId } from '../../domain/catalogue.js';
 import { recreateDatabase } from '../support/databases.js';
 import { startPostgres, type PgServer } from '../support/postgres.js';
 import { drawChart } from './chart.js';
@@ -165,9 +165,9 @@ interface Unit {
 
 // ---------------------------------------------------------------- the documents
 
-const dashboard = (previous: boolean) =>
+const dashboard = (previous: boolean, view: HistoryView = 'AS_OF_THEN') =>
   JSON.stringify({
-    query: `{ unit(code: "TW") { children(first: 100) { nodes { code kpis(period: "${MONTH}") { kpi { id } value numerator denominator asOf${previous ? ' previous { difference }' : ''} } } } } }`,
+    query: `{ unit(code: "TW") { children(first: 100) { nodes { code kpis(period: "${MONTH}"${view === 'AS_OF_THEN' ? '' : `, view: ${view}`}) { kpi { id } value numerator denominator asOf${previous ? ' previous { difference }' : ''} } } } } }`,
   });
 const drillDown = (code: string) =>
   JSON.stringify({
@@ -298,6 +298,11 @@ async function benchScale(scale: number, dbUrl: string, full: boolean): Promise<
       }
     }
 
+    // The two views side by side: CURRENT_TREE adds the corrections of the units a reorganisation touched (none yet).
+    const views = `${scenario}, AS_OF_THEN and CURRENT_TREE`;
+    await measure(views, 'API, cache off', http(off, dashboard(false)), RUNS);
+    await measure(views, 'API, cache off, view: CURRENT_TREE', http(off, dashboard(false, 'CURRENT_TREE')), RUNS);
+
     const withPrevious = `${scenario}, with previous { difference }`;
     const floorPrevious = await floorOf(provinces, [MONTH, '2026-09']);
     await measure(withPrevious, 'API, cache off', http(off, dashboard(true)), RUNS);
@@ -373,6 +378,46 @@ async function benchScale(scale: number, dbUrl: string, full: boolean): Promise<
         variant: `${variant} (${Math.round(result.requests.average).toLocaleString('en')} req/s)`,
         timing: { p50: result.latency.p50, p95: result.latency.p97_5, p99: result.latency.p99, runs: result.requests.total },
       });
+    }
+
+    // A reorganisation at national scale: the two smallest provinces merge into a new one on 1 July 2025.
+    {
+      const [a, b] = await rows<{ code: string; members: number }>(
+        db,
+        sql`SELECT p.code, count(m.id)::int AS members FROM units p JOIN units b ON b.path @> ARRAY[p.id] JOIN members m ON m.unit_id = b.id
+             WHERE p.level = 'PROVINCE' GROUP BY p.code ORDER BY 2, 1 LIMIT 2`,
+      );
+      const gql = async (query: string) => {
+        const r = (await post(off.url, headers, JSON.stringify({ query }))) as Record<string, { __typename: string }>;
+        if (Object.values(r).some((v) => !v.__typename.endsWith('Success'))) throw new Error(`refused: ${JSON.stringify(r)}`);
+      };
+      await gql(`mutation { createUnit(input: { code: "BENCH-NEW", name: "Tỉnh Mới", level: PROVINCE, parent: "TW", validFrom: "2025-07-01T00:00:00+07:00" }) { __typename } }`);
+      const started = performance.now();
+      await gql(`mutation { mergeUnits(input: { codes: ["${a!.code}", "${b!.code}"], into: "BENCH-NEW", at: "2025-07-01T00:00:00+07:00" }) { __typename } }`);
+      const ms = performance.now() - started;
+      const merged = `reorganisation: mergeUnits of ${a!.code} and ${b!.code} (${(a!.members + b!.members).toLocaleString('en')} members) into a new province`;
+      results.push({ scenario: merged, variant: 'API (one mutation)', timing: { p50: ms, p95: ms, p99: ms, runs: 1 } });
+      const after = await rows<Unit>(db, sql`SELECT id, code, level FROM units WHERE level = 'PROVINCE' AND valid_to IS NULL ORDER BY code`);
+      for (const view of ['AS_OF_THEN', 'CURRENT_TREE'] as const) {
+        const api2 = partsOfApi(await post(off.url, headers, dashboard(false, view)));
+        const base2 = await computeKpis(db, KPI_IDS.map((kpi) => ({ kpi, period: monthPeriod(y, m), unitIds: after.map((p) => p.id), view })));
+        let same = 0;
+        KPI_IDS.forEach((kpi, i) => {
+          for (const p of after) {
+            const x = api2.get(p.code)?.get(kpi);
+            const z = base2[i]!.get(p.id)!;
+            if (x && x.numerator === z.numerator && x.denominator === z.denominator) same += 1;
+          }
+        });
+        extra.push(`after the merger, ${view}: ${same} of ${KPI_IDS.length * after.length} national dashboard values equal the base tables'`);
+        if (same !== KPI_IDS.length * after.length) process.exitCode = 1;
+      }
+      const afterScenario = `${scenario}, after the merger`;
+      await measure(afterScenario, 'API, cache off', http(off, dashboard(false)), RUNS);
+      await measure(afterScenario, 'API, cache off, view: CURRENT_TREE', http(off, dashboard(false, 'CURRENT_TREE')), RUNS);
+      const series2 = `series: BENCH-NEW, 1 KPI × 36 months, after the merger`;
+      await measure(series2, 'API, cache off', http(off, series('BENCH-NEW')), RUNS);
+      await measure(series2, 'API, cache off, view: CURRENT_TREE', http(off, series('BENCH-NEW').replace('grain: MONTH', 'grain: MONTH, view: CURRENT_TREE')), RUNS);
     }
   } finally {
     await floorClient.end();
