@@ -50,15 +50,53 @@ const TreeChange = builder.objectRef<TreeChangeShape>('TreeChange').implement({
   }),
 });
 
-const ReparentUnitSuccess = builder.objectRef<TreeChangeShape>('ReparentUnitSuccess').implement({
-  fields: (t) => ({ change: t.field({ type: TreeChange, resolve: (c) => c }) }),
-});
-const MergeUnitsSuccess = builder.objectRef<TreeChangeShape>('MergeUnitsSuccess').implement({
-  fields: (t) => ({ change: t.field({ type: TreeChange, resolve: (c) => c }) }),
-});
-const SplitUnitSuccess = builder.objectRef<TreeChangeShape>('SplitUnitSuccess').implement({
-  fields: (t) => ({ change: t.field({ type: TreeChange, resolve: (c) => c }) }),
-});
+/**
+ * A mutation of the tree: its input parsed, every unit it names checked against the
+ * caller's writes (`named`), then `run` in one transaction with its audit row. Its result
+ * is `<Name>Success { change: TreeChange }`, or a ValidationError naming the field.
+ */
+function treeMutation<S extends z.ZodType>(
+  field: 'reparentUnit' | 'mergeUnits' | 'splitUnit',
+  options: {
+    input: ReturnType<typeof builder.inputType>;
+    schema: S;
+    description: string;
+    /** The audit's key. */
+    key: (input: z.output<S>) => string;
+    /** The units named, with their fields. */
+    named: (input: z.output<S>) => [code: string, field: string][];
+    run: (tx: Db, input: z.output<S>) => Promise<{ before: TreeChangeShape; after: TreeChangeShape }>;
+  },
+): void {
+  const name = `${field[0]!.toUpperCase()}${field.slice(1)}`;
+  const Success = builder.objectRef<TreeChangeShape>(`${name}Success`).implement({
+    fields: (t) => ({ change: t.field({ type: TreeChange, resolve: (c) => c }) }),
+  });
+  builder.mutationField(field, (t) =>
+    t.field({
+      type: Success,
+      description: options.description,
+      authScopes: { writer: true },
+      errors: resultUnion(name),
+      args: { input: t.arg({ type: options.input, required: true }), idempotencyKey: t.arg.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }) },
+      resolve: (_root, args, ctx) => {
+        const { idempotencyKey } = parse(idempotencyKeySchema, { idempotencyKey: args.idempotencyKey });
+        const input = parse(options.schema, args.input);
+        return mutate<TreeChangeShape>(ctx, {
+          action: field,
+          entity: 'unit',
+          entityKey: options.key(input),
+          idempotencyKey,
+          request: input,
+          run: async (tx, guard) => {
+            for (const [code, at] of options.named(input)) await guard.unit(code, at);
+            return options.run(tx, input);
+          },
+        });
+      },
+    }),
+  );
+}
 
 // ── reparentUnit ─────────────────────────────────────────────────────────────
 
@@ -74,34 +112,22 @@ const reparentSchema = z.object({ code: text(100), parent: text(100), at: instan
 
 const snapshot = async (tx: Db, code: string) => (await unitSnapshot(tx, code))!;
 
-builder.mutationField('reparentUnit', (t) =>
-  t.field({
-    type: ReparentUnitSuccess,
-    description:
-      'Moves a unit and its subtree under another parent from a day on. What it holds counts for the old parent’s side for every period ending on or before that day, and for the new side after; flows count where the unit stood on their date. Sent again, it changes nothing.',
-    authScopes: { writer: true },
-    errors: resultUnion('ReparentUnit'),
-    args: { input: t.arg({ type: ReparentUnitInput, required: true }), idempotencyKey: t.arg.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }) },
-    resolve: (_root, args, ctx) => {
-      const { idempotencyKey } = parse(idempotencyKeySchema, { idempotencyKey: args.idempotencyKey });
-      const input = parse(reparentSchema, args.input);
-      return mutate<TreeChangeShape>(ctx, {
-        action: 'reparentUnit',
-        entity: 'unit',
-        entityKey: input.code,
-        idempotencyKey,
-        request: input,
-        run: async (tx, guard) => {
-          await guard.unit(input.code, 'code');
-          await guard.unit(input.parent, 'parent');
-          const before: TreeChangeShape = { unit: await snapshot(tx, input.code), moved: [], merged: [] };
-          const done = await treeChange(() => reparent(tx, input));
-          return { before, after: done.changed ? { unit: await snapshot(tx, input.code), moved: done.moved, merged: [] } : { ...before, moved: done.moved } };
-        },
-      });
-    },
-  }),
-);
+treeMutation('reparentUnit', {
+  input: ReparentUnitInput,
+  schema: reparentSchema,
+  description:
+    'Moves a unit and its subtree under another parent from a day on. What it holds counts for the old parent’s side for every period ending on or before that day, and for the new side after; flows count where the unit stood on their date. Sent again, it changes nothing.',
+  key: (input) => input.code,
+  named: (input) => [
+    [input.code, 'code'],
+    [input.parent, 'parent'],
+  ],
+  run: async (tx, input) => {
+    const before: TreeChangeShape = { unit: await snapshot(tx, input.code), moved: [], merged: [] };
+    const done = await treeChange(() => reparent(tx, input));
+    return { before, after: done.changed ? { unit: await snapshot(tx, input.code), moved: done.moved, merged: [] } : { ...before, moved: done.moved } };
+  },
+});
 
 // ── mergeUnits and splitUnit ─────────────────────────────────────────────────
 
@@ -124,32 +150,15 @@ const MergeUnitsInput = builder.inputType('MergeUnitsInput', {
 
 const mergeSchema = z.object({ codes: z.array(text(100)).min(1, 'name at least one unit').max(100, 'at most 100 units at once'), into: text(100), at: instant() });
 
-builder.mutationField('mergeUnits', (t) =>
-  t.field({
-    type: MergeUnitsSuccess,
-    description:
-      'Merges units into one from a day on: the units below each (with their subtrees) move under `into`, and each unit closes naming `into` as its successor, which holds what they held (members, models, teams, products, relics) from that day. Their history stays theirs as it stood (AS_OF_THEN) and is the successor’s in today’s tree (CURRENT_TREE). Sent again, it changes nothing.',
-    authScopes: { writer: true },
-    errors: resultUnion('MergeUnits'),
-    args: { input: t.arg({ type: MergeUnitsInput, required: true }), idempotencyKey: t.arg.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }) },
-    resolve: (_root, args, ctx) => {
-      const { idempotencyKey } = parse(idempotencyKeySchema, { idempotencyKey: args.idempotencyKey });
-      const input = parse(mergeSchema, args.input);
-      return mutate<TreeChangeShape>(ctx, {
-        action: 'mergeUnits',
-        entity: 'unit',
-        entityKey: input.into,
-        idempotencyKey,
-        request: input,
-        run: async (tx, guard) => {
-          for (const code of new Set(input.codes)) await guard.unit(code, 'codes');
-          await guard.unit(input.into, 'into');
-          return mergeChange(tx, input, { merged: 'codes', into: 'into', children: 'children' });
-        },
-      });
-    },
-  }),
-);
+treeMutation('mergeUnits', {
+  input: MergeUnitsInput,
+  schema: mergeSchema,
+  description:
+    'Merges units into one from a day on: the units below each (with their subtrees) move under `into`, and each unit closes naming `into` as its successor, which holds what they held (members, models, teams, products, relics) from that day. Their history stays theirs as it stood (AS_OF_THEN) and is the successor’s in today’s tree (CURRENT_TREE). Sent again, it changes nothing.',
+  key: (input) => input.into,
+  named: (input) => [...[...new Set(input.codes)].map((code): [string, string] => [code, 'codes']), [input.into, 'into']],
+  run: (tx, input) => mergeChange(tx, input, { merged: 'codes', into: 'into', children: 'children' }),
+});
 
 const SplitChildInput = builder.inputType('SplitChildInput', {
   fields: (t) => ({
@@ -174,33 +183,20 @@ const splitSchema = z.object({
   at: instant(),
 });
 
-builder.mutationField('splitUnit', (t) =>
-  t.field({
-    type: SplitUnitSuccess,
-    description:
-      'Splits a unit from a day on: its children go under the units stated (the rest under `successor`), and it closes naming `successor`, which inherits its own history and holds what it held. Every count stays whole. Sent again, it changes nothing.',
-    authScopes: { writer: true },
-    errors: resultUnion('SplitUnit'),
-    args: { input: t.arg({ type: SplitUnitInput, required: true }), idempotencyKey: t.arg.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }) },
-    resolve: (_root, args, ctx) => {
-      const { idempotencyKey } = parse(idempotencyKeySchema, { idempotencyKey: args.idempotencyKey });
-      const input = parse(splitSchema, args.input);
-      return mutate<TreeChangeShape>(ctx, {
-        action: 'splitUnit',
-        entity: 'unit',
-        entityKey: input.code,
-        idempotencyKey,
-        request: input,
-        run: async (tx, guard) => {
-          await guard.unit(input.code, 'code');
-          await guard.unit(input.successor, 'successor');
-          for (const [i, c] of input.children.entries()) {
-            await guard.unit(c.code, `children.${i}.code`);
-            await guard.unit(c.parent, `children.${i}.parent`);
-          }
-          return mergeChange(tx, { codes: [input.code], into: input.successor, at: input.at, children: input.children }, { merged: 'code', into: 'successor', children: 'children' });
-        },
-      });
-    },
-  }),
-);
+treeMutation('splitUnit', {
+  input: SplitUnitInput,
+  schema: splitSchema,
+  description:
+    'Splits a unit from a day on: its children go under the units stated (the rest under `successor`), and it closes naming `successor`, which inherits its own history and holds what it held. Every count stays whole. Sent again, it changes nothing.',
+  key: (input) => input.code,
+  named: (input) => [
+    [input.code, 'code'],
+    [input.successor, 'successor'],
+    ...input.children.flatMap((c, i): [string, string][] => [
+      [c.code, `children.${i}.code`],
+      [c.parent, `children.${i}.parent`],
+    ]),
+  ],
+  run: (tx, input) =>
+    mergeChange(tx, { codes: [input.code], into: input.successor, at: input.at, children: input.children }, { merged: 'code', into: 'successor', children: 'children' }),
+});

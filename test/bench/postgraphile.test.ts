@@ -128,7 +128,7 @@ describe('PostGraphile over the naive KPI view', () => {
   }
 
   it.each([
-    ['TW', 'the provinces', 35],
+    ['TW', 'the provinces (and the two that merged into Thái Nguyên in 2025)', 37],
     ['LS', "Lạng Sơn's communes and bloc", 66],
     ['ZZ', "the hand-made province's communes", 3],
   ])('gives every KPI of the children of %s (%s) in 2026-10 as computeKpis does', async (parentCode, _, count) => {

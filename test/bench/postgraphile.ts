@@ -16,7 +16,23 @@ import type { Db } from '../../db/client.js';
  * `parent_code` or `unit_code` and `month` is applied before any KPI is computed. The three
  * member ratios share one pass over the members, the two coverages one pass over the
  * subtree's units and the five flows one pass over the reports; the stocks have one each.
+ * Things (models, teams, roster entries, products, relics) count at their holder at End:
+ * their unit, or, once it has closed by a merger or a split, its successor
+ * (`naive_api.holder_at`, a walk down the line of successors). The subtree is today's
+ * (`units.path`): the view is right for a month ending after the last reorganisation.
  */
+export const HOLDER_SQL = `
+CREATE OR REPLACE FUNCTION naive_api.holder_at(unit int, end_at timestamptz) RETURNS int LANGUAGE sql STABLE AS $$
+  WITH RECURSIVE line(id, valid_to, moved, successor_id, depth) AS (
+    SELECT id, valid_to, holdings_moved, successor_id, 0 FROM public.units WHERE id = unit
+    UNION ALL
+    SELECT s.id, s.valid_to, s.holdings_moved, s.successor_id, l.depth + 1
+      FROM line l JOIN public.units s ON s.id = l.successor_id
+     WHERE l.moved AND l.valid_to < end_at
+  )
+  SELECT id FROM line ORDER BY depth DESC LIMIT 1
+$$`;
+
 export const KPI_VIEW_SQL = `
 CREATE OR REPLACE VIEW naive_api.kpi_month AS
 SELECT u.code AS unit_code,
@@ -76,12 +92,12 @@ SELECT u.code AS unit_code,
        SELECT count(*) FILTER (WHERE b.level = 'BRANCH') AS branches,
               count(*) FILTER (WHERE b.level = 'BRANCH' AND EXISTS (
                 SELECT 1 FROM public.digital_models d
-                 WHERE d.unit_id = b.id AND d.established_at < mo.end_at
+                 WHERE naive_api.holder_at(d.unit_id, mo.end_at) = b.id AND d.established_at < mo.end_at
                    AND (d.ended_at IS NULL OR d.ended_at >= mo.end_at)
                    AND d.effective_from < mo.end_at)) AS branches_with_model,
               count(*) FILTER (WHERE b.level = 'COMMUNE') AS communes,
               count(*) FILTER (WHERE b.level = 'COMMUNE' AND EXISTS (
-                SELECT 1 FROM public.teams t JOIN public.units tu ON tu.id = t.unit_id
+                SELECT 1 FROM public.teams t JOIN public.units tu ON tu.id = naive_api.holder_at(t.unit_id, mo.end_at)
                  WHERE tu.path @> ARRAY[b.id]
                    AND tu.valid_from < mo.end_at AND (tu.valid_to IS NULL OR tu.valid_to >= mo.end_at)
                    AND t.established_at < mo.end_at AND (t.disbanded_at IS NULL OR t.disbanded_at >= mo.end_at))) AS communes_with_team
@@ -97,7 +113,7 @@ SELECT u.code AS unit_code,
    -- Roster entries active at End on teams active at End.
    SELECT 'DIGITAL_TEAM_MEMBERS', count(*), NULL::bigint
      FROM public.units b
-     JOIN public.teams t ON t.unit_id = b.id
+     JOIN public.teams t ON naive_api.holder_at(t.unit_id, mo.end_at) = b.id
      JOIN public.team_roster r ON r.team_id = t.id
     WHERE b.path @> ARRAY[u.id]
       AND b.valid_from < mo.end_at AND (b.valid_to IS NULL OR b.valid_to >= mo.end_at)
@@ -106,14 +122,14 @@ SELECT u.code AS unit_code,
    UNION ALL
    SELECT 'STARTUP_PRODUCTS_LISTED', count(*), NULL::bigint
      FROM public.units b
-     JOIN public.startup_products sp ON sp.unit_id = b.id
+     JOIN public.startup_products sp ON naive_api.holder_at(sp.unit_id, mo.end_at) = b.id
     WHERE b.path @> ARRAY[u.id]
       AND b.valid_from < mo.end_at AND (b.valid_to IS NULL OR b.valid_to >= mo.end_at)
       AND sp.listed_at < mo.end_at AND (sp.delisted_at IS NULL OR sp.delisted_at >= mo.end_at)
    UNION ALL
    SELECT 'RELICS_DIGITIZED', count(*), NULL::bigint
      FROM public.units b
-     JOIN public.relics r ON r.unit_id = b.id
+     JOIN public.relics r ON naive_api.holder_at(r.unit_id, mo.end_at) = b.id
     WHERE b.path @> ARRAY[u.id]
       AND b.valid_from < mo.end_at AND (b.valid_to IS NULL OR b.valid_to >= mo.end_at)
       AND r.digitized_at < mo.end_at
@@ -143,6 +159,7 @@ SELECT u.code AS unit_code,
 /** Creates the schema `naive_api` and its view `kpi_month` (KPI_VIEW_SQL). */
 export async function createKpiView(db: Db): Promise<void> {
   await db.execute(sql.raw('CREATE SCHEMA IF NOT EXISTS naive_api'));
+  await db.execute(sql.raw(HOLDER_SQL));
   await db.execute(sql.raw(KPI_VIEW_SQL));
 }
 

@@ -51,7 +51,7 @@ describe('the dev server', () => {
 
   it('prints the URL and seeds the empty embedded database', () => {
     expect(output).toContain(`GraphiQL: http://localhost:${port}/graphql`);
-    expect(output).toMatch(/Empty database: loading demo data… \d+ units, 75000 members/);
+    expect(output).toMatch(/Empty database: loading demo data… \d+ units, 78000 members/);
   });
 
   it('answers the example query: APP_ADOPTION for Lạng Sơn and its communes', async () => {
