@@ -17,21 +17,32 @@ import type { Db } from '../../db/client.js';
  * member ratios share one pass over the members, the two coverages one pass over the
  * subtree's units and the five flows one pass over the reports; the stocks have one each.
  * Things (models, teams, roster entries, products, relics) count at their holder at End:
- * their unit, or, once it has closed by a merger or a split, its successor
- * (`naive_api.holder_at`, a walk down the line of successors). The subtree is today's
- * (`units.path`): the view is right for a month ending after the last reorganisation.
+ * their unit while it is active, then, once it has closed by a merger or a split, its
+ * successor's line (`naive_api.handed`, made once from the units by a walk down the lines
+ * of successors: a few rows, one per hand-over). The subtree is today's (`units.path`): the
+ * view is right for a month ending after the last reorganisation.
  */
-export const HOLDER_SQL = `
-CREATE OR REPLACE FUNCTION naive_api.holder_at(unit int, end_at timestamptz) RETURNS int LANGUAGE sql STABLE AS $$
-  WITH RECURSIVE line(id, valid_to, moved, successor_id, depth) AS (
-    SELECT id, valid_to, holdings_moved, successor_id, 0 FROM public.units WHERE id = unit
-    UNION ALL
-    SELECT s.id, s.valid_to, s.holdings_moved, s.successor_id, l.depth + 1
-      FROM line l JOIN public.units s ON s.id = l.successor_id
-     WHERE l.moved AND l.valid_to < end_at
-  )
-  SELECT id FROM line ORDER BY depth DESC LIMIT 1
-$$`;
+export const HANDED_SQL = `
+DROP TABLE IF EXISTS naive_api.handed;
+CREATE TABLE naive_api.handed AS
+WITH RECURSIVE line(unit_id, holder_id, from_at, to_at, moved, next) AS (
+  SELECT x.id, s.id, x.valid_to, s.valid_to, s.holdings_moved, s.successor_id
+    FROM public.units x JOIN public.units s ON s.id = x.successor_id
+   WHERE x.holdings_moved
+  UNION ALL
+  SELECT l.unit_id, s.id, l.to_at, s.valid_to, s.holdings_moved, s.successor_id
+    FROM line l JOIN public.units s ON s.id = l.next
+   WHERE l.moved AND l.to_at IS NOT NULL
+)
+SELECT unit_id, holder_id, from_at, to_at FROM line;
+CREATE INDEX ON naive_api.handed (holder_id)`;
+
+/** The units whose things unit \`b\` holds at End: itself, and those handed to it. */
+const OWNERS = `CROSS JOIN LATERAL (
+       SELECT b.id AS id
+       UNION ALL
+       SELECT hd.unit_id FROM naive_api.handed hd WHERE hd.holder_id = b.id AND hd.from_at < mo.end_at AND (hd.to_at IS NULL OR hd.to_at >= mo.end_at)
+     ) o`;
 
 export const KPI_VIEW_SQL = `
 CREATE OR REPLACE VIEW naive_api.kpi_month AS
@@ -91,13 +102,13 @@ SELECT u.code AS unit_code,
      FROM (
        SELECT count(*) FILTER (WHERE b.level = 'BRANCH') AS branches,
               count(*) FILTER (WHERE b.level = 'BRANCH' AND EXISTS (
-                SELECT 1 FROM public.digital_models d
-                 WHERE naive_api.holder_at(d.unit_id, mo.end_at) = b.id AND d.established_at < mo.end_at
+                SELECT 1 FROM (SELECT 1) z ${OWNERS} JOIN public.digital_models d ON d.unit_id = o.id
+                 WHERE d.established_at < mo.end_at
                    AND (d.ended_at IS NULL OR d.ended_at >= mo.end_at)
                    AND d.effective_from < mo.end_at)) AS branches_with_model,
               count(*) FILTER (WHERE b.level = 'COMMUNE') AS communes,
               count(*) FILTER (WHERE b.level = 'COMMUNE' AND EXISTS (
-                SELECT 1 FROM public.teams t JOIN public.units tu ON tu.id = naive_api.holder_at(t.unit_id, mo.end_at)
+                SELECT 1 FROM public.units tu ${OWNERS.replace(/\bb\.id\b/g, 'tu.id')} JOIN public.teams t ON t.unit_id = o.id
                  WHERE tu.path @> ARRAY[b.id]
                    AND tu.valid_from < mo.end_at AND (tu.valid_to IS NULL OR tu.valid_to >= mo.end_at)
                    AND t.established_at < mo.end_at AND (t.disbanded_at IS NULL OR t.disbanded_at >= mo.end_at))) AS communes_with_team
@@ -112,8 +123,8 @@ SELECT u.code AS unit_code,
    UNION ALL
    -- Roster entries active at End on teams active at End.
    SELECT 'DIGITAL_TEAM_MEMBERS', count(*), NULL::bigint
-     FROM public.units b
-     JOIN public.teams t ON naive_api.holder_at(t.unit_id, mo.end_at) = b.id
+     FROM public.units b ${OWNERS}
+     JOIN public.teams t ON t.unit_id = o.id
      JOIN public.team_roster r ON r.team_id = t.id
     WHERE b.path @> ARRAY[u.id]
       AND b.valid_from < mo.end_at AND (b.valid_to IS NULL OR b.valid_to >= mo.end_at)
@@ -122,14 +133,16 @@ SELECT u.code AS unit_code,
    UNION ALL
    SELECT 'STARTUP_PRODUCTS_LISTED', count(*), NULL::bigint
      FROM public.units b
-     JOIN public.startup_products sp ON naive_api.holder_at(sp.unit_id, mo.end_at) = b.id
+     ${OWNERS}
+     JOIN public.startup_products sp ON sp.unit_id = o.id
     WHERE b.path @> ARRAY[u.id]
       AND b.valid_from < mo.end_at AND (b.valid_to IS NULL OR b.valid_to >= mo.end_at)
       AND sp.listed_at < mo.end_at AND (sp.delisted_at IS NULL OR sp.delisted_at >= mo.end_at)
    UNION ALL
    SELECT 'RELICS_DIGITIZED', count(*), NULL::bigint
      FROM public.units b
-     JOIN public.relics r ON naive_api.holder_at(r.unit_id, mo.end_at) = b.id
+     ${OWNERS}
+     JOIN public.relics r ON r.unit_id = o.id
     WHERE b.path @> ARRAY[u.id]
       AND b.valid_from < mo.end_at AND (b.valid_to IS NULL OR b.valid_to >= mo.end_at)
       AND r.digitized_at < mo.end_at
@@ -159,7 +172,7 @@ SELECT u.code AS unit_code,
 /** Creates the schema `naive_api` and its view `kpi_month` (KPI_VIEW_SQL). */
 export async function createKpiView(db: Db): Promise<void> {
   await db.execute(sql.raw('CREATE SCHEMA IF NOT EXISTS naive_api'));
-  await db.execute(sql.raw(HOLDER_SQL));
+  for (const statement of HANDED_SQL.split(';')) await db.execute(sql.raw(statement));
   await db.execute(sql.raw(KPI_VIEW_SQL));
 }
 
