@@ -122,7 +122,8 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
     const { default: pg } = await import('pg');
     const { drizzle } = await import('drizzle-orm/node-postgres');
     const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-    const client = new pg.Pool({ connectionString: options.url, ...pool, max: pool.max ?? 10 });
+    // No JIT: the roll-up statements are planned large and run short, and compiling them costs more than it saves.
+    const client = new pg.Pool({ connectionString: options.url, ...pool, max: pool.max ?? 10, options: '-c jit=off' });
     client.on('error', idleConnectionClosed);
     // A connection lost while in use fails its query; its 'error' event must not end the process.
     client.on('connect', (c: { on(event: 'error', listener: () => void): unknown }) => c.on('error', connectionLost));

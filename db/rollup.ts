@@ -129,20 +129,32 @@ const vnDayUp = (column: string) => sql.raw(`((${column} - INTERVAL '1 microseco
 function applyLeaves(leaves: SQL, also?: SQL, view?: 1): SQL {
   return sql`
       WITH ${also ? sql`also AS (${also}), ` : sql``}leaf AS MATERIALIZED (${leaves}),
-      ev AS MATERIALIZED (
-        SELECT x.ancestor_id AS unit_id, a.level, x.view, l.series, l.variant, s.day, l.delta * x.sign * s.k AS delta
-          FROM (SELECT *, series = ANY(${FLOWS}) AS flow FROM leaf) l
-          JOIN unit_ancestry x ON x.unit_id = l.unit_id${view === undefined ? sql`` : sql` AND x.view = ${view}`} JOIN units a ON a.id = x.ancestor_id AND a.level <> 'BRANCH'
-          CROSS JOIN LATERAL (SELECT ${vnDay('x.from_at')} AS f, ${vnDay('x.to_at')} AS g, ${vnDayUp('x.from_at')} AS fu, ${vnDayUp('x.to_at')} AS gu) b
+      -- The units each leaf counts toward (no branch keeps roll-ups), each segment's bounds as days; a plain row is unbounded.
+      xa AS MATERIALIZED (
+        SELECT x.unit_id, x.view, x.ancestor_id, a.level, x.sign, x.from_at IS NULL AND x.to_at IS NULL AS plain,
+               ${vnDay('x.from_at')} AS f, ${vnDay('x.to_at')} AS g, ${vnDayUp('x.from_at')} AS fu, ${vnDayUp('x.to_at')} AS gu
+          FROM unit_ancestry x JOIN units a ON a.id = x.ancestor_id AND a.level <> 'BRANCH'
+         WHERE x.unit_id IN (SELECT DISTINCT unit_id FROM leaf)${view === undefined ? sql`` : sql` AND x.view = ${view}`}
+      ),
+      -- Steps through bounded segments, moved to where the segment says, by day.
+      dated AS MATERIALIZED (
+        SELECT xa.ancestor_id AS unit_id, xa.level, xa.view, l.series, l.variant, s.day, l.delta * xa.sign * s.k AS delta
+          FROM (SELECT *, series = ANY(${FLOWS}) AS flow FROM leaf) l JOIN xa ON xa.unit_id = l.unit_id AND NOT xa.plain
           CROSS JOIN LATERAL (VALUES
-            (CASE WHEN l.flow THEN CASE WHEN (b.fu IS NULL OR l.day >= b.fu) AND (b.gu IS NULL OR l.day < b.gu) THEN l.day END
-                  WHEN b.g IS NULL OR greatest(l.day, b.f) < b.g THEN greatest(l.day, b.f) END, 1),
-            (CASE WHEN NOT l.flow AND b.g IS NOT NULL AND greatest(l.day, b.f) < b.g THEN b.g END, -1)) AS s(day, k)
+            (CASE WHEN l.flow THEN CASE WHEN (xa.fu IS NULL OR l.day >= xa.fu) AND (xa.gu IS NULL OR l.day < xa.gu) THEN l.day END
+                  WHEN xa.g IS NULL OR greatest(l.day, xa.f) < xa.g THEN greatest(l.day, xa.f) END, 1),
+            (CASE WHEN NOT l.flow AND xa.g IS NOT NULL AND greatest(l.day, xa.f) < xa.g THEN xa.g END, -1)) AS s(day, k)
          WHERE s.day IS NOT NULL
       ),
+      -- Through unbounded segments a leaf's steps count as they are: summed by month before they are spread.
       mo AS MATERIALIZED (
-        SELECT unit_id, view, series, variant, date_trunc('month', day)::date AS month, sum(delta) AS delta
-          FROM ev GROUP BY 1, 2, 3, 4, 5
+        SELECT unit_id, view, series, variant, month, sum(delta) AS delta
+          FROM (SELECT xa.ancestor_id AS unit_id, xa.view, l.series, l.variant, l.month, l.delta * xa.sign AS delta
+                  FROM (SELECT unit_id, series, variant, date_trunc('month', day)::date AS month, sum(delta) AS delta FROM leaf GROUP BY 1, 2, 3, 4) l
+                  JOIN xa ON xa.unit_id = l.unit_id AND xa.plain
+                UNION ALL
+                SELECT unit_id, view, series, variant, date_trunc('month', day)::date, delta FROM dated) z
+         GROUP BY 1, 2, 3, 4, 5
       ),
       y AS (
         INSERT INTO kpi_rollup_year (unit_id, series, variant, view, year, stripe, delta)
@@ -158,7 +170,10 @@ function applyLeaves(leaves: SQL, also?: SQL, view?: 1): SQL {
       d AS (
         INSERT INTO kpi_rollup_day (unit_id, series, variant, view, day, stripe, delta)
         SELECT unit_id, series, variant, view, day, ${stripe}, sum(delta)
-          FROM ev WHERE level IN ('CENTRAL', 'PROVINCE')
+          FROM (SELECT xa.ancestor_id AS unit_id, xa.view, l.series, l.variant, l.day, l.delta * xa.sign AS delta
+                  FROM leaf l JOIN xa ON xa.unit_id = l.unit_id AND xa.plain AND xa.level IN ('CENTRAL', 'PROVINCE')
+                UNION ALL
+                SELECT unit_id, view, series, variant, day, delta FROM dated WHERE level IN ('CENTRAL', 'PROVINCE')) z
          GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
         ON CONFLICT (unit_id, series, variant, view, day, stripe) DO UPDATE SET delta = kpi_rollup_day.delta + excluded.delta
       )
@@ -311,15 +326,16 @@ export async function treeSelection(db: Db, roots: Iterable<number>, also: Itera
                       WHERE x.view = 0 AND x.unit_id IN (SELECT id FROM a UNION SELECT unnest(${intArray(also)}))) AS above`,
   );
   const ints = (v: number[] | string) => (typeof v === 'string' ? (v === '{}' ? [] : v.slice(1, -1).split(',').map(Number)) : v.map(Number));
-  const held = intArray(ints(found!.held));
-  const units = intArray(new Set([...ints(found!.held), ...ints(found!.above)]));
+  // A subtree holds thousands of units: `IN (SELECT unnest(…))` is hashed once, where `= ANY(…)` would read the array for every row.
+  const held = sql`(SELECT unnest(${intArray(ints(found!.held))}))`;
+  const units = sql`(SELECT unnest(${intArray(new Set([...ints(found!.held), ...ints(found!.above)]))}))`;
   return {
-    members: sql`(m.unit_id = ANY(${held}) OR m.id IN (SELECT member_id FROM member_unit_history WHERE unit_id = ANY(${held})))`,
-    units: sql`u.id = ANY(${units})`,
-    rosters: sql`t.unit_id = ANY(${held})`,
-    products: sql`p.unit_id = ANY(${held})`,
-    relics: sql`r.unit_id = ANY(${held})`,
-    reports: sql`a.unit_id = ANY(${held})`,
+    members: sql`(m.unit_id IN ${held} OR m.id IN (SELECT member_id FROM member_unit_history WHERE unit_id IN ${held}))`,
+    units: sql`u.id IN ${units}`,
+    rosters: sql`t.unit_id IN ${held}`,
+    products: sql`p.unit_id IN ${held}`,
+    relics: sql`r.unit_id IN ${held}`,
+    reports: sql`a.unit_id IN ${held}`,
   };
 }
 
