@@ -108,6 +108,33 @@ END
 $$;
 
 --> statement-breakpoint
+-- CURRENT_TREE's corrections (view 1) of the given units, from their view-0 rows.
+CREATE FUNCTION unit_tree_corrections(ids int[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM unit_ancestry WHERE view = 1 AND unit_id = ANY(ids);
+  -- Today's representative: the unit while open, else its successor's; none when dissolved.
+  -- An open unit whose segments are all unbounded is in today's tree as it always was:
+  -- it has no corrections, and most units are such.
+  INSERT INTO unit_ancestry (unit_id, view, ancestor_id, from_at, to_at, sign)
+  WITH RECURSIVE moved AS (
+    SELECT u.id FROM units u WHERE u.id = ANY(ids)
+       AND (u.valid_to IS NOT NULL OR EXISTS (
+             SELECT 1 FROM unit_ancestry a WHERE a.unit_id = u.id AND a.view = 0 AND (a.from_at IS NOT NULL OR a.to_at IS NOT NULL)))
+  ),
+  r(unit_id, cur, open, next, depth) AS (
+    SELECT id, id, valid_to IS NULL, successor_id, 0 FROM units WHERE id IN (SELECT id FROM moved)
+    UNION ALL
+    SELECT r.unit_id, s.id, s.valid_to IS NULL, s.successor_id, r.depth + 1 FROM r JOIN units s ON s.id = r.next WHERE NOT r.open AND r.depth < 100
+  )
+  SELECT unit_id, 1, ancestor_id, from_at, to_at, sum(sign)::smallint FROM (
+    SELECT r.unit_id, a.id AS ancestor_id, NULL::timestamptz AS from_at, NULL::timestamptz AS to_at, 1 AS sign
+      FROM r JOIN units x ON x.id = r.cur CROSS JOIN LATERAL unnest(x.path) AS a(id) WHERE r.open
+    UNION ALL
+    SELECT unit_id, ancestor_id, from_at, to_at, -1 FROM unit_ancestry WHERE view = 0 AND unit_id IN (SELECT id FROM moved)
+  ) c GROUP BY unit_id, ancestor_id, from_at, to_at HAVING sum(sign) <> 0;
+END
+$$;
+--> statement-breakpoint
 -- Recomputes unit_holders and unit_ancestry (db/schema.ts) for the given units.
 CREATE FUNCTION unit_tree_refresh(ids int[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -148,19 +175,7 @@ BEGIN
          CASE WHEN bool_or(to_at IS NULL) THEN NULL ELSE max(to_at) END, 1
     FROM grouped GROUP BY unit_id, ancestor_id, g;
 
-  -- Today's representative: the unit while open, else its successor's; none when dissolved.
-  INSERT INTO unit_ancestry (unit_id, view, ancestor_id, from_at, to_at, sign)
-  WITH RECURSIVE r(unit_id, cur, open, next, depth) AS (
-    SELECT id, id, valid_to IS NULL, successor_id, 0 FROM units WHERE id = ANY(ids)
-    UNION ALL
-    SELECT r.unit_id, s.id, s.valid_to IS NULL, s.successor_id, r.depth + 1 FROM r JOIN units s ON s.id = r.next WHERE NOT r.open AND r.depth < 100
-  )
-  SELECT unit_id, 1, ancestor_id, from_at, to_at, sum(sign)::smallint FROM (
-    SELECT r.unit_id, a.id AS ancestor_id, NULL::timestamptz AS from_at, NULL::timestamptz AS to_at, 1 AS sign
-      FROM r JOIN units x ON x.id = r.cur CROSS JOIN LATERAL unnest(x.path) AS a(id) WHERE r.open
-    UNION ALL
-    SELECT unit_id, ancestor_id, from_at, to_at, -1 FROM unit_ancestry WHERE view = 0 AND unit_id = ANY(ids)
-  ) c GROUP BY unit_id, ancestor_id, from_at, to_at HAVING sum(sign) <> 0;
+  PERFORM unit_tree_corrections(ids);
 END
 $$;
 --> statement-breakpoint
@@ -177,8 +192,23 @@ CREATE FUNCTION unit_tree_affected(ids int[]) RETURNS int[] LANGUAGE sql STABLE 
 $$;
 --> statement-breakpoint
 CREATE FUNCTION units_tree_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  ids int[] := ARRAY(SELECT id FROM added);
 BEGIN
-  PERFORM unit_tree_refresh(ARRAY(SELECT id FROM added));
+  -- A new unit came under its parent when it opened: its rows are its own and its parent's.
+  -- When a parent comes in the same statement, or a unit hands on what it holds, the general way.
+  IF EXISTS (SELECT 1 FROM added a WHERE a.holdings_moved OR a.parent_since IS NOT NULL OR a.parent_id = ANY(ids)) THEN
+    PERFORM unit_tree_refresh(ids);
+    RETURN NULL;
+  END IF;
+  INSERT INTO unit_holders (unit_id, holder_id, from_at, to_at) SELECT id, id, valid_from, valid_to FROM added;
+  INSERT INTO unit_ancestry (unit_id, view, ancestor_id, from_at, to_at, sign)
+  SELECT id, 0, id, NULL, valid_to, 1 FROM added
+  UNION ALL
+  SELECT u.id, 0, x.ancestor_id, x.from_at, least(x.to_at, u.valid_to), 1
+    FROM added u JOIN unit_ancestry x ON x.unit_id = u.parent_id AND x.view = 0
+   WHERE x.from_at IS NULL OR u.valid_to IS NULL OR x.from_at < u.valid_to;
+  PERFORM unit_tree_corrections(ids);
   RETURN NULL;
 END
 $$;
