@@ -146,7 +146,11 @@ export async function openDb(options: DbOptions = {}): Promise<DbHandle> {
   }
   const client = new Pool({ connectionString: options.url, ...pool, max: pool.max ?? 5 });
   client.on('error', idleConnectionClosed);
-  client.on('connect', (c: { on(event: 'error', listener: () => void): unknown }) => c.on('error', connectionLost));
+  // No JIT (as for pg above), set as each connection opens: it runs before the connection's first query.
+  client.on('connect', (c: { on(event: 'error', listener: () => void): unknown; query(text: string): Promise<unknown> }) => {
+    c.on('error', connectionLost);
+    c.query('SET jit = off').catch(() => undefined);
+  });
   releaseWhenBeginFails(client as unknown as PoolLike);
   const db = drizzle({ client, ...config });
   if (options.preparedStatements ?? false) preparing.add(dialectOf(db as unknown as Db));

@@ -235,14 +235,3 @@ CREATE TRIGGER units_tree_after_update AFTER UPDATE ON units REFERENCING OLD TAB
   FOR EACH STATEMENT EXECUTE FUNCTION units_tree_after_update();
 --> statement-breakpoint
 SELECT unit_tree_refresh(ARRAY(SELECT id FROM units));
---> statement-breakpoint
--- No JIT for the application's sessions: the roll-up statements are planned large (a join
--- over unit_ancestry) and run short, and compiling them costs more than it saves. Where the
--- role may not set its own defaults, the driver's connection options say it (db/client.ts).
-DO $$
-BEGIN
-  EXECUTE format('ALTER ROLE %I SET jit = off', current_user);
-EXCEPTION WHEN insufficient_privilege THEN
-  NULL;
-END
-$$;
