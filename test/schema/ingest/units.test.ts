@@ -96,7 +96,7 @@ describe('updateUnit', () => {
 describe('updateUnit: refusals', () => {
   useTree('shared', use);
 
-  it('refuses another parent: a parent never changes', async () => {
+  it('refuses another parent here: reparentUnit moves a unit from a date', async () => {
     const r = await updateUnit(t, { code: 'B11', parent: 'C3' });
     expect(r.issues).toEqual([
       { field: 'parent', reason: 'cannot change here (B11 is under C1): reparentUnit moves a unit from a date' },
