@@ -6,7 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'drizzle-orm/logger';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.js';
@@ -243,6 +243,9 @@ export async function preparedRows<T>(db: Db, query: SQL): Promise<T[]> {
 }
 
 /** Runs raw SQL and returns its rows, whatever the driver. */
+/** Ids as one `int[]` parameter. */
+export const intArray = (ids: Iterable<number>): SQL => sql`${`{${[...ids].join(',')}}`}::int[]`;
+
 export async function rows<T>(db: Pick<Db, 'execute'>, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;

@@ -17,7 +17,7 @@
 // filtered out before it reaches them.
 import { sql, type SQL } from 'drizzle-orm';
 import { SERIES } from '../domain/catalogue.js';
-import { preparedRows, rows, type Db } from './client.js';
+import { intArray, preparedRows, rows, type Db } from './client.js';
 import { STRIPES } from './schema.js';
 import { commonTables, flowAmounts, seriesOfSource, SOURCES, stockIntervals, type Source } from './series.js';
 
@@ -91,16 +91,8 @@ export async function applyEvents(db: Db, selection: Selection, sign: 1 | -1, on
  * (closed units): a bulk load sums AS_OF_THEN in memory, and these with this.
  */
 export function addCurrentTreeOfMembersAndReports(db: Db): Promise<void> {
-  const restated = sql`(SELECT DISTINCT unit_id FROM unit_ancestry WHERE view = 1)`;
-  return applyEvents(
-    db,
-    {
-      members: sql`(m.unit_id IN ${restated} OR m.id IN (SELECT member_id FROM member_unit_history WHERE unit_id IN ${restated}))`,
-      reports: sql`a.unit_id IN ${restated}`,
-    },
-    1,
-    { view: 1 },
-  );
+  const restated = sql`SELECT DISTINCT unit_id FROM unit_ancestry WHERE view = 1`;
+  return applyEvents(db, { members: membersEverIn(restated), reports: heldBy(restated).reports }, 1, { view: 1 });
 }
 
 /** The copy of the roll-up rows this connection adds to (db/schema.ts, STRIPES). */
@@ -183,6 +175,10 @@ function applyLeaves(leaves: SQL, also?: SQL, view?: 1): SQL {
        ORDER BY 1, 2
       ON CONFLICT (unit_id, series, stripe) DO UPDATE SET changed_at = excluded.changed_at, seq = nextval('kpi_change_seq')`;
 }
+
+/** The members in one of a set of units (SQL yielding unit ids) now or at some earlier time. */
+const membersEverIn = (unitIds: SQL) =>
+  sql`(m.unit_id IN (${unitIds}) OR m.id IN (SELECT member_id FROM member_unit_history WHERE unit_id IN (${unitIds})))`;
 
 /** Each source's rows held by units in a set (given as SQL yielding unit ids). */
 function heldBy(unitIds: SQL): Selection {
@@ -299,8 +295,6 @@ export async function settleRollups(db: Db, also?: SQL): Promise<void> {
   else if (also) await db.execute(also);
 }
 
-const intArray = (ids: Iterable<number>) => sql`${`{${[...ids].join(',')}}`}::int[]`;
-
 /**
  * `u.id IN (…)`: the units that are or were above (or are) the holders of what the given
  * units hold, at any time. Teams count for the commune above them, and a unit's model and
@@ -318,25 +312,17 @@ export const unitsEverAbove = (unitIds: Iterable<number>) =>
  * are those of the same rows.
  */
 export async function treeSelection(db: Db, roots: Iterable<number>, also: Iterable<number> = []): Promise<Selection> {
-  const [found] = await rows<{ held: number[] | string; above: number[] | string }>(
+  const found = await rows<{ id: number; held: boolean }>(
     db,
     sql`WITH a AS (SELECT unnest(unit_tree_affected(${intArray(roots)})) AS id)
-        SELECT ARRAY(SELECT id FROM a) AS held,
-               ARRAY(SELECT DISTINCT x.ancestor_id FROM unit_ancestry x
-                      WHERE x.view = 0 AND x.unit_id IN (SELECT id FROM a UNION SELECT unnest(${intArray(also)}))) AS above`,
+        SELECT id, true AS held FROM a
+        UNION SELECT x.ancestor_id, false FROM unit_ancestry x
+         WHERE x.view = 0 AND x.unit_id IN (SELECT id FROM a UNION SELECT unnest(${intArray(also)}))`,
   );
-  const ints = (v: number[] | string) => (typeof v === 'string' ? (v === '{}' ? [] : v.slice(1, -1).split(',').map(Number)) : v.map(Number));
   // A subtree holds thousands of units: `IN (SELECT unnest(…))` is hashed once, where `= ANY(…)` would read the array for every row.
-  const held = sql`(SELECT unnest(${intArray(ints(found!.held))}))`;
-  const units = sql`(SELECT unnest(${intArray(new Set([...ints(found!.held), ...ints(found!.above)]))}))`;
-  return {
-    members: sql`(m.unit_id IN ${held} OR m.id IN (SELECT member_id FROM member_unit_history WHERE unit_id IN ${held}))`,
-    units: sql`u.id IN ${units}`,
-    rosters: sql`t.unit_id IN ${held}`,
-    products: sql`p.unit_id IN ${held}`,
-    relics: sql`r.unit_id IN ${held}`,
-    reports: sql`a.unit_id IN ${held}`,
-  };
+  const held = sql`SELECT unnest(${intArray(found.filter((r) => r.held).map((r) => Number(r.id)))})`;
+  const units = sql`SELECT unnest(${intArray(new Set(found.map((r) => Number(r.id))))})`;
+  return { ...heldBy(held), members: membersEverIn(held), units: heldBy(units).units };
 }
 
 /**

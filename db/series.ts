@@ -2,7 +2,8 @@
 // record becomes rows (unit_id, s, e, and the fields the catalogue names, by their column
 // names): the unit that holds the record and the record's life [s, e) clipped to that
 // unit's life (e null: open). A unit closed by a merger or a split hands what it holds to
-// its successor (unit_holders): a record is then a row per holder, each over its part. A series is then read off those rows in one of two ways:
+// its successor (unit_holders): a record is then a row per holder, each over its part. A
+// series is then read off those rows in one of two ways:
 //   - as intervals (unit_id, series, variant, s, e), for the roll-ups' signed steps
 //     (db/rollup.ts): +1 at s and −1 at e;
 //   - counted at an End, for the values computed directly (schema/kpi/compute.ts).
@@ -84,7 +85,7 @@ function recordRows(records: Records, where: SQL, holder: SQL | null): SQL {
                         least(t.disbanded_at, h.to_at, x.to_at, u.valid_to) AS e${list(fields.map((f) => col('t', f)))}
                    FROM teams t ${holders('t.unit_id')}
                    JOIN unit_ancestry x ON x.unit_id = h.holder_id AND x.view = 0 JOIN units u ON u.id = x.ancestor_id
-                  WHERE u.level = 'COMMUNE' AND ${where}${heldBy(holder, 'u.id')}`;
+                  WHERE u.level = 'COMMUNE' AND ${where}${held('u.id')}`;
     case 'rosters':
       return sql`SELECT h.holder_id AS unit_id, greatest(r.from_at, t.established_at, h.from_at) AS s,
                         least(r.to_at, t.disbanded_at, h.to_at) AS e${list(fields.map((f) => col('r', f)))}

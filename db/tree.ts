@@ -1,9 +1,9 @@
 // Reorganisations of the tree, checked and written: a re-parent, a merger, a split. The
 // GraphQL mutations (schema/ingest/tree.ts) and the import's records of them run these,
 // so both refuse the same things with the same words. A refusal names the input field.
-import { sql } from 'drizzle-orm';
-import { rows, type Db } from './client.js';
-import { PARENT_LEVELS, type UnitLevel } from './schema.js';
+import { eq, sql } from 'drizzle-orm';
+import { intArray, rows, type Db } from './client.js';
+import { PARENT_LEVELS, units } from './schema.js';
 import { formatVietnamInstant, vietnamDay, vietnamMidnightMs } from '../domain/time.js';
 import { mergeUnits, reparentUnit } from './writes.js';
 
@@ -17,40 +17,21 @@ export class TreeRefusal extends Error {
   }
 }
 
-interface TreeUnit {
-  id: number;
-  code: string;
-  level: UnitLevel;
-  parentId: number | null;
-  path: number[];
-  validFrom: Date;
-  validTo: Date | null;
-  successorId: number | null;
-  /** Since when it is under its parent. */
-  since: Date;
-}
+type UnitRow = typeof units.$inferSelect;
 
 const iso = (d: Date) => formatVietnamInstant(d);
 
-async function unit(tx: Db, code: string, field: string): Promise<TreeUnit> {
-  const [u] = await rows<{ id: number; code: string; level: UnitLevel; parent_id: number | null; path: number[] | string; valid_from: Date | string; valid_to: Date | string | null; successor_id: number | null; since: Date | string }>(
-    tx,
-    sql`SELECT id, code, level, parent_id, path, valid_from, valid_to, successor_id, coalesce(parent_since, valid_from) AS since FROM units WHERE code = ${code}`,
-  );
+async function unit(tx: Db, code: string, field: string): Promise<UnitRow> {
+  const [u] = await tx.select().from(units).where(eq(units.code, code));
   if (!u) throw new TreeRefusal(field, `no unit has code "${code}"`);
-  const path = typeof u.path === 'string' ? u.path.slice(1, -1).split(',').map(Number) : u.path.map(Number);
-  return {
-    id: Number(u.id),
-    code: u.code,
-    level: u.level,
-    parentId: u.parent_id === null ? null : Number(u.parent_id),
-    path,
-    validFrom: new Date(u.valid_from),
-    validTo: u.valid_to === null ? null : new Date(u.valid_to),
-    successorId: u.successor_id === null ? null : Number(u.successor_id),
-    since: new Date(u.since),
-  };
+  return u;
 }
+
+/** Since when a unit is under its parent. */
+const since = (u: UnitRow) => u.parentSince ?? u.validFrom;
+
+/** Open on the day: opened by then and not closed by then (a unit may take others in on its first day). */
+const openOn = (u: UnitRow, at: Date) => u.validFrom <= at && (!u.validTo || u.validTo > at);
 
 /** A change of the tree holds from a Vietnam midnight (the roll-ups move on a day), and not ahead of today. */
 export function treeDateProblem(at: Date): string | null {
@@ -65,17 +46,17 @@ function checkAt(at: Date, field = 'at'): void {
 }
 
 /** The unit is open on the day: opened before it and not closed by then. */
-function openAt(u: TreeUnit, at: Date, field: string): void {
+function openAt(u: UnitRow, at: Date, field: string): void {
   if (u.validFrom >= at) throw new TreeRefusal(field, `${u.code} opened at ${iso(u.validFrom)}, not before ${iso(at)}`);
   if (u.validTo && u.validTo <= at) throw new TreeRefusal(field, `${u.code} closed at ${iso(u.validTo)}, not after ${iso(at)}`);
 }
 
 /** `parent` may take `child` under it from `at`. */
-function checkParent(child: TreeUnit, parent: TreeUnit, at: Date, field: string): void {
+function checkParent(child: UnitRow, parent: UnitRow, at: Date, field: string): void {
   const allowed = PARENT_LEVELS[child.level];
   if (!allowed.includes(parent.level)) throw new TreeRefusal(field, `must be a ${allowed.join(' or ')}: a ${child.level} sits under one (${parent.code} is a ${parent.level})`);
   if (parent.path.includes(child.id)) throw new TreeRefusal(field, `must not be ${child.code} or a unit below it`);
-  if (parent.validFrom > at || (parent.validTo && parent.validTo <= at)) throw new TreeRefusal(field, `${parent.code} is not open at ${iso(at)}`);
+  if (!openOn(parent, at)) throw new TreeRefusal(field, `${parent.code} is not open at ${iso(at)}`);
 }
 
 export interface TreeChangeDone {
@@ -90,7 +71,7 @@ export async function reparent(tx: Db, input: { code: string; parent: string; at
   const u = await unit(tx, input.code, 'code');
   const parent = await unit(tx, input.parent, 'parent');
   // Made already: it stands, or a later change followed it.
-  if (u.parentId === parent.id && u.since.getTime() === input.at.getTime()) return { changed: false, moved: [u.code] };
+  if (u.parentId === parent.id && since(u).getTime() === input.at.getTime()) return { changed: false, moved: [u.code] };
   const [earlier] = await rows(tx, sql`SELECT 1 FROM unit_parent_history WHERE unit_id = ${u.id} AND parent_id = ${parent.id} AND from_at = ${input.at.toISOString()}::timestamptz`);
   if (earlier) return { changed: false, moved: [u.code] };
   if (u.level === 'CENTRAL') throw new TreeRefusal('code', 'the Central Committee has no parent');
@@ -98,7 +79,7 @@ export async function reparent(tx: Db, input: { code: string; parent: string; at
   checkAt(input.at);
   openAt(u, input.at, 'code');
   checkParent(u, parent, input.at, 'parent');
-  if (input.at <= u.since) throw new TreeRefusal('at', `must be after ${u.code} came under its parent (${iso(u.since)})`);
+  if (input.at <= since(u)) throw new TreeRefusal('at', `must be after ${u.code} came under its parent (${iso(since(u))})`);
   await reparentUnit(tx, u.id, parent.id, input.at);
   return { changed: true, moved: [u.code] };
 }
@@ -122,11 +103,11 @@ export async function merge(
   fields: { merged: string; into: string; children: string; childCode?: string },
 ): Promise<TreeChangeDone> {
   const childCode = fields.childCode ?? 'code';
-  const merged: TreeUnit[] = [];
+  const merged: UnitRow[] = [];
   for (const code of [...new Set(input.codes)]) merged.push(await unit(tx, code, fields.merged));
   const successor = await unit(tx, input.into, fields.into);
   if (merged.every((u) => u.validTo?.getTime() === input.at.getTime() && u.successorId === successor.id)) return { changed: false, moved: [] };
-  const moves: { child: TreeUnit; parent: TreeUnit }[] = [];
+  const moves: { child: UnitRow; parent: UnitRow }[] = [];
   for (const [i, c] of (input.children ?? []).entries()) {
     const child = await unit(tx, c.code, `${fields.children}.${i}.${childCode}`);
     if (child.parentId !== merged[0]!.id) throw new TreeRefusal(`${fields.children}.${i}.${childCode}`, `${child.code} is not directly below ${merged[0]!.code}`);
@@ -140,12 +121,12 @@ export async function merge(
     if (successor.level !== u.level) throw new TreeRefusal(fields.into, `must be a ${u.level} like ${u.code} (${successor.code} is a ${successor.level})`);
     openAt(u, input.at, fields.merged);
   }
-  if (successor.validFrom > input.at || (successor.validTo && successor.validTo <= input.at)) throw new TreeRefusal(fields.into, `${successor.code} is not open at ${iso(input.at)}`);
+  if (!openOn(successor, input.at)) throw new TreeRefusal(fields.into, `${successor.code} is not open at ${iso(input.at)}`);
   const ids = merged.map((u) => u.id);
   const [late] = await rows<{ code: string; date: string }>(
     tx,
     sql`SELECT u.code, to_char(a.date, 'YYYY-MM-DD') AS date FROM activity_reports a JOIN units u ON u.id = a.unit_id
-         WHERE a.unit_id = ANY(${`{${ids.join(',')}}`}::int[]) AND (a.date::timestamp AT TIME ZONE INTERVAL '+07:00') >= ${input.at.toISOString()}::timestamptz
+         WHERE a.unit_id = ANY(${intArray(ids)}) AND (a.date::timestamp AT TIME ZONE INTERVAL '+07:00') >= ${input.at.toISOString()}::timestamptz
          ORDER BY a.date LIMIT 1`,
   );
   if (late) throw new TreeRefusal('at', `must be after everything of ${late.code}: a report is dated ${late.date}`);

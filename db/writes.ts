@@ -3,7 +3,7 @@
 // a write is visible at every level on the next read. Invalid input is refused by the database's
 // constraints, and the transaction leaves nothing behind.
 import { sql, type SQL } from 'drizzle-orm';
-import { rows, type Db } from './client.js';
+import { intArray, rows, type Db } from './client.js';
 import { searchForm } from '../domain/names.js';
 import { applyEvents, deferRollups, defersRollups, unitsEverAbove, withRollups, withTreeChange } from './rollup.js';
 import type { GENDERS, UnitLevel } from './schema.js';
@@ -267,12 +267,12 @@ export function mergeUnits(db: Db, unitIds: readonly number[], successorId: numb
     withTreeChange(tx, unitIds, [successorId, ...moves.values()], async () => {
       const children = await rows<{ id: number; code: string }>(
         tx,
-        sql`SELECT id, code FROM units WHERE parent_id = ANY(${`{${unitIds.join(',')}}`}::int[]) AND (valid_to IS NULL OR valid_to > ${ts(at)}) ORDER BY code`,
+        sql`SELECT id, code FROM units WHERE parent_id = ANY(${intArray(unitIds)}) AND (valid_to IS NULL OR valid_to > ${ts(at)}) ORDER BY code`,
       );
       for (const c of children) await moveUnder(tx, c.id, moves.get(c.id) ?? successorId, at);
       await tx.execute(sql`
         UPDATE units SET valid_to = ${ts(at)}, successor_id = ${successorId}, holdings_moved = true, updated_at = now()
-         WHERE id = ANY(${`{${unitIds.join(',')}}`}::int[])`);
+         WHERE id = ANY(${intArray(unitIds)})`);
       return children.map((c) => c.code);
     }),
   );
@@ -292,7 +292,7 @@ export function upsertModel(db: Db, m: ModelInput): Promise<void> {
   return inTransaction(db, undefined, async (tx) => {
     const before = await rows<{ unit_id: number }>(tx, sql`SELECT unit_id FROM digital_models WHERE external_id = ${m.externalId}`);
     const unitIds = [...new Set([m.unitId, ...before.map((b) => b.unit_id)])];
-    await withRollups(tx, { units: sql`u.id = ANY(${`{${unitIds.join(',')}}`}::int[])` }, async () => {
+    await withRollups(tx, { units: sql`u.id = ANY(${intArray(unitIds)})` }, async () => {
       await upsertByExternalId(tx, MODEL, [
         { external_id: m.externalId, unit_id: m.unitId, kind: m.kind, established_at: ts(m.establishedAt), effective_from: ts(m.effectiveFrom), ended_at: ts(m.endedAt) },
       ]);

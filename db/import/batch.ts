@@ -4,7 +4,7 @@
 // added (db/rollup.ts), all in the caller's transaction. Rows equal to what is stored
 // are not written at all, so a re-run of the same file changes nothing.
 import { sql, type SQL } from 'drizzle-orm';
-import { rows, type Db } from '../client.js';
+import { intArray as ints, rows, type Db } from '../client.js';
 import { applyEvents, unitsEverAbove, type Selection } from '../rollup.js';
 import { upsertTargets, type TargetInput } from '../writes.js';
 import {
@@ -86,7 +86,6 @@ export interface BatchOptions {
   rollups: boolean;
 }
 
-const ints = (ids: Iterable<number>) => sql`${`{${[...ids].join(',')}}`}::int[]`;
 const ts = (i: { text: string } | null) => (i ? i.text : null);
 
 interface Staged {
